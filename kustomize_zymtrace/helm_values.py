@@ -1,0 +1,128 @@
+"""from-helm-values: an existing values file of the zymtrace backend chart -> a ready ZymtraceBackend.
+
+The values go under spec unchanged, comments and quoting included (ruamel.yaml round trip). Where this
+project's defaults differ from the chart's (the seed README wins), the chart's value is written out
+explicitly, so an adopted Helm install keeps its database names, ServiceAccount and autoscaling.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap
+from ruamel.yaml.error import YAMLError
+
+from .model import API_VERSION, KIND
+from .results import ConfigError, error
+from .schema import SCHEMA_ID
+
+# (path, chart default, condition on the values) for every default this project changed.
+CHART_DEFAULTS: tuple[tuple[tuple[str, ...], Any, tuple[tuple[str, ...], Any] | None], ...] = (
+    (("postgres", "use_existing", "database"), "zymtrace", (("postgres", "mode"), "use_existing")),
+    (("postgres", "gcp_cloudsql", "database"), "zymtrace", (("postgres", "mode"), "gcp_cloudsql")),
+    (("postgres", "gcp_cloudsql", "serviceAccount"), "zymtrace-cloudsql-sa", (("postgres", "mode"), "gcp_cloudsql")),
+    (("postgres", "gcp_cloudsql", "proxy", "image", "tag"), "2.15.0", (("postgres", "mode"), "gcp_cloudsql")),
+    (
+        ("postgres", "gcp_cloudsql", "proxy", "resources", "limits", "memory"),
+        "556Mi",
+        (("postgres", "mode"), "gcp_cloudsql"),
+    ),
+    (("services", "common", "hpa", "maxReplicas"), 10, None),
+    (("services", "common", "hpa", "targetCPUUtilizationPercentage"), 60, None),
+    (("services", "common", "hpa", "targetMemoryUtilizationPercentage"), 70, None),
+    (
+        ("services", "common", "hpa", "behavior"),
+        {
+            "scaleUp": {
+                "stabilizationWindowSeconds": 60,
+                "policies": [
+                    {"type": "Percent", "value": 50, "periodSeconds": 60},
+                    {"type": "Pods", "value": 2, "periodSeconds": 60},
+                ],
+            },
+            "scaleDown": {
+                "stabilizationWindowSeconds": 300,
+                "policies": [{"type": "Percent", "value": 25, "periodSeconds": 60}],
+            },
+        },
+        None,
+    ),
+)
+
+
+def _get(tree: Any, path: tuple[str, ...]) -> Any:
+    for key in path:
+        if not isinstance(tree, dict) or key not in tree:
+            return None
+        tree = tree[key]
+    return tree
+
+
+def _set(tree: CommentedMap, path: tuple[str, ...], value: Any) -> None:
+    for key in path[:-1]:
+        if not isinstance(tree.get(key), dict):
+            tree[key] = CommentedMap()
+        tree = tree[key]
+    tree[path[-1]] = value
+    tree.yaml_add_eol_comment("the chart's default, kept for an in-place adoption", path[-1])
+
+
+def _uses_hpa(values: dict[str, Any]) -> bool:
+    services = values.get("services") or {}
+    return any(isinstance(s, dict) and (s.get("hpa") or {}).get("enabled") for s in services.values())
+
+
+def pin_chart_defaults(values: CommentedMap) -> None:
+    hpa = _uses_hpa(values)
+    for path, default, condition in CHART_DEFAULTS:
+        if _get(values, path) is not None:
+            continue
+        if condition is None and not hpa:
+            continue
+        if condition is not None and _get(values, condition[0]) != condition[1]:
+            continue
+        _set(values, path, default)
+
+
+def convert(data: bytes | str, source: str, *, name: str, namespace: str) -> str:
+    yaml = YAML()
+    yaml.preserve_quotes = True
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    try:
+        values = yaml.load(data)
+    except YAMLError as exc:
+        raise ConfigError([error("", f"{source}: not valid YAML: {exc}")]) from None
+    if values is None:
+        values = CommentedMap()
+    if not isinstance(values, CommentedMap):
+        raise ConfigError([error("", f"{source}: a values file must be a mapping")])
+    pin_chart_defaults(values)
+    document = CommentedMap()
+    document["apiVersion"] = API_VERSION
+    document["kind"] = KIND
+    document["metadata"] = CommentedMap(
+        [
+            ("name", name),
+            ("namespace", namespace),
+            ("annotations", CommentedMap([("config.kubernetes.io/local-config", "true")])),
+        ]
+    )
+    document["spec"] = values
+    from .loading import load  # validate before printing anything
+
+    load(_plain(document))
+    out = io.StringIO()
+    out.write(f"# yaml-language-server: $schema={SCHEMA_ID}\n")
+    out.write(f"# Converted from {source} by kustomize-zymtrace from-helm-values.\n")
+    yaml.dump(document, out)
+    return out.getvalue()
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value

@@ -1,0 +1,234 @@
+"""KRM function mode: a config.kubernetes.io/v1 ResourceList in, one out (kpt, kustomize exec/container).
+
+Items the function does not own are copied through as the exact text they came in, so kpt writes the
+user's files back untouched (quotes, flow style and comments included). Items generated on an earlier
+run carry the generated-by annotation and are replaced, so a re-render is idempotent and prunes.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from . import yamlio
+from .model import API_VERSION, KIND
+from .render.context import GENERATED_BY
+from .results import ConfigError, Result, error, sort_key
+
+RESOURCE_LIST = "ResourceList"
+LIST_VERSIONS = ("config.kubernetes.io/v1", "config.kubernetes.io/v1alpha1")
+PATH_ANNOTATIONS = ("internal.config.kubernetes.io/path", "config.kubernetes.io/path")
+INDEX_ANNOTATIONS = ("internal.config.kubernetes.io/index", "config.kubernetes.io/index")
+_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+@dataclass
+class Outcome:
+    stdout: str
+    messages: list[str] = field(default_factory=list)  # stderr lines
+    exit_code: int = 0
+
+
+@dataclass
+class Instance:
+    config: dict[str, Any]
+    directory: str  # package directory of the config file, where its objects are placed
+
+    @property
+    def ref(self) -> dict[str, Any]:
+        meta = self.config.get("metadata") or {}
+        ref = {"apiVersion": API_VERSION, "kind": KIND, "name": str(meta.get("name", ""))}
+        if meta.get("namespace"):
+            ref["namespace"] = str(meta["namespace"])
+        return ref
+
+    @property
+    def identity(self) -> str:
+        return f"{self.ref.get('namespace', '')}/{self.ref['name']}"
+
+    @property
+    def label(self) -> str:
+        return f"{KIND}/{self.ref['name']}"
+
+
+def process(data: str | bytes) -> Outcome:
+    """Run the function on a serialized ResourceList."""
+    try:
+        text = yamlio.decode(data, "ResourceList")
+        resource_list, item_texts = _parse(text)
+    except ConfigError as exc:
+        return _failure([], exc.results, None)
+    items = resource_list.get("items") or []
+    try:
+        instances = _instances(resource_list)
+    except ConfigError as exc:
+        return _failure(item_texts, exc.results, None)
+
+    from .loading import load  # after the cheap checks: model building is the expensive part
+    from .render import render_with_findings
+
+    generated: list[dict[str, Any]] = []
+    findings: list[tuple[Instance, Result]] = []
+    failed = False
+    for instance in instances:
+        try:
+            backend, warnings = load(instance.config)
+            objects, notes = render_with_findings(backend)
+        except ConfigError as exc:
+            findings += [(instance, r) for r in exc.results]
+            failed = True
+            continue
+        findings += [(instance, r) for r in warnings + notes]
+        generated += [_place(obj, instance) for obj in objects]
+    if failed:
+        return _failure(item_texts, [], findings)
+
+    owners = {i.identity for i in instances}
+    prune_all = resource_list.get("functionConfig") is None
+    kept = [
+        text
+        for item, text in zip(items, item_texts, strict=True)
+        if not _generated_by(item, owners, prune_all=prune_all)
+    ]
+    results = _results(findings)
+    return Outcome(stdout=_write(kept, generated, results), messages=[_line(i, r) for i, r in findings])
+
+
+def _parse(text: str) -> tuple[dict[str, Any], list[str]]:
+    documents = [d for d in yamlio.load_all(text, "ResourceList") if d is not None]
+    if len(documents) != 1 or not isinstance(documents[0], dict):
+        raise ConfigError([error("", "stdin must hold one ResourceList document")])
+    resource_list = documents[0]
+    if resource_list.get("kind") != RESOURCE_LIST or resource_list.get("apiVersion") not in LIST_VERSIONS:
+        found = f"{resource_list.get('apiVersion')}/{resource_list.get('kind')}"
+        raise ConfigError([error("", f"stdin must be a config.kubernetes.io/v1 ResourceList, found {found}")])
+    items = resource_list.get("items")
+    if items is None:
+        items = resource_list["items"] = []
+    if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
+        raise ConfigError([error("items", "must be a list of Kubernetes objects")])
+    return resource_list, _item_texts(text, items)
+
+
+def _instances(resource_list: dict[str, Any]) -> list[Instance]:
+    items = resource_list["items"]
+    config = resource_list.get("functionConfig")
+    if config is not None:
+        if not isinstance(config, dict) or config.get("kind") != KIND:
+            kind = config.get("kind") if isinstance(config, dict) else type(config).__name__
+            raise ConfigError([error("functionConfig", f"must be a {API_VERSION} {KIND}, found {kind}")])
+        return [Instance(config, _directory_of(config, items))]
+    configs = [item for item in items if item.get("kind") == KIND]
+    if not configs:
+        raise ConfigError([error("functionConfig", f"no {KIND}: set functionConfig or include one in items")])
+    return [Instance(item, _directory_of(item, items)) for item in configs]
+
+
+def _annotations(obj: dict[str, Any]) -> dict[str, Any]:
+    meta = obj.get("metadata")
+    annotations = meta.get("annotations") if isinstance(meta, dict) else None
+    return annotations if isinstance(annotations, dict) else {}
+
+
+def _directory_of(config: dict[str, Any], items: list[dict[str, Any]]) -> str:
+    """Directory of the file the config came from: its own path annotation, or the matching item's."""
+    name = (config.get("metadata") or {}).get("name")
+    candidates = [config] + [
+        i for i in items if i.get("kind") == KIND and (i.get("metadata") or {}).get("name") == name
+    ]
+    for candidate in candidates:
+        annotations = _annotations(candidate)
+        for key in PATH_ANNOTATIONS:
+            if isinstance(annotations.get(key), str):
+                return posixpath.dirname(annotations[key])
+    return ""
+
+
+def _generated_by(item: dict[str, Any], owners: set[str], *, prune_all: bool) -> bool:
+    mark = _annotations(item).get(GENERATED_BY)
+    return mark is not None and (prune_all or mark in owners)
+
+
+def _place(obj: dict[str, Any], instance: Instance) -> dict[str, Any]:
+    """A stable file per object: <config dir>/generated/<instance>/<kind>_<name>.yaml."""
+    filename = f"{obj['kind'].lower()}_{obj['metadata']['name']}.yaml"
+    path = posixpath.join(instance.directory, "generated", instance.ref["name"], filename)
+    annotations = obj["metadata"].setdefault("annotations", {})
+    for key in PATH_ANNOTATIONS:
+        annotations[key] = path
+    for key in INDEX_ANNOTATIONS:
+        annotations[key] = "0"
+    return obj
+
+
+# ------------------------------------------------------------------ output
+
+
+def _item_texts(text: str, items: list[dict[str, Any]]) -> list[str]:
+    """The source text of each item as a block-sequence entry ('- ...'), or a fresh dump when the input
+    cannot be sliced safely (flow style)."""
+    slices: list[str | None] = [None] * len(items)
+    try:
+        root = yaml.compose(text, Loader=_Loader)
+        sequence = next((v for k, v in root.value if k.value == "items"), None)
+        if sequence is not None and not sequence.flow_style:
+            slices = [_slice(text, node) for node in sequence.value]
+    except (yaml.YAMLError, AttributeError, StopIteration):
+        pass
+    return [s if s is not None else _entry(yamlio.dump(item)) for s, item in zip(slices, items, strict=True)]
+
+
+def _slice(text: str, node: Any) -> str | None:
+    if getattr(node, "flow_style", False) or not isinstance(node, yaml.MappingNode):
+        return None
+    column = node.start_mark.column
+    lines = text[node.start_mark.index : node.end_mark.index].rstrip().split("\n")
+    shifted = [lines[0]]
+    for line in lines[1:]:
+        if line.startswith(" " * column):
+            shifted.append(line[column:])
+        elif not line.strip() or line.lstrip().startswith("#"):
+            shifted.append(line.lstrip())
+        else:
+            return None
+    return _entry("\n".join(shifted) + "\n")
+
+
+def _entry(document: str) -> str:
+    """A block YAML document as one entry of a block sequence."""
+    lines = document.rstrip("\n").split("\n")
+    return "\n".join(["- " + lines[0]] + [("  " + line) if line else line for line in lines[1:]]) + "\n"
+
+
+def _write(kept: list[str], generated: list[dict[str, Any]], results: list[dict[str, Any]]) -> str:
+    out = [f"apiVersion: config.kubernetes.io/v1\nkind: {RESOURCE_LIST}\n"]
+    body = "".join(kept) + (yamlio.dump(generated) if generated else "")
+    out.append("items:\n" + body if body else "items: []\n")
+    if results:
+        out.append(yamlio.dump({"results": results}))
+    return "".join(out)
+
+
+def _results(findings: list[tuple[Instance, Result]]) -> list[dict[str, Any]]:
+    ranked = sorted(findings, key=lambda pair: sort_key(pair[1]))
+    return [result.to_krm(instance.ref, _file(instance)) for instance, result in ranked]
+
+
+def _file(instance: Instance) -> dict[str, Any] | None:
+    annotations = _annotations(instance.config)
+    path = next((annotations[k] for k in PATH_ANNOTATIONS if isinstance(annotations.get(k), str)), None)
+    return {"path": path} if path else None
+
+
+def _line(instance: Instance, result: Result) -> str:
+    return result.line(instance.label)
+
+
+def _failure(item_texts: list[str], results: list[Result], findings: list[tuple[Instance, Result]] | None) -> Outcome:
+    pairs = findings or []
+    krm_results = _results(pairs) + [r.to_krm() for r in results]
+    messages = [_line(i, r) for i, r in pairs if r.severity == "error"] + [r.line() for r in results]
+    return Outcome(stdout=_write(item_texts, [], krm_results), messages=messages, exit_code=1)

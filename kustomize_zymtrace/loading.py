@@ -1,0 +1,186 @@
+"""Config file -> validated model: parse, layer onto the defaults, validate, cross-check.
+
+Every problem is collected and raised together as a ConfigError whose results name the field.
+"""
+
+from __future__ import annotations
+
+import difflib
+import typing
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from . import yamlio
+from .model import API_VERSION, KIND, Spec, ZymtraceBackend
+from .model.defaults import default_values, merge_values
+from .results import ConfigError, Result, error
+
+# Leaves whose values are never echoed back in a message.
+_SECRET_WORDS = ("password", "secret", "apikey", "token", "licensekey", "privatekey", "accesskey")
+_SECRET_NAMES = ("key", "cert", "ca")
+_NOT_SECRET_SUFFIXES = ("secretname", "secretkey")
+
+
+def is_secret_field(name: str) -> bool:
+    lowered = name.lower()
+    if lowered.endswith(_NOT_SECRET_SUFFIXES):
+        return False
+    return lowered in _SECRET_NAMES or any(word in lowered for word in _SECRET_WORDS)
+
+
+def strip_nulls(value: Any) -> Any:
+    """Drop null-valued keys: as in a Helm values file, `key:` with no value means "the default"."""
+    if isinstance(value, dict):
+        return {key: strip_nulls(item) for key, item in value.items() if item is not None}
+    if isinstance(value, list):
+        return [strip_nulls(item) for item in value]
+    return value
+
+
+def format_path(loc: tuple[Any, ...]) -> str:
+    path = ""
+    for part in loc:
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    return path
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, str):
+        return repr(value) if len(value) <= 60 else repr(value[:57] + "...")
+    if isinstance(value, (dict, list)):
+        return f"a {'mapping' if isinstance(value, dict) else 'list'}"
+    return repr(value)
+
+
+def _field_at(loc: tuple[Any, ...]) -> tuple[type[BaseModel] | None, str | None]:
+    """The model class that owns the last key of `loc`, and that key's field name (None if not a field)."""
+    model: type[BaseModel] | None = ZymtraceBackend
+    for index, part in enumerate(loc):
+        if model is None:
+            return None, None
+        if isinstance(part, int):
+            continue
+        by_alias = {(f.alias or n): n for n, f in model.model_fields.items()}
+        name = by_alias.get(part)
+        if index == len(loc) - 1:
+            return model, name
+        if name is None:
+            return None, None
+        model = _nested_model(model.model_fields[name].annotation)
+    return None, None
+
+
+def _nested_model(annotation: Any) -> type[BaseModel] | None:
+    candidates = [annotation, *typing.get_args(annotation)]
+    for candidate in candidates:
+        for inner in (candidate, *typing.get_args(candidate)):
+            if isinstance(inner, type) and issubclass(inner, BaseModel):
+                return inner
+    return None
+
+
+def _allowed_keys(model: type[BaseModel]) -> list[str]:
+    return [f.alias or n for n, f in model.model_fields.items()]
+
+
+def _literal_options(model: type[BaseModel] | None, name: str | None) -> list[str]:
+    if model is None or name is None:
+        return []
+    annotation = model.model_fields[name].annotation
+    options: list[str] = []
+    for candidate in (annotation, *typing.get_args(annotation)):
+        if typing.get_origin(candidate) is typing.Literal:
+            options += [str(option) for option in typing.get_args(candidate)]
+    return options
+
+
+def _did_you_mean(word: str, options: list[str]) -> str:
+    close = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def _message(err: dict[str, Any]) -> str:
+    loc = tuple(err["loc"])
+    kind = err["type"]
+    key = str(loc[-1]) if loc else ""
+    value = err.get("input")
+    secret = is_secret_field(key)
+    if kind == "extra_forbidden":
+        model, _ = _field_at(loc)
+        allowed = _allowed_keys(model) if model else []
+        hint = _did_you_mean(key, allowed)
+        listed = f" (allowed: {', '.join(allowed)})" if allowed and not hint else ""
+        return f"unknown key {key!r}{hint}{listed}"
+    if kind == "missing":
+        model, name = _field_at(loc)
+        what = model.model_fields[name].description if model and name else None
+        return "required" + (f": {what}" if what else "")
+    if kind == "literal_error":
+        model, name = _field_at(loc)
+        options = _literal_options(model, name)
+        hint = _did_you_mean(str(value), options) if not secret else ""
+        found = "" if secret else f"found {_describe(value)}; "
+        return f"{found}allowed: {', '.join(options) or err['ctx']['expected']}{hint}"
+    text = err["msg"].removeprefix("Value error, ")
+    if kind == "string_pattern_mismatch":
+        text = _pattern_message(loc)
+    return text if secret or value is None else f"{text} (found {_describe(value)})"
+
+
+def _pattern_message(loc: tuple[Any, ...]) -> str:
+    key = str(loc[-1])
+    if key == "namespace" or key == "namePrefix":
+        return "must be a DNS label: lowercase letters, digits and '-', starting and ending alphanumeric"
+    if key == "clusterDomain":
+        return "must be a DNS domain such as cluster.local"
+    return "must be a Kubernetes object name: lowercase letters, digits, '-' and '.'"
+
+
+def _validation_results(exc: ValidationError) -> list[Result]:
+    seen: set[tuple[str, str]] = set()
+    results = []
+    for err in exc.errors(include_url=False):
+        item = (format_path(tuple(err["loc"])), _message(err))
+        if item not in seen:
+            seen.add(item)
+            results.append(error(*item))
+    return results
+
+
+def validate_document(document: Any) -> ZymtraceBackend:
+    """A parsed YAML document -> the validated model. Raises ConfigError listing every problem."""
+    if not isinstance(document, dict):
+        raise ConfigError([error("", f"a {KIND} config must be a mapping, found {_describe(document)}")])
+    document = dict(document)
+    spec = document.get("spec")
+    if spec is None:
+        spec = {}
+    if not isinstance(spec, dict):
+        raise ConfigError([error("spec", f"must be a mapping of the chart's values, found {_describe(spec)}")])
+    document["spec"] = merge_values(default_values(Spec), strip_nulls(spec))
+    try:
+        return ZymtraceBackend.model_validate(document)
+    except ValidationError as exc:
+        raise ConfigError(_validation_results(exc)) from None
+
+
+def load(document: Any) -> tuple[ZymtraceBackend, list[Result]]:
+    """Validate a config and run the cross-field checks: (model, warnings). Raises ConfigError on errors."""
+    from .checks import check  # the checks read the validated model only
+
+    backend = validate_document(document)
+    findings = check(backend)
+    if any(r.severity == "error" for r in findings):
+        raise ConfigError(findings)
+    return backend, findings
+
+
+def load_file_text(text: str | bytes, source: str) -> tuple[ZymtraceBackend, list[Result]]:
+    """The one config document of a file (the legacy plugin's and `render`'s input)."""
+    documents = [d for d in yamlio.load_all(text, source) if d is not None]
+    if len(documents) != 1:
+        documents = [d for d in documents if isinstance(d, dict) and d.get("kind") == KIND]
+    if len(documents) != 1:
+        raise ConfigError([error("", f"{source}: expected exactly one {API_VERSION} {KIND} document")])
+    return load(documents[0])

@@ -1,0 +1,101 @@
+"""spec.global and the small top-level sections: telemetry, metricReporter, globalSymbolization, prefillDemo."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from .base import DNS_LABEL, NonNegative, ObjectName, Positive, Strict, doc, doc_factory
+
+
+class Registry(Strict):
+    requirePullSecret: bool = doc(
+        False,
+        "true: pull the zymtrace images with a pull Secret and the private repository names; "
+        "false: use the public zymtrace-pub-* images.",
+    )
+    username: str = doc("", "Registry user written into the generated pull Secret.")
+    password: str = doc("", "Registry password written into the generated pull Secret.")
+    pullSecretName: ObjectName = doc(
+        "",
+        "Extension: an existing kubernetes.io/dockerconfigjson Secret to use instead of generating "
+        "<prefix>-registry-cred from username/password (keeps the password out of git).",
+    )
+
+
+class Global(Strict):
+    licenseKey: str = doc("", "zymtrace license key (written into <prefix>-auth-secrets).")
+    licenseKeySecretName: ObjectName = doc("", "Existing Secret holding the license key; wins over licenseKey.")
+    licenseKeySecretKey: str = doc("license-key", "Key inside licenseKeySecretName.")
+    namePrefix: str = doc(
+        "zymtrace",
+        "Prefix of every object name and of every app label.",
+        pattern=f"^{DNS_LABEL}$",
+        max_length=40,
+    )
+    imageRegistry: str = doc("docker.io", "Registry of the database images; fallback for the zymtrace images.")
+    appImageRegistry: str = doc("ghcr.io/zystem-io", "Registry of the zymtrace images.")
+    dbImageRegistry: str = doc("", "Registry of the database images, overriding imageRegistry (read by the chart).")
+    registry: Registry = doc_factory(Registry, "Image pull credentials for the zymtrace images.")
+    imagePullPolicy: Literal["Always", "IfNotPresent", "Never"] = doc(
+        "IfNotPresent", "imagePullPolicy of every container."
+    )
+    dataRetentionDays: NonNegative = doc(30, "Days profiling events are kept (0 keeps them forever).")
+    migrateServicesToHeadless: bool = doc(
+        True, "Accepted for compatibility; no effect (the chart's Service-migration hook needs a cluster lookup)."
+    )
+    skipCapabilityCheck: bool = doc(False, "Accepted for compatibility; no effect (nothing is looked up).")
+    skipDBMigrations: bool = doc(False, "Do not render the migrate Job.")
+    skipPostgresMigration: bool = doc(False, "Set SKIP_PSQL_MIGRATE=true in the migrate Job.")
+    skipClickHouseMigration: bool = doc(False, "Set SKIP_CH_MIGRATE=true in the migrate Job.")
+    clusterDomain: str = doc(
+        "cluster.local",
+        "Extension: the cluster DNS domain written into in-cluster addresses (gateway config).",
+        pattern=r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$",
+    )
+    chartVersion: str = doc("26.8.4", "Extension: value of the chart-version label.")
+    appVersion: str = doc("26.8.4", "Extension: default tag of the zymtrace images.")
+
+
+class Telemetry(Strict):
+    disableAll: bool = doc(False, "Disable telemetry reporting of every service and the UI.")
+
+
+class PodMonitor(Strict):
+    enabled: bool = doc(False, "Render prometheus-operator PodMonitors for identity, ingest, symdb and web.")
+    additionalLabels: dict[str, str] = doc_factory(dict, "Extra labels on the PodMonitors.")
+    interval: str = doc("", "Scrape interval (e.g. 30s); empty uses the operator's default.")
+
+
+class MetricReporter(Strict):
+    enabled: bool | None = doc(None, "Removed by the chart: setting it to false is an error.")
+    pollPeriodSec: Positive = doc(30, "How often self-metrics are collected.")
+    exportPeriodSec: Positive = doc(60, "How often collected self-metrics are pushed to ingest.")
+    alignTimestamps: bool = doc(True, "Align exported metric timestamps to the poll period.")
+    console: bool = doc(False, "Also log self-metrics to the console.")
+    podMonitor: PodMonitor = doc_factory(PodMonitor, "prometheus-operator PodMonitors.")
+
+
+class GlobalSymbolizationConfig(Strict):
+    bucketName: str = doc("", "Bucket of the global symbolization service (required when enabled).")
+    accessKey: str = doc("", "Access key id for that bucket.")
+    accessKeySecretName: ObjectName = doc("", "Extension: existing Secret holding the access key.")
+    accessKeySecretKey: str = doc("access-key", "Extension: key inside accessKeySecretName.")
+    secretKey: str = doc("", "Secret access key for that bucket.")
+    secretKeySecretName: ObjectName = doc("", "Extension: existing Secret holding the secret key.")
+    secretKeySecretKey: str = doc("secret-key", "Extension: key inside secretKeySecretName.")
+    region: str = doc("", "Region of that bucket.")
+    endpoint: str = doc("", "S3-compatible endpoint of that bucket.")
+
+
+class GlobalSymbolization(Strict):
+    enabled: bool = doc(False, "Let symdb use zymtrace's global symbolization bucket.")
+    config: GlobalSymbolizationConfig = Field(default_factory=GlobalSymbolizationConfig)
+
+
+class PrefillDemo(Strict):
+    user: str = doc("", "Demo login pre-filled in the UI (read by the chart, undocumented there).")
+    password: str = doc("", "Demo password (kept in <prefix>-auth-secrets, not in a ConfigMap).")
+    passwordSecretName: ObjectName = doc("", "Extension: existing Secret holding the demo password.")
+    passwordSecretKey: str = doc("demo-password", "Extension: key inside passwordSecretName.")

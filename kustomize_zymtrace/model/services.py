@@ -1,0 +1,197 @@
+"""spec.services: the six zymtrace services, the migrate Job and the settings they share."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator, Field, WithJsonSchema
+
+from .base import (
+    EnvValue,
+    Image,
+    ObjectName,
+    Percent,
+    Port,
+    Positive,
+    Resources,
+    Scheduling,
+    ServiceType,
+    Strict,
+    doc,
+    doc_factory,
+    resources,
+)
+
+
+def _node_port(value: Any) -> int | str:
+    if value is None or value == "":
+        return ""  # the chart's default: let Kubernetes pick
+    if not isinstance(value, bool):
+        try:
+            number = int(value)
+        except (TypeError, ValueError):
+            number = 0
+        if 30000 <= number <= 32767:
+            return number
+    raise ValueError("must be a node port between 30000 and 32767, or empty")
+
+
+def _mcp_hosts(value: Any) -> str | list[str]:
+    if isinstance(value, str) and value.lower() in ("all", "ingress"):
+        return value.lower()
+    if isinstance(value, list) and all(isinstance(host, str) and host for host in value):
+        return value
+    raise ValueError('must be "all", "ingress" or a list of host names')
+
+
+NodePort = Annotated[Any, BeforeValidator(_node_port), WithJsonSchema({"anyOf": [{"const": ""}, {"type": "integer"}]})]
+McpHosts = Annotated[
+    Any,
+    BeforeValidator(_mcp_hosts),
+    WithJsonSchema({"anyOf": [{"enum": ["all", "ingress"]}, {"type": "array", "items": {"type": "string"}}]}),
+]
+
+
+class ProbeSwitches(Strict):
+    liveness: bool = doc(False, "Liveness probes on every service unless the service overrides it.")
+    readiness: bool = doc(False, "Readiness probes on every service unless the service overrides it.")
+
+
+class ProbeOverride(Strict):
+    liveness: bool | None = doc(None, "Override services.healthProbes.liveness for this service.")
+    readiness: bool | None = doc(None, "Override services.healthProbes.readiness for this service.")
+
+
+class CommonHpa(Strict):
+    enabled: bool = doc(False, "HorizontalPodAutoscalers for every service unless the service overrides it.")
+    minReplicas: Positive = doc(1, "Minimum replicas.")
+    maxReplicas: Positive = doc(5, "Maximum replicas.")
+    targetCPUUtilizationPercentage: Percent | None = doc(80, "Target CPU utilization (omitted when null).")
+    targetMemoryUtilizationPercentage: Percent | None = doc(None, "Target memory utilization (when given).")
+    behavior: dict[str, Any] | None = doc(None, "autoscaling/v2 behavior block (when given).")
+
+
+class ServiceHpa(Strict):
+    """Per-service HPA; a key left out takes the services.common.hpa value, except enabled (see docs)."""
+
+    enabled: bool | None = doc(None, "Autoscale this service. When the block is given without it: false.")
+    minReplicas: Positive | None = doc(None, "Minimum replicas (default: services.common.hpa).")
+    maxReplicas: Positive | None = doc(None, "Maximum replicas (default: services.common.hpa).")
+    targetCPUUtilizationPercentage: Percent | None = doc(None, "Target CPU utilization.")
+    targetMemoryUtilizationPercentage: Percent | None = doc(None, "Target memory utilization.")
+    behavior: dict[str, Any] | None = doc(None, "autoscaling/v2 behavior block.")
+
+
+class Common(Scheduling):
+    imageTag: str = doc("", "Tag of every zymtrace image unless the service sets its own.")
+    env: dict[str, EnvValue] = doc_factory(dict, "Extra variables for every container (via <prefix>-config).")
+    hpa: CommonHpa = doc_factory(CommonHpa, "Autoscaling defaults.")
+
+
+class Exposure(Strict):
+    type: ServiceType = doc("ClusterIP", "Service type: ClusterIP, NodePort or LoadBalancer.")
+    nodePort: NodePort = doc("", "Node port (30000-32767) of the main port when type is NodePort.")
+    annotations: dict[str, str] = doc_factory(dict, "Extra Service annotations.")
+    labels: dict[str, str] = doc_factory(dict, "Extra Service labels.")
+
+
+class GatewayExposure(Exposure):
+    portName: str = doc("http", "Name of the main Service port (grpc for Istio).")
+
+
+def _image(repository: str) -> Any:
+    return doc_factory(lambda: {"repository": repository, "tag": ""}, "Image; an empty tag uses common.imageTag.")
+
+
+class AppService(Scheduling):
+    image: Image = _image("zymtrace-backend")
+    replicas: Positive = doc(1, "Deployment replicas (left out when the HPA is on).")
+    env: dict[str, EnvValue] = doc_factory(dict, "Extra environment variables of the container.")
+    podAnnotations: dict[str, str] = doc_factory(dict, "Extra pod annotations.")
+    podLabels: dict[str, str] = doc_factory(dict, "Extra pod labels (may not be app).")
+    service: Exposure = doc_factory(Exposure, "The Service in front of the pods.")
+    hpa: ServiceHpa | None = doc(None, "Autoscaling of this service.")
+    healthProbes: ProbeOverride | None = doc(None, "Probe switches of this service.")
+
+
+class IngestService(AppService):
+    port: Port = doc(8375, "gRPC port.")
+    portTrusted: Port = doc(8376, "Trusted port (self-metrics push).")
+    portHealth: Port = doc(8377, "Health port.")
+    resources: Resources = resources("500m", "512Mi", "4000m", "2Gi", "ingest")
+
+
+class WebService(AppService):
+    port: Port = doc(9933, "REST port.")
+    resources: Resources = resources("500m", "512Mi", "4000m", "4Gi", "web")
+    allowRecommendations: bool = doc(True, "WEB__ALLOW_RECOMMENDATIONS (false now works; see compatibility).")
+    mcpAllowedHosts: McpHosts = doc("all", "Host headers the /mcp endpoint accepts: all, ingress, or a list of hosts.")
+
+
+class SymdbService(AppService):
+    port: Port = doc(6107, "gRPC port.")
+    portTrusted: Port = doc(6108, "Trusted port.")
+    portHealth: Port = doc(6109, "Health port.")
+    resources: Resources = resources("500m", "512Mi", "1000m", "1Gi", "symdb")
+
+
+class UiService(AppService):
+    image: Image = _image("zymtrace-ui")
+    port: Port = doc(80, "HTTP port.")
+    resources: Resources = resources("200m", "256Mi", "500m", "512Mi", "ui")
+
+
+class IdentityService(AppService):
+    port: Port = doc(7829, "API port.")
+    portHealth: Port = doc(7831, "Health port.")
+    resources: Resources = resources("200m", "512Mi", "500m", "512Mi", "identity")
+
+
+class Mtls(Strict):
+    enabled: bool = doc(False, "mTLS listener on the gateway.")
+    cert: str = doc("", "Server certificate (PEM).")
+    key: str = doc("", "Server private key (PEM).")
+    ca: str = doc("", "CA certificate (PEM) that signs the client certificates.")
+    existingSecret: ObjectName = doc(
+        "", "Extension: existing Secret with tls.crt, tls.key and ca.crt, used instead of cert/key/ca."
+    )
+    port: Port = doc(9090, "mTLS listener port.")
+
+
+class GatewayService(AppService):
+    image: Image = _image("zymtrace-gateway")
+    port: Port = doc(80, "Main listener (gRPC and HTTP).")
+    portTrusted: Port = doc(9900, "Trusted listener.")
+    adminPort: Port = doc(9901, "Envoy admin port (probes).")
+    xff_append: bool = doc(False, "Written to SKIP_XFF_APPEND, as the chart does.")
+    xff_num_trusted_hops: int = doc(2, "XFF_NUM_TRUSTED_HOPS.", ge=0)
+    service: GatewayExposure = doc_factory(GatewayExposure, "The gateway Service.")
+    mtls: Mtls = doc_factory(Mtls, "Mutual TLS listener.")
+    resources: Resources = resources("500m", "512Mi", "1000m", "1Gi", "gateway")
+
+
+class MigrateHpa(Strict):
+    enabled: bool = doc(False, "Must stay false: the migrate Job is never autoscaled.")
+
+
+class MigrateService(Scheduling):
+    image: Image = _image("zymtrace-backend")
+    timeoutSeconds: Positive = doc(3600, "activeDeadlineSeconds of the migrate Job.")
+    env: dict[str, EnvValue] = doc_factory(dict, "Extra environment variables of the migrate Job.")
+    podAnnotations: dict[str, str] = doc_factory(dict, "Extension: extra annotations on the Job's pod.")
+    resources: Resources = resources("200m", "256Mi", "500m", "512Mi", "migrate and bucket-check")
+    hpa: MigrateHpa = doc_factory(MigrateHpa, "Accepted for compatibility.")
+    healthProbes: ProbeOverride | None = doc(None, "Accepted for compatibility; a Job has no probes.")
+
+
+class Services(Strict):
+    activateNetworkPolicies: bool = doc(True, "NetworkPolicies for the in-cluster databases and the UI.")
+    healthProbes: ProbeSwitches = doc_factory(ProbeSwitches, "Probe switches for every service.")
+    common: Common = doc_factory(Common, "Settings every service inherits.")
+    ingest: IngestService = Field(default_factory=IngestService)
+    web: WebService = Field(default_factory=WebService)
+    symdb: SymdbService = Field(default_factory=SymdbService)
+    ui: UiService = Field(default_factory=UiService)
+    identity: IdentityService = Field(default_factory=IdentityService)
+    migrate: MigrateService = Field(default_factory=MigrateService)
+    gateway: GatewayService = Field(default_factory=GatewayService)

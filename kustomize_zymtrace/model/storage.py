@@ -1,0 +1,106 @@
+"""spec.storage: the symbols bucket, in-cluster MinIO or an existing MinIO / S3 / GCS."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from .base import (
+    DataVolume,
+    HealthProbes,
+    Image,
+    ObjectName,
+    Port,
+    Positive,
+    Resources,
+    Scheduling,
+    Strict,
+    data_volume,
+    db_probes,
+    doc,
+    doc_factory,
+    resources,
+)
+
+
+class MinioCredentials(Strict):
+    user: str = doc("minio", "MinIO root user (also symdb's access key).")
+    userSecretName: ObjectName = doc("", "Extension: existing Secret holding the root user.")
+    userSecretKey: str = doc("user", "Extension: key inside userSecretName.")
+    password: str = doc("minio123", "MinIO root password (default is public: set your own).")
+    passwordSecretName: ObjectName = doc("", "Extension: existing Secret holding the root password.")
+    passwordSecretKey: str = doc("password", "Extension: key inside passwordSecretName.")
+
+
+class MinioPort(Strict):
+    port: Port = doc(9000, "Port number.")
+
+
+class MinioServices(Strict):
+    api: MinioPort = doc_factory(MinioPort, "S3 API port.")
+    console: MinioPort = doc_factory(lambda: {"port": 9001}, "Console port.")
+
+
+class StorageCreate(Strict):
+    image: Image = doc_factory(
+        lambda: {"repository": "minio/minio", "tag": "RELEASE.2024-12-18T13-15-44Z"}, "MinIO image."
+    )
+    config: MinioCredentials = doc_factory(MinioCredentials, "Root credentials.")
+    service: MinioServices = doc_factory(MinioServices, "Service ports.")
+    replicas: Positive = doc(1, "StatefulSet replicas (all replicas share one volume: keep 1).")
+    resources: Resources = resources("200m", "512Mi", "1000m", "1Gi", "MinIO")
+    storage: DataVolume = data_volume("20Gi", "minio")
+    healthProbes: HealthProbes = db_probes(None)
+
+
+class ExistingMinio(Strict):
+    endpoint: str = doc("", "MinIO URL with http:// or https://.")
+    user: str = doc("", "Access key.")
+    userSecretName: ObjectName = doc("", "Existing Secret holding the access key; wins over user.")
+    userSecretKey: str = doc("user", "Key inside userSecretName.")
+    password: str = doc("", "Secret key.")
+    passwordSecretName: ObjectName = doc("", "Existing Secret holding the secret key; wins over password.")
+    passwordSecretKey: str = doc("password", "Key inside passwordSecretName.")
+
+
+class ExistingS3(Strict):
+    region: str = doc("", "AWS region of the bucket.")
+    endpoint: str = doc("", "Custom S3 endpoint (optional); default https://s3.dualstack.<region>.amazonaws.com.")
+    accessKey: str = doc("", "AWS access key id.")
+    accessKeySecretName: ObjectName = doc("", "Existing Secret holding the access key id; wins.")
+    accessKeySecretKey: str = doc("access-key", "Key inside accessKeySecretName.")
+    secretKey: str = doc("", "AWS secret access key.")
+    secretKeySecretName: ObjectName = doc("", "Existing Secret holding the secret access key; wins.")
+    secretKeySecretKey: str = doc("secret-key", "Key inside secretKeySecretName.")
+    sessionToken: str = doc("", "AWS session token (optional).")
+    sessionTokenSecretName: ObjectName = doc("", "Extension: existing Secret holding the session token.")
+    sessionTokenSecretKey: str = doc("session-token", "Extension: key inside sessionTokenSecretName.")
+    useIAM: Literal["aws"] | None = doc(None, "aws: use the pod's IAM role instead of keys.")
+    serviceAccount: ObjectName = doc("", "ServiceAccount with the IAM role (IRSA) for identity, symdb, web.")
+
+
+class ExistingGcs(Strict):
+    endpoint: str = doc("https://storage.googleapis.com", "GCS S3-compatible endpoint.")
+    accessKey: str = doc("", "HMAC access key.")
+    accessKeySecretName: ObjectName = doc("", "Existing Secret holding the HMAC access key; wins.")
+    accessKeySecretKey: str = doc("access-key", "Key inside accessKeySecretName.")
+    secretKey: str = doc("", "HMAC secret.")
+    secretKeySecretName: ObjectName = doc("", "Existing Secret holding the HMAC secret; wins.")
+    secretKeySecretKey: str = doc("secret-key", "Key inside secretKeySecretName.")
+
+
+class StorageExisting(Strict):
+    type: Literal["minio", "s3", "gcs"] = doc("minio", "minio, s3 or gcs.")
+    minio: ExistingMinio = doc_factory(ExistingMinio, "An existing MinIO.")
+    s3: ExistingS3 = doc_factory(ExistingS3, "Amazon S3.")
+    gcs: ExistingGcs = doc_factory(ExistingGcs, "Google Cloud Storage (HMAC keys, S3 API).")
+
+
+class Buckets(Strict):
+    symbols: str = doc("zymtrace-symdb", "Name of the symbols bucket.")
+
+
+class ObjectStorage(Scheduling):
+    mode: Literal["create", "use_existing"] = doc("create", "create (in-cluster MinIO) or use_existing.")
+    create: StorageCreate = doc_factory(StorageCreate, "In-cluster MinIO (mode create).")
+    use_existing: StorageExisting = doc_factory(StorageExisting, "External object storage.")
+    buckets: Buckets = doc_factory(Buckets, "Bucket names.")

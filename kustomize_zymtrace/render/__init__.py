@@ -1,0 +1,73 @@
+"""Validated model -> Kubernetes objects: one pure renderer per component, then the whole-output rules."""
+
+from __future__ import annotations
+
+from ..model import Spec, ZymtraceBackend
+from ..model.defaults import default_values
+from ..results import Result, warning
+from . import (
+    autoscaling,
+    cloudsql,
+    configmaps,
+    databases,
+    ingress,
+    jobs,
+    monitoring,
+    network_policies,
+    secrets,
+    services,
+)
+from .context import GENERATED_BY, Context, Obj
+from .finalize import finalize
+
+COMPONENTS = (
+    configmaps,
+    secrets,
+    databases,
+    cloudsql,
+    services,
+    jobs,
+    autoscaling,
+    network_policies,
+    ingress,
+    monitoring,
+)
+
+__all__ = ["GENERATED_BY", "Obj", "render", "render_with_findings"]
+
+
+def render(backend: ZymtraceBackend) -> list[Obj]:
+    return render_with_findings(backend)[0]
+
+
+def render_with_findings(backend: ZymtraceBackend) -> tuple[list[Obj], list[Result]]:
+    """The objects, and warnings about what they contain (credentials written inline)."""
+    ctx = Context(backend)
+    objects = [obj for component in COMPONENTS for obj in component.render(ctx)]
+    return finalize(ctx, objects), plaintext_findings(ctx)
+
+
+def plaintext_findings(ctx: Context) -> list[Result]:
+    """A warning per credential written inline into a generated Secret (so into git, unencrypted)."""
+    holders: dict[str, list[str]] = {}
+    values: dict[str, str] = {}
+    for suffix, material in ctx.secrets.items():
+        for path, value in material.inline.items():
+            holders.setdefault(path, []).append(ctx.name(suffix))
+            values[path] = value
+    findings = []
+    for path, owners in holders.items():
+        field = path.rsplit(".", 1)[1]
+        instead = "an existing Secret" if field == "mcpServers" else f"{field}SecretName"
+        public = " It is the chart's public default." if values[path] == _default_at(path) else ""
+        message = f"written in plain text into Secret {' and '.join(owners)}; reference {instead} instead.{public}"
+        findings.append(warning(path, message))
+    return findings
+
+
+def _default_at(path: str) -> object:
+    """The model's default at a field path such as spec.postgres.create.config.password."""
+    node: object = default_values(Spec)
+    for key in path.split(".")[1:]:
+        node = node.get(key) if isinstance(node, dict) else None
+    return node

@@ -1,0 +1,78 @@
+"""The Cloud SQL Auth Proxy: the chart's shared Deployment behind <prefix>-postgres, or a native sidecar
+in every pod that uses PostgreSQL (no unauthenticated database endpoint in the namespace)."""
+
+from __future__ import annotations
+
+from .context import Context, Obj
+from .pods import resources, scheduling
+from .wiring import uses
+
+CONTAINER = "cloud-sql-proxy"
+
+
+def render(ctx: Context) -> list[Obj]:
+    if not ctx.cloudsql or ctx.cloudsql_sidecar:
+        return []
+    sql = ctx.spec.postgres.gcp_cloudsql
+    service: Obj = {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": ctx.metadata("postgres"),
+        "spec": {
+            "clusterIP": "None",
+            "ports": [{"name": "psql", "port": sql.proxy.port, "targetPort": "psql"}],
+            "selector": ctx.selector("postgres-proxy"),
+        },
+    }
+    pod: Obj = scheduling(ctx.spec.postgres)
+    if ctx.cloudsql_service_account:
+        pod["serviceAccountName"] = ctx.cloudsql_service_account
+    pod["containers"] = [proxy_container(ctx, sidecar=False)]
+    spec: Obj = {} if sql.hpa.enabled else {"replicas": sql.replicas}
+    spec["selector"] = {"matchLabels": ctx.selector("postgres-proxy")}
+    # No random rollout annotation: the checksum the finalizer adds rolls the proxy when its inputs change.
+    spec["template"] = {"metadata": {"labels": ctx.selector("postgres-proxy")}, "spec": pod}
+    deployment: Obj = {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": ctx.metadata("postgres-proxy", app="postgres-proxy"),
+        "spec": spec,
+    }
+    return [service, deployment]
+
+
+def proxy_container(ctx: Context, *, sidecar: bool) -> Obj:
+    sql = ctx.spec.postgres.gcp_cloudsql
+    port = sql.proxy.port
+    command = ["/cloud-sql-proxy", f"--address={'127.0.0.1' if sidecar else '0.0.0.0'}", f"--port={port}"]
+    if sql.workloadIdentity.enabled:
+        command.append("--auto-iam-authn")
+    if sql.privateIP:
+        command.append("--private-ip")
+    command.append(sql.instance)
+    container: Obj = {
+        "name": CONTAINER,
+        "image": f"{sql.proxy.image.repository}:{sql.proxy.image.tag}",
+        "imagePullPolicy": ctx.pull_policy,
+        "command": command,
+    }
+    limits = resources(sql.proxy.resources)
+    if limits:
+        container["resources"] = limits
+    if sidecar:
+        # A native sidecar (Kubernetes 1.29+): starts before the app, and the app waits for the startup probe.
+        container["restartPolicy"] = "Always"
+        container["startupProbe"] = {"tcpSocket": {"port": port}, "periodSeconds": 1, "failureThreshold": 120}
+        container["livenessProbe"] = {"tcpSocket": {"port": port}, "periodSeconds": 10}
+        return container
+    container["ports"] = [{"name": "psql", "containerPort": port}]
+    container["livenessProbe"] = {"tcpSocket": {"port": port}, "initialDelaySeconds": 30, "periodSeconds": 10}
+    container["readinessProbe"] = {"tcpSocket": {"port": port}, "initialDelaySeconds": 15, "periodSeconds": 5}
+    return container
+
+
+def proxy_sidecars(ctx: Context, workload: str) -> list[Obj]:
+    """The init-container list entry that gives a PostgreSQL client its own proxy, in sidecar placement."""
+    if ctx.cloudsql_sidecar and uses(workload, "postgres"):
+        return [proxy_container(ctx, sidecar=True)]
+    return []

@@ -1,0 +1,195 @@
+"""What each generated Secret holds, and the references to user Secrets that replace inline values.
+
+A credential is either written inline into one of our Secrets (its "owner") or, when the user names an
+existing Secret, turned into `secretKeyRef` env entries on exactly the containers that load the owner.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from .context import Context, Obj
+
+APPS_DB = ("IDENTITY", "SYMDB", "WEB")
+CLICKHOUSE_PASSWORDS = (
+    "CLICKHOUSE_PASSWORD",
+    "INGEST__CLICKHOUSE__PASSWORD",
+    "INGEST__METRICS__CLICKHOUSE__PASSWORD",
+    "WEB__CLICKHOUSE__PASSWORD",
+    "WEB__METRICS__CLICKHOUSE__PASSWORD",
+)
+POSTGRES_PASSWORDS = ("POSTGRES_PASSWORD", *(f"{app}__POSTGRES__PASSWORD" for app in APPS_DB))
+BUCKET_KEY_ID = "SYMDB__SYMBOL_BUCKET__AWS_ACCESS_KEY_ID"
+BUCKET_SECRET = "SYMDB__SYMBOL_BUCKET__AWS_SECRET_ACCESS_KEY"
+
+
+@dataclass(frozen=True)
+class Credential:
+    path: str  # field path of the inline value, for messages
+    value: str
+    secret_name: str
+    secret_key: str
+
+
+def credential(section: Any, name: str, path: str) -> Credential:
+    return Credential(
+        path=f"{path}.{name}",
+        value=getattr(section, name) or "",
+        secret_name=getattr(section, f"{name}SecretName", ""),
+        secret_key=getattr(section, f"{name}SecretKey", ""),
+    )
+
+
+@dataclass
+class SecretMaterial:
+    """Contents of one generated Secret and the user-Secret references its consumers get instead."""
+
+    data: dict[str, str] = field(default_factory=dict)
+    refs: list[Obj] = field(default_factory=list)
+    inline: dict[str, str] = field(default_factory=dict)  # field path -> value written inline (plaintext)
+
+    def put(self, names: tuple[str, ...] | list[str], cred: Credential, *, keep_empty: bool = False) -> None:
+        if cred.secret_name:
+            for env in names:
+                ref = {"name": cred.secret_name, "key": cred.secret_key}
+                self.refs.append({"name": env, "valueFrom": {"secretKeyRef": ref}})
+        elif cred.value or keep_empty:
+            self.data.update(dict.fromkeys(names, cred.value))
+            # User names and key ids are not secrets on their own; passwords, keys and tokens are.
+            if cred.value and not cred.path.endswith(".user"):
+                self.inline[cred.path] = cred.value
+
+
+def secret_material(ctx: Context) -> dict[str, SecretMaterial]:
+    """suffix -> material of every generated Opaque Secret, in the order they are rendered."""
+    material = {
+        "auth-secrets": _auth(ctx),
+        "clickhouse-secrets": _clickhouse(ctx),
+        "postgres-secrets": _postgres(ctx),
+        "storage-secrets": _storage(ctx),
+    }
+    if ctx.minio_in_cluster:
+        config = ctx.spec.storage.create.config
+        minio = SecretMaterial()
+        minio.put(["MINIO_ROOT_USER"], credential(config, "user", "spec.storage.create.config"), keep_empty=True)
+        minio.put(["MINIO_ROOT_PASSWORD"], credential(config, "password", "spec.storage.create.config"))
+        material["minio-secrets"] = minio
+    if ctx.spec.aiAssistant.enabled:
+        material["ai-assistant-secrets"] = _ai_assistant(ctx)
+    if ctx.spec.globalSymbolization.enabled:
+        config = ctx.spec.globalSymbolization.config
+        sym = SecretMaterial()
+        where = "spec.globalSymbolization.config"
+        sym.put(["SYMDB__GLOBAL_SYM_ENDPOINT__AWS_ACCESS_KEY_ID"], credential(config, "accessKey", where))
+        sym.put(["SYMDB__GLOBAL_SYM_ENDPOINT__AWS_SECRET_ACCESS_KEY"], credential(config, "secretKey", where))
+        material["global-symbolization-secrets"] = sym
+    return material
+
+
+def _auth(ctx: Context) -> SecretMaterial:
+    spec = ctx.spec
+    out = SecretMaterial()
+    out.put(["WEB__LICENSE__KEY", "INGEST__LICENSE__KEY"], credential(spec.global_, "licenseKey", "spec.global"))
+    auth = spec.auth
+    if ctx.auth_type == "basic":
+        out.data["UI_USER"] = auth.basic.username
+        out.put(["UI_PASSWORD"], credential(auth.basic, "password", "spec.auth.basic"), keep_empty=True)
+    admin = credential(auth.admin, "password", "spec.auth.admin")
+    if ctx.token_auth or (ctx.auth_type == "basic" and admin.secret_name):
+        out.put(["IDENTITY__AUTH__ADMIN__PASSWORD"], admin)
+    if ctx.token_auth:
+        keys, where = auth.validation.keys, "spec.auth.validation.keys"
+        out.put(["IDENTITY__AUTH__TOKEN__PRIVATE_KEY__CONTENT"], credential(keys, "privateKey", where))
+        public = ["IDENTITY__AUTH__TOKEN__PUBLIC_KEY__CONTENT", "WEB__AUTH__VALIDATION__PUBLIC_KEY__CONTENT"]
+        out.put(public, credential(keys, "publicKey", where))
+    if ctx.auth_type == "oidc":
+        provider = auth.oidc.provider
+        out.data["IDENTITY__AUTH__OIDC__CLIENT_ID"] = provider.clientId
+        out.put(
+            ["IDENTITY__AUTH__OIDC__CLIENT_SECRET"], credential(provider, "clientSecret", "spec.auth.oidc.provider")
+        )
+    out.put(["WEB__DEMO__USER__PASSWORD"], credential(spec.prefillDemo, "password", "spec.prefillDemo"))
+    return out
+
+
+def _clickhouse(ctx: Context) -> SecretMaterial:
+    ch = ctx.spec.clickhouse
+    out = SecretMaterial()
+    if ctx.clickhouse_in_cluster:
+        out.put(CLICKHOUSE_PASSWORDS, credential(ch.create.config, "password", "spec.clickhouse.create.config"))
+    else:
+        out.put(CLICKHOUSE_PASSWORDS, credential(ch.use_existing, "password", "spec.clickhouse.use_existing"))
+    return out
+
+
+def _postgres(ctx: Context) -> SecretMaterial:
+    pg = ctx.spec.postgres
+    out = SecretMaterial()
+    if pg.mode == "create":
+        out.data["PGDATA"] = "/var/lib/postgresql/data/pgdata"
+        out.put(POSTGRES_PASSWORDS, credential(pg.create.config, "password", "spec.postgres.create.config"))
+    elif pg.mode == "aws_aurora":
+        for app in APPS_DB:
+            out.data[f"{app}__POSTGRES__USE_IAM"] = "aws"
+            out.data[f"{app}__POSTGRES__AWS_IAM_REGION"] = pg.aws_aurora.region
+            out.data[f"{app}__POSTGRES__PASSWORD"] = ""
+    elif pg.mode == "gcp_cloudsql":
+        out.data.update({f"{app}__POSTGRES__PASSWORD": "" for app in APPS_DB})
+    elif pg.use_existing.useIAM:
+        for app in APPS_DB:
+            out.data[f"{app}__POSTGRES__USE_IAM"] = pg.use_existing.useIAM
+            if pg.use_existing.awsIamRegion:
+                out.data[f"{app}__POSTGRES__AWS_IAM_REGION"] = pg.use_existing.awsIamRegion
+    else:
+        cred = credential(pg.use_existing, "password", "spec.postgres.use_existing")
+        out.put(POSTGRES_PASSWORDS, cred, keep_empty=True)
+    return out
+
+
+def _storage(ctx: Context) -> SecretMaterial:
+    storage = ctx.spec.storage
+    out = SecretMaterial()
+    if storage.mode == "create":
+        section, user, password, where = storage.create.config, "user", "password", "spec.storage.create.config"
+    else:
+        kind = storage.use_existing.type
+        section = getattr(storage.use_existing, kind)
+        where = f"spec.storage.use_existing.{kind}"
+        user, password = ("user", "password") if kind == "minio" else ("accessKey", "secretKey")
+        if kind == "s3" and section.useIAM:
+            return out  # the pod's IAM role signs the requests: no keys at all
+        if kind == "s3":
+            out.put(["SYMDB__SYMBOL_BUCKET__AWS_SESSION_TOKEN"], credential(section, "sessionToken", where))
+    out.put([BUCKET_KEY_ID], credential(section, user, where), keep_empty=True)
+    out.put([BUCKET_SECRET], credential(section, password, where), keep_empty=True)
+    return out
+
+
+def _ai_assistant(ctx: Context) -> SecretMaterial:
+    ai = ctx.spec.aiAssistant
+    out = SecretMaterial()
+    for provider, env in (("anthropic", "ANTHROPIC"), ("gemini", "GEMINI"), ("openai", "OPENAI")):
+        cred = credential(getattr(ai, provider), "apiKey", f"spec.aiAssistant.{provider}")
+        out.put([f"WEB__ASSISTANT__API_KEYS__{env}"], cred)
+    if ai.customLLM.url:
+        out.data["WEB__ASSISTANT__CUSTOM_LLM__URL"] = ai.customLLM.url
+    out.put(["WEB__ASSISTANT__CUSTOM_LLM__API_KEY"], credential(ai.customLLM, "apiKey", "spec.aiAssistant.customLLM"))
+    if ai.customLLM.models:
+        out.data["WEB__ASSISTANT__CUSTOM_LLM__MODELS"] = ai.customLLM.models
+    if mcp_servers_are_secret(ctx):
+        out.data["WEB__ASSISTANT__MCP_SERVERS"] = mcp_servers_json(ctx)
+        out.inline["spec.aiAssistant.mcpServers"] = out.data["WEB__ASSISTANT__MCP_SERVERS"]
+    return out
+
+
+def mcp_servers_json(ctx: Context) -> str:
+    servers = ctx.spec.aiAssistant.mcpServers or []
+    # Go's toJson, as the chart uses it: only the keys given, sorted, compact.
+    return json.dumps([s.model_dump(exclude_unset=True) for s in servers], sort_keys=True, separators=(",", ":"))
+
+
+def mcp_servers_are_secret(ctx: Context) -> bool:
+    """With a bearer token in the list, the whole list goes into the Secret instead of the ConfigMap."""
+    return any(server.authToken for server in ctx.spec.aiAssistant.mcpServers or [])

@@ -1,0 +1,90 @@
+"""Whole-output rules applied after the components: config checksums, Job names, marks, order."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from .context import GENERATED_BY, Context, Obj
+
+CHECKSUM = "checksum/config"
+WORKLOADS = ("Deployment", "StatefulSet", "Job")
+# Apply order: what others depend on first (lightkube's rank table follows the same idea).
+KIND_ORDER = (
+    "ServiceAccount",
+    "Secret",
+    "ConfigMap",
+    "PersistentVolumeClaim",
+    "Service",
+    "StatefulSet",
+    "Deployment",
+    "Job",
+    "HorizontalPodAutoscaler",
+    "PodDisruptionBudget",
+    "NetworkPolicy",
+    "Ingress",
+    "PodMonitor",
+)
+
+
+def digest(value: Any) -> str:
+    return hashlib.sha256(json.dumps(value, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+def finalize(ctx: Context, objects: list[Obj]) -> list[Obj]:
+    consumable = {(o["kind"], o["metadata"]["name"]): o for o in objects if o["kind"] in ("ConfigMap", "Secret")}
+    for obj in objects:
+        if obj["kind"] in WORKLOADS:
+            _add_checksum(obj, consumable)
+        if obj["kind"] == "Job":
+            _name_after_template(obj)
+        obj["metadata"].setdefault("annotations", {})[GENERATED_BY] = f"{ctx.namespace}/{ctx.instance}"
+    return sorted(objects, key=_order)
+
+
+def _order(obj: Obj) -> tuple[int, str]:
+    kind = obj["kind"]
+    rank = KIND_ORDER.index(kind) if kind in KIND_ORDER else len(KIND_ORDER)
+    return rank, obj["metadata"]["name"]
+
+
+def consumed(pod: Obj) -> Iterator[tuple[str, str]]:
+    """(kind, name) of every ConfigMap and Secret a pod spec reads."""
+    for container in pod.get("initContainers", []) + pod.get("containers", []):
+        for source in container.get("envFrom", []):
+            if "configMapRef" in source:
+                yield "ConfigMap", source["configMapRef"]["name"]
+            if "secretRef" in source:
+                yield "Secret", source["secretRef"]["name"]
+        for env in container.get("env", []):
+            ref = env.get("valueFrom", {})
+            if "configMapKeyRef" in ref:
+                yield "ConfigMap", ref["configMapKeyRef"]["name"]
+            if "secretKeyRef" in ref:
+                yield "Secret", ref["secretKeyRef"]["name"]
+    for volume in pod.get("volumes", []):
+        if "configMap" in volume:
+            yield "ConfigMap", volume["configMap"]["name"]
+        if "secret" in volume:
+            yield "Secret", volume["secret"]["secretName"]
+
+
+def _add_checksum(workload: Obj, consumable: dict[tuple[str, str], Obj]) -> None:
+    """Roll the pods when anything they read from our ConfigMaps or Secrets changes."""
+    template = workload["spec"]["template"]
+    keys = sorted(set(consumed(template["spec"])) & consumable.keys())
+    if not keys:
+        return
+    contents = [
+        [kind, name, consumable[kind, name].get("data"), consumable[kind, name].get("stringData")]
+        for kind, name in keys
+    ]
+    template["metadata"].setdefault("annotations", {})[CHECKSUM] = digest(contents)
+
+
+def _name_after_template(job: Obj) -> None:
+    """<name>-<hash of the pod template>: Jobs are immutable, so a changed one must be a new object."""
+    suffix = digest(job["spec"]["template"])[:8]
+    job["metadata"]["name"] = f"{job['metadata']['name'][:54].rstrip('-')}-{suffix}"

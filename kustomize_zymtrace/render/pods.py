@@ -1,0 +1,77 @@
+"""Pieces of pod specs shared by every workload: scheduling, env wiring, probes, pull secrets."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..model.base import Scheduling
+from .context import Context, Obj
+from .wiring import env_from, env_sources
+
+SCHEDULING_FIELDS = ("nodeSelector", "tolerations", "affinity")
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, list):
+        return [item.model_dump(exclude_none=True) if hasattr(item, "model_dump") else item for item in value]
+    return dict(value)
+
+
+def scheduling(own: Scheduling, fallback: Scheduling | None = None) -> Obj:
+    """Each field from `own` when set, else from `fallback`, as a whole (the chart never merges them)."""
+    out: Obj = {}
+    for name in SCHEDULING_FIELDS:
+        value = getattr(own, name) or (getattr(fallback, name) if fallback is not None else None)
+        if value:
+            out[name] = _plain(value)
+    return out
+
+
+def app_scheduling(ctx: Context, service: str) -> Obj:
+    """Services, migrate and bucket-check: services.<service>.*, else services.common.*."""
+    return scheduling(getattr(ctx.spec.services, service), ctx.spec.services.common)
+
+
+def env_block(ctx: Context, sources: list[tuple[str, str]], literals: dict[str, str] | None = None) -> Obj:
+    """envFrom for `sources` plus env: literal values first (sorted), then the user-Secret references
+    of every generated Secret the container loads. A name given twice keeps its first entry."""
+    env: list[Obj] = [{"name": key, "value": value} for key, value in sorted((literals or {}).items())]
+    for kind, suffix in sources:
+        if kind == "Secret" and suffix in ctx.secrets:
+            env += ctx.secrets[suffix].refs
+    unique: list[Obj] = []
+    for entry in env:
+        if all(entry["name"] != kept["name"] for kept in unique):
+            unique.append(entry)
+    block: Obj = {"envFrom": env_from(ctx, sources)}
+    if unique:
+        block["env"] = unique
+    return block
+
+
+def workload_env(ctx: Context, workload: str, literals: dict[str, str] | None = None) -> Obj:
+    return env_block(ctx, env_sources(ctx, workload), literals)
+
+
+def http_probe(path: str, port: int | str, initial: int, period: int, *, timeout: int = 0, failure: int = 0) -> Obj:
+    probe: Obj = {"httpGet": {"path": path, "port": port}, "initialDelaySeconds": initial, "periodSeconds": period}
+    if timeout:
+        probe["timeoutSeconds"] = timeout
+    if failure:
+        probe["failureThreshold"] = failure
+    return probe
+
+
+def exec_probe(command: list[str], timing: Any) -> Obj:
+    probe: Obj = {"exec": {"command": command}}
+    probe.update(timing.model_dump(exclude_none=True))
+    return probe
+
+
+def pull_secrets(ctx: Context) -> Obj:
+    return {"imagePullSecrets": [{"name": ctx.pull_secret}]} if ctx.pull_secret else {}
+
+
+def resources(model: Any) -> Obj:
+    """A Resources model as a container's resources block, leaving out empty requests/limits."""
+    return {key: dict(value) for key, value in (("requests", model.requests), ("limits", model.limits)) if value}

@@ -1,0 +1,62 @@
+"""Findings about a config: the one shape every problem takes, whichever adapter reports it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+Severity = Literal["error", "warning", "info"]
+_SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
+
+
+@dataclass(frozen=True)
+class Result:
+    """One finding. `path` is the dotted field path inside the ZymtraceBackend, e.g. spec.postgres.mode."""
+
+    message: str
+    path: str = ""
+    severity: Severity = "error"
+
+    def line(self, source: str = "") -> str:
+        where = " ".join(part for part in (source, self.path) if part)
+        return f"[{self.severity}] {where}: {self.message}" if where else f"[{self.severity}] {self.message}"
+
+    def to_krm(self, resource_ref: dict[str, Any] | None = None, file: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The KRM function spec's result item (config.kubernetes.io/v1 ResourceList results)."""
+        item: dict[str, Any] = {"message": self.message, "severity": self.severity}
+        if resource_ref:
+            item["resourceRef"] = resource_ref
+        if self.path:
+            item["field"] = {"path": self.path}
+        if file:
+            item["file"] = file
+        return item
+
+
+def error(path: str, message: str) -> Result:
+    return Result(message=message, path=path, severity="error")
+
+
+def warning(path: str, message: str) -> Result:
+    return Result(message=message, path=path, severity="warning")
+
+
+def sort_key(result: Result) -> tuple[int, str, str]:
+    """Errors first, then by field path, so reports are stable from run to run."""
+    return _SEVERITY_ORDER[result.severity], result.path, result.message
+
+
+def sort_results(results: list[Result]) -> list[Result]:
+    return sorted(results, key=sort_key)
+
+
+def has_errors(results: list[Result]) -> bool:
+    return any(r.severity == "error" for r in results)
+
+
+class ConfigError(Exception):
+    """A config that cannot be rendered; carries every problem found, not only the first."""
+
+    def __init__(self, results: list[Result]) -> None:
+        self.results = sort_results(results)
+        super().__init__("; ".join(r.line() for r in self.results))
