@@ -14,8 +14,8 @@ class IngressPath(Strict):
     pathType: Literal["Prefix", "Exact", "ImplementationSpecific"] = doc("Prefix", "Path matching rule.")
 
 
-def _root_path() -> list[IngressPath]:
-    return [IngressPath()]
+def _root_path() -> list[dict[str, str]]:
+    return [{"path": "/", "pathType": "Prefix"}]
 
 
 class MtlsHost(Strict):

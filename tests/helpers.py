@@ -1,0 +1,168 @@
+"""Shared test helpers: rendering configs, running the real tools, strict schema validation."""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN_DIR = Path(sys.executable).parent
+PLUGIN_HOME = ROOT / "plugin"
+KUBERNETES_VERSION = "1.30.0"
+NOT_IN_SCHEMA = ("monitoring.coreos.com",)  # CRDs kubernetes-validate has no schema for
+
+# Every object rendered during the current test; the autouse fixture in conftest validates them.
+RENDERED: list[dict[str, Any]] = []
+_VALID: set[str] = set()
+
+
+def config(spec: dict[str, Any] | None = None, *, name: str = "zymtrace", namespace: str = "zymtrace") -> dict:
+    return {
+        "apiVersion": "zymtrace.io/v1alpha1",
+        "kind": "ZymtraceBackend",
+        "metadata": {"name": name, "namespace": namespace},
+        "spec": copy.deepcopy(spec or {}),
+    }
+
+
+def render(spec: dict[str, Any] | None = None, **meta: str) -> list[dict[str, Any]]:
+    """Render in-process (through the same loader and renderer as every adapter) and record the objects."""
+    from kustomize_zymtrace.loading import load
+    from kustomize_zymtrace.render import render as render_objects
+
+    backend, _ = load(config(spec, **meta))
+    objects = render_objects(backend)
+    RENDERED.extend(copy.deepcopy(objects))
+    return objects
+
+
+def render_errors(spec: dict[str, Any], **meta: str) -> list[Any]:
+    from kustomize_zymtrace.loading import load
+    from kustomize_zymtrace.results import ConfigError
+
+    with pytest.raises(ConfigError) as caught:
+        load(config(spec, **meta))
+    return caught.value.results
+
+
+def find(objects: list[dict[str, Any]], kind: str, name: str) -> dict[str, Any]:
+    matches = [o for o in objects if o["kind"] == kind and o["metadata"]["name"] == name]
+    assert len(matches) == 1, f"{kind}/{name}: {len(matches)} matches among {names(objects)}"
+    return matches[0]
+
+
+def find_prefix(objects: list[dict[str, Any]], kind: str, prefix: str) -> dict[str, Any]:
+    """Jobs carry a hash suffix: find one by its stable prefix."""
+    matches = [o for o in objects if o["kind"] == kind and o["metadata"]["name"].startswith(prefix)]
+    assert len(matches) == 1, f"{kind}/{prefix}*: {len(matches)} matches"
+    return matches[0]
+
+
+def names(objects: list[dict[str, Any]]) -> list[str]:
+    return sorted(f"{o['kind']}/{o['metadata']['name']}" for o in objects)
+
+
+def kinds(objects: list[dict[str, Any]]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for obj in objects:
+        counts[obj["kind"]] = counts.get(obj["kind"], 0) + 1
+    return counts
+
+
+def containers(workload: dict[str, Any], *, init: bool = False) -> list[dict[str, Any]]:
+    pod = workload["spec"]["template"]["spec"]
+    return pod.get("initContainers", []) if init else pod["containers"]
+
+
+def env_names(container: dict[str, Any]) -> list[str]:
+    return [e["name"] for e in container.get("env", [])]
+
+
+def env_from_names(container: dict[str, Any]) -> list[str]:
+    return [next(iter(source.values()))["name"] for source in container["envFrom"]]
+
+
+def docs(text: str) -> list[dict[str, Any]]:
+    return [d for d in yaml.safe_load_all(text) if d]
+
+
+def record(objects: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Register objects produced by a real tool run for strict validation."""
+    RENDERED.extend(copy.deepcopy(o) for o in objects)
+    return objects
+
+
+def strict_validate(objects: list[dict[str, Any]]) -> None:
+    import kubernetes_validate
+
+    problems = []
+    for obj in objects:
+        if any(group in obj.get("apiVersion", "") for group in NOT_IN_SCHEMA):
+            continue
+        key = hashlib.sha256(json.dumps(obj, sort_keys=True).encode()).hexdigest()
+        if key in _VALID:
+            continue
+        try:
+            kubernetes_validate.validate(obj, KUBERNETES_VERSION, strict=True)
+        except Exception as exc:
+            problems.append(f"{obj.get('kind')}/{obj.get('metadata', {}).get('name')}: {str(exc).splitlines()[0]}")
+            continue
+        _VALID.add(key)
+    assert not problems, "objects fail strict Kubernetes 1.30 validation:\n" + "\n".join(problems)
+
+
+def tool(name: str) -> str:
+    """Path of a real tool; missing means skip locally but fail in CI (CI=true)."""
+    path = shutil.which(name)
+    if path:
+        return path
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"{name} is required in CI but is not installed")
+    pytest.skip(f"{name} not installed")
+    raise AssertionError  # unreachable
+
+
+def tool_env(**extra: str) -> dict[str, str]:
+    """The environment for real tool runs: this interpreter's bin first so the console script is found."""
+    env = dict(os.environ)
+    env["PATH"] = f"{BIN_DIR}{os.pathsep}{env.get('PATH', '')}"
+    env.update(extra)
+    return env
+
+
+def run(cmd: list[str], **kw: Any) -> subprocess.CompletedProcess[str]:
+    kw.setdefault("capture_output", True)
+    kw.setdefault("text", True)
+    kw.setdefault("timeout", 300)
+    kw.setdefault("env", tool_env())
+    return subprocess.run(cmd, check=False, **kw)
+
+
+def cli(*args: str, stdin: str | bytes | None = None, **kw: Any) -> subprocess.CompletedProcess[Any]:
+    """The installed console script, as a real process (bytes stdin gives bytes output)."""
+    exe = shutil.which("kustomize-zymtrace", path=str(BIN_DIR)) or "kustomize-zymtrace"
+    if isinstance(stdin, bytes):
+        kw["text"] = False
+    return run([exe, *args], input=stdin, **kw)
+
+
+def kustomize_build(directory: Path) -> list[dict[str, Any]]:
+    kubectl = tool("kubectl")
+    result = run(
+        [kubectl, "kustomize", "--enable-alpha-plugins", str(directory)],
+        env=tool_env(KUSTOMIZE_PLUGIN_HOME=str(PLUGIN_HOME)),
+    )
+    assert result.returncode == 0, result.stderr
+    objects = docs(result.stdout)
+    assert objects, f"kubectl kustomize {directory} rendered nothing"
+    return record(objects)

@@ -1,0 +1,127 @@
+"""The command line (C5) and the legacy plugin calling convention (C4), as real processes."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import yaml
+from helpers import ROOT, cli, docs, record
+
+BASE_CONFIG = ROOT / "base" / "zymtrace.yaml"
+
+
+def test_render_to_stdout() -> None:
+    result = cli("render", str(BASE_CONFIG))
+    assert result.returncode == 0, result.stderr
+    objects = record(docs(result.stdout))
+    assert len(objects) == 41
+    assert "plain text" in result.stderr  # the chart's default passwords are reported
+
+
+def test_render_to_directory_prunes_and_builds_with_plain_kustomize(tmp_path: Path) -> None:
+    out = tmp_path / "hydrated"
+    result = cli("render", str(BASE_CONFIG), "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    files = sorted(p.name for p in out.glob("*.yaml"))
+    assert "kustomization.yaml" in files and len(files) == 42
+    listing = yaml.safe_load((out / "kustomization.yaml").read_text())["resources"]
+    assert sorted(listing) == sorted(f for f in files if f != "kustomization.yaml")
+    (out / "user-notes.yaml").write_text("# a user's own file is never touched\n")
+    external = tmp_path / "external.yaml"
+    config = yaml.safe_load(BASE_CONFIG.read_text())
+    config["spec"]["storage"] = {
+        "mode": "use_existing",
+        "use_existing": {"type": "s3", "s3": {"region": "us-west-2", "useIAM": "aws"}},
+    }
+    external.write_text(yaml.safe_dump(config))
+    assert cli("render", str(external), "-o", str(out)).returncode == 0
+    after = {p.name for p in out.glob("*.yaml")}
+    assert "statefulset_zymtrace-minio.yaml" not in after and "user-notes.yaml" in after
+    assert any(name.startswith("job_zymtrace-bucket-check-") for name in after)
+
+
+def test_legacy_plugin_convention_config_file_first() -> None:
+    """kustomize runs the plugin as `ZymtraceBackend <config file> [argsOneLiner...]` with empty stdin."""
+    result = cli(str(BASE_CONFIG), stdin="")
+    assert result.returncode == 0, result.stderr
+    assert len(record(docs(result.stdout))) == 41
+
+
+def test_plugin_script_is_executable_and_runs_the_generator() -> None:
+    plugin = ROOT / "plugin" / "zymtrace.io" / "v1alpha1" / "zymtracebackend" / "ZymtraceBackend"
+    assert os.access(plugin, os.X_OK)
+    from helpers import run
+
+    result = run([str(plugin), str(BASE_CONFIG)], input="")
+    assert result.returncode == 0, result.stderr
+    assert len(record(docs(result.stdout))) == 41
+
+
+def test_errors_are_one_line_each_exit_1_no_traceback(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        "apiVersion: zymtrace.io/v1alpha1\nkind: ZymtraceBackend\nmetadata: {name: zt, namespace: zt}\n"
+        "spec:\n  postgres: {mode: gcp_cloudsql}\n  storage: {buckets: {symbols: Bad_Bucket}}\n"
+    )
+    for args in (("render", str(bad)), (str(bad),)):
+        result = cli(*args)
+        assert result.returncode == 1
+        assert result.stdout == ""
+        assert "Traceback" not in result.stderr
+        lines = [line for line in result.stderr.splitlines() if line.startswith("[error]")]
+        assert {line.split(":")[0] for line in lines} == {
+            "[error] spec.postgres.gcp_cloudsql.instance",
+            "[error] spec.postgres.gcp_cloudsql.user",
+            "[error] spec.storage.buckets.symbols",
+        }
+
+
+def test_unreadable_and_invalid_files(tmp_path: Path) -> None:
+    missing = cli("render", str(tmp_path / "nope.yaml"))
+    assert missing.returncode == 1 and missing.stderr.startswith("[error] cannot read")
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("spec: [unclosed\n")
+    result = cli("render", str(broken))
+    assert result.returncode == 1 and "not valid YAML at line" in result.stderr
+    binary = tmp_path / "binary.yaml"
+    binary.write_bytes(b"\x89PNG\r\n\x1a\n\x00\xff")
+    assert "not UTF-8" in cli("render", str(binary)).stderr
+
+
+def test_usage_errors_exit_2() -> None:
+    assert cli("rendr").returncode == 2
+    assert "did you mean 'render'" in cli("rendr").stderr
+    assert cli("render").returncode == 2
+    assert cli("--help").returncode == 0 and "KRM function" in cli("--help").stdout
+
+
+def test_help_on_every_command() -> None:
+    for command in ("render", "schema", "from-helm-values", "install-plugin"):
+        result = cli(command, "--help")
+        assert result.returncode == 0 and command in result.stdout
+
+
+def test_schema_is_json_with_defaults_and_rejects_unknown_keys() -> None:
+    result = cli("schema")
+    assert result.returncode == 0
+    schema = json.loads(result.stdout)
+    assert schema["$schema"].startswith("https://json-schema.org/")
+    assert schema["required"] == ["apiVersion", "kind", "metadata"]
+    spec = schema["$defs"]["Spec"]
+    assert spec["additionalProperties"] is False
+    assert schema["$defs"]["Global"]["properties"]["namePrefix"]["default"] == "zymtrace"
+    assert schema["$defs"]["CloudSqlProxy"]["properties"]["image"]["default"]["tag"] == "2.11.0"
+
+
+def test_install_plugin(tmp_path: Path) -> None:
+    result = cli("install-plugin", "--home", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    plugin = tmp_path / "zymtrace.io" / "v1alpha1" / "zymtracebackend" / "ZymtraceBackend"
+    assert os.access(plugin, os.X_OK)
+    from helpers import run
+
+    rendered = run([str(plugin), str(BASE_CONFIG)], env={"PATH": "/usr/bin:/bin"})  # works without our PATH
+    assert rendered.returncode == 0, rendered.stderr
+    assert len(record(docs(rendered.stdout))) == 41
