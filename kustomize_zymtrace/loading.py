@@ -30,7 +30,8 @@ def is_secret_field(name: str) -> bool:
 
 
 def strip_nulls(value: Any) -> Any:
-    """Drop null-valued keys: as in a Helm values file, `key:` with no value means "the default"."""
+    """Drop null-valued keys. Applied after the merge, it gives Helm's rule: a null removes the default
+    (`limits: {cpu: null}` leaves no CPU limit), and a section set to null falls back to its defaults."""
     if isinstance(value, dict):
         return {key: strip_nulls(item) for key, item in value.items() if item is not None}
     if isinstance(value, list):
@@ -158,7 +159,7 @@ def validate_document(document: Any) -> ZymtraceBackend:
         spec = {}
     if not isinstance(spec, dict):
         raise ConfigError([error("spec", f"must be a mapping of the chart's values, found {_describe(spec)}")])
-    document["spec"] = merge_values(default_values(Spec), strip_nulls(spec))
+    document["spec"] = strip_nulls(merge_values(default_values(Spec), spec))
     try:
         return ZymtraceBackend.model_validate(document)
     except ValidationError as exc:

@@ -9,7 +9,7 @@ from pathlib import Path
 import yaml
 from helpers import ROOT, cli, docs, record
 
-BASE_CONFIG = ROOT / "base" / "zymtrace.yaml"
+BASE_CONFIG = ROOT / "base" / "generator" / "zymtrace.yaml"
 
 
 def test_render_to_stdout() -> None:

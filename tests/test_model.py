@@ -104,9 +104,18 @@ def test_partial_maps_merge_onto_defaults_like_helm() -> None:
     assert web["image"] == "ghcr.io/zystem-io/zymtrace-pub-backend:x"
 
 
-def test_null_means_default() -> None:
-    objects = render({"services": {"web": {"env": None, "hpa": None}}, "auth": {"validation": {"issuers": None}}})
-    assert find(objects, "Deployment", "zymtrace-web")["spec"]["replicas"] == 1
+def test_null_removes_a_default_like_helm() -> None:
+    objects = render(
+        {
+            "services": {"web": {"env": None, "hpa": None, "image": None, "resources": {"limits": {"cpu": None}}}},
+            "auth": {"validation": {"issuers": None}},
+        }
+    )
+    web = find(objects, "Deployment", "zymtrace-web")
+    assert web["spec"]["replicas"] == 1
+    container = containers(web)[0]
+    assert container["resources"]["limits"] == {"memory": "4Gi"}  # no CPU limit left
+    assert container["image"] == "ghcr.io/zystem-io/zymtrace-pub-backend:26.8.4"  # a null section: defaults
 
 
 def test_values_file_scalars_are_coerced_like_helm() -> None:
