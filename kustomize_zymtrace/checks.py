@@ -150,7 +150,7 @@ def object_storage(spec: Spec) -> list[Result]:
         if _given(section, field):
             continue
         if kind == "s3":  # the seed's own S3 example leaves both keys empty: allowed, but said out loud
-            message = f"empty: requests use the pod's default AWS credentials (set {field}, {field}SecretName or useIAM)"
+            message = f"empty: the pod's default AWS credentials are used (set {field}, {field}SecretName or useIAM)"
             out.append(warning(f"{where}.{field}", message))
         else:
             out.append(error(f"{where}.{field}", f"required: set {field} or {field}SecretName"))

@@ -17,7 +17,8 @@ from . import __version__
 from .results import ConfigError, Result
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
-COMMANDS = ("render", "schema", "from-helm-values", "install-plugin")
+LAYOUTS = ("flat", "stages")  # output.LAYOUTS, kept here so --help costs no import
+COMMANDS = ("render", "hydrate", "schema", "from-helm-values", "install-plugin")
 
 
 def _report(results: Sequence[Result], source: str = "") -> None:
@@ -85,12 +86,30 @@ def cmd_render(args: argparse.Namespace) -> int:
     objects, notes = render_with_findings(backend)
     _report(warnings + notes)
     if args.output:
-        from .output import write_directory
-
-        written = write_directory(objects, Path(args.output))
-        print(f"wrote {written} objects to {args.output}", file=sys.stderr)
+        _write(objects, args.output, args.layout)
     else:
         sys.stdout.write(yamlio.dump_all(objects))
+    return EXIT_OK
+
+
+def _write(objects: list[dict], output: str, layout: str) -> None:
+    from .output import write_directory
+
+    written = write_directory(objects, Path(output), layout)
+    print(f"wrote {written} objects to {output} ({layout} layout)", file=sys.stderr)
+
+
+def cmd_hydrate(args: argparse.Namespace) -> int:
+    """A YAML stream (kubectl kustomize output of an overlay) -> a directory for Flux or plain kustomize."""
+    from . import yamlio
+
+    documents = [d for d in yamlio.load_all(_read(args.stream), args.stream) if d is not None]
+    bad = [n for n, d in enumerate(documents) if not isinstance(d, dict) or not (d.get("metadata") or {}).get("name")]
+    if bad:
+        raise ConfigError([Result(f"{args.stream}: document {bad[0] + 1} is not a Kubernetes object")])
+    if not documents:
+        raise ConfigError([Result(f"{args.stream}: no objects (did kustomize skip the generator?)")])
+    _write(documents, args.output, args.layout)
     return EXIT_OK
 
 
@@ -139,7 +158,14 @@ def build_parser() -> argparse.ArgumentParser:
     render = sub.add_parser("render", help="render a config to a YAML stream or to files")
     render.add_argument("config", help="ZymtraceBackend config file ('-' for stdin)")
     render.add_argument("-o", "--output", metavar="DIR", help="write one file per object (and a kustomization.yaml)")
+    render.add_argument("--layout", choices=LAYOUTS, default="flat", help="with -o: flat, or one directory per stage")
     render.set_defaults(handler=cmd_render)
+
+    hydrate = sub.add_parser("hydrate", help="write a YAML stream (e.g. kubectl kustomize output) as files")
+    hydrate.add_argument("stream", nargs="?", default="-", help="YAML stream ('-' or omitted: stdin)")
+    hydrate.add_argument("-o", "--output", metavar="DIR", required=True, help="directory to write")
+    hydrate.add_argument("--layout", choices=LAYOUTS, default="flat", help="flat, or one directory per stage (Flux)")
+    hydrate.set_defaults(handler=cmd_hydrate)
 
     schema = sub.add_parser("schema", help="print the JSON Schema of ZymtraceBackend")
     schema.set_defaults(handler=cmd_schema)

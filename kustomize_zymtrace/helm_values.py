@@ -13,6 +13,7 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap
 from ruamel.yaml.error import YAMLError
+from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
 from .model import API_VERSION, KIND
 from .results import ConfigError, error
@@ -63,10 +64,23 @@ def _get(tree: Any, path: tuple[str, ...]) -> Any:
 def _set(tree: CommentedMap, path: tuple[str, ...], value: Any) -> None:
     for key in path[:-1]:
         if not isinstance(tree.get(key), dict):
-            tree[key] = CommentedMap()
+            _append(tree, key, CommentedMap())
         tree = tree[key]
-    tree[path[-1]] = value
+    blank = _append(tree, path[-1], value)
     tree.yaml_add_eol_comment("the chart's default, kept for an in-place adoption", path[-1])
+    if blank:
+        tree.ca.items[path[-1]][2].value += "\n\n"
+
+
+def _append(tree: CommentedMap, key: str, value: Any) -> bool:
+    """Add a key at the end of a map. A blank line that ended the map moves below the new key (True)."""
+    last = next(reversed(tree), None) if len(tree) else None
+    trailing = tree.ca.items.get(last) if last is not None else None
+    tree[key] = value
+    if trailing and len(trailing) > 2 and trailing[2] is not None and trailing[2].value.strip() == "":
+        tree.ca.items[last] = [trailing[0], trailing[1], None, *trailing[3:]]
+        return True
+    return False
 
 
 def _uses_hpa(values: dict[str, Any]) -> bool:
@@ -86,6 +100,16 @@ def pin_chart_defaults(values: CommentedMap) -> None:
         _set(values, path, default)
 
 
+def _take_header(values: CommentedMap) -> str:
+    """The values file's leading comment block: it describes the file, so it moves above the document."""
+    comment = values.ca.comment
+    if not comment or len(comment) < 2 or not comment[1]:
+        return ""
+    text = "".join(token.value for token in comment[1])
+    comment[1] = []
+    return text if text.endswith("\n") else text + "\n"
+
+
 def convert(data: bytes | str, source: str, *, name: str, namespace: str) -> str:
     yaml = YAML()
     yaml.preserve_quotes = True
@@ -99,6 +123,7 @@ def convert(data: bytes | str, source: str, *, name: str, namespace: str) -> str
     if not isinstance(values, CommentedMap):
         raise ConfigError([error("", f"{source}: a values file must be a mapping")])
     pin_chart_defaults(values)
+    header = _take_header(values)
     document = CommentedMap()
     document["apiVersion"] = API_VERSION
     document["kind"] = KIND
@@ -106,7 +131,7 @@ def convert(data: bytes | str, source: str, *, name: str, namespace: str) -> str
         [
             ("name", name),
             ("namespace", namespace),
-            ("annotations", CommentedMap([("config.kubernetes.io/local-config", "true")])),
+            ("annotations", CommentedMap([("config.kubernetes.io/local-config", DoubleQuotedScalarString("true"))])),
         ]
     )
     document["spec"] = values
@@ -116,6 +141,7 @@ def convert(data: bytes | str, source: str, *, name: str, namespace: str) -> str
     out = io.StringIO()
     out.write(f"# yaml-language-server: $schema={SCHEMA_ID}\n")
     out.write(f"# Converted from {source} by kustomize-zymtrace from-helm-values.\n")
+    out.write(header)
     yaml.dump(document, out)
     return out.getvalue()
 

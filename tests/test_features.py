@@ -359,7 +359,7 @@ def test_auth_none_and_basic() -> None:
     secret = find(basic, "Secret", "zymtrace-auth-secrets")["stringData"]
     assert secret == {"UI_USER": "ops"}
     gateway = containers(find(basic, "Deployment", "zymtrace-gateway"))[0]
-    ref = [e for e in gateway["env"] if e["name"] == "UI_PASSWORD"][0]
+    ref = next(e for e in gateway["env"] if e["name"] == "UI_PASSWORD")
     assert ref["valueFrom"]["secretKeyRef"] == {"name": "basic-auth", "key": "basic-password"}
 
 
@@ -496,7 +496,7 @@ def test_global_symbolization_license_registry_telemetry_demo() -> None:
     assert "Secret/zymtrace-registry-cred" not in names(objects)
     assert pod(find(objects, "Deployment", "zymtrace-ui"))["imagePullSecrets"] == [{"name": "my-pull"}]
     web = containers(find(objects, "Deployment", "zymtrace-web"))[0]
-    license_ref = [e for e in web["env"] if e["name"] == "WEB__LICENSE__KEY"][0]["valueFrom"]["secretKeyRef"]
+    license_ref = next(e for e in web["env"] if e["name"] == "WEB__LICENSE__KEY")["valueFrom"]["secretKeyRef"]
     assert license_ref == {"name": "license", "key": "license-key"}
     inline = render(
         {

@@ -44,7 +44,7 @@ def test_postgres_use_existing_removes_in_cluster_postgres_and_wires_the_host() 
     assert find(objects, "Secret", "zymtrace-postgres-secrets")["stringData"] == {}
     for app in ("identity", "symdb", "web"):
         refs = containers(find(objects, "Deployment", f"zymtrace-{app}"))[0]["env"]
-        pg = [e for e in refs if e["name"] == f"{app.upper()}__POSTGRES__PASSWORD"][0]
+        pg = next(e for e in refs if e["name"] == f"{app.upper()}__POSTGRES__PASSWORD")
         assert pg["valueFrom"]["secretKeyRef"] == {"name": "pg", "key": "password"}
     for app in ("gateway", "ingest", "ui"):
         assert not [
@@ -313,7 +313,7 @@ def test_in_cluster_passwords_from_existing_secrets() -> None:
         "PGDATA": "/var/lib/postgresql/data/pgdata"
     }
     postgres = containers(find(objects, "StatefulSet", "zymtrace-postgres"))[0]
-    ref = [e for e in postgres["env"] if e["name"] == "POSTGRES_PASSWORD"][0]["valueFrom"]["secretKeyRef"]
+    ref = next(e for e in postgres["env"] if e["name"] == "POSTGRES_PASSWORD")["valueFrom"]["secretKeyRef"]
     assert ref == {"name": "pg", "key": "pw"}
     minio = containers(find(objects, "StatefulSet", "zymtrace-minio"))[0]
     assert {"MINIO_ROOT_USER", "MINIO_ROOT_PASSWORD"} <= set(env_names(minio))

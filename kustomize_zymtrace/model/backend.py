@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from .auth import AiAssistant, Auth
 from .base import DNS_LABEL, DNS_SUBDOMAIN, Strict, doc_factory
 from .databases import ClickHouse, Postgres
+from .gitops import GitOps
 from .globals import Global, GlobalSymbolization, MetricReporter, PrefillDemo, Telemetry
 from .ingress import Ingress
 from .services import Services
@@ -33,6 +34,7 @@ class Spec(Strict):
     telemetry: Telemetry = doc_factory(Telemetry, "Telemetry.")
     metricReporter: MetricReporter = doc_factory(MetricReporter, "Self-metrics.")
     prefillDemo: PrefillDemo = doc_factory(PrefillDemo, "Demo login (read by the chart, undocumented).")
+    gitops: GitOps = doc_factory(GitOps, "Extension: behaviour under Flux, Argo CD and kpt.")
 
 
 class Metadata(BaseModel):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..model import Spec, ZymtraceBackend
 from ..model.defaults import default_values
-from ..results import Result, warning
+from ..results import ConfigError, Result, error, warning
 from . import (
     autoscaling,
     cloudsql,
@@ -44,7 +44,11 @@ def render_with_findings(backend: ZymtraceBackend) -> tuple[list[Obj], list[Resu
     """The objects, and warnings about what they contain (credentials written inline)."""
     ctx = Context(backend)
     objects = [obj for component in COMPONENTS for obj in component.render(ctx)]
-    return finalize(ctx, objects), plaintext_findings(ctx)
+    findings = plaintext_findings(ctx)
+    if backend.spec.gitops.strictSecrets and findings:
+        # A production pipeline asked for no plaintext at all: each inline credential is an error.
+        raise ConfigError([error(f.path, f"{f.message} (spec.gitops.strictSecrets)") for f in findings])
+    return finalize(ctx, objects), findings
 
 
 def plaintext_findings(ctx: Context) -> list[Result]:

@@ -8,8 +8,13 @@ from collections.abc import Iterator
 from typing import Any
 
 from .context import GENERATED_BY, Context, Obj
+from .stages import wave
 
 CHECKSUM = "checksum/config"
+FLUX_PRUNE = "kustomize.toolkit.fluxcd.io/prune"
+FLUX_SUBSTITUTE = "kustomize.toolkit.fluxcd.io/substitute"
+ARGO_SYNC_OPTIONS = "argocd.argoproj.io/sync-options"
+ARGO_SYNC_WAVE = "argocd.argoproj.io/sync-wave"
 WORKLOADS = ("Deployment", "StatefulSet", "Job")
 # Apply order: what others depend on first (lightkube's rank table follows the same idea).
 KIND_ORDER = (
@@ -40,8 +45,25 @@ def finalize(ctx: Context, objects: list[Obj]) -> list[Obj]:
             _add_checksum(obj, consumable)
         if obj["kind"] == "Job":
             _name_after_template(obj)
-        obj["metadata"].setdefault("annotations", {})[GENERATED_BY] = f"{ctx.namespace}/{ctx.instance}"
+        annotations = obj["metadata"].setdefault("annotations", {})
+        annotations[GENERATED_BY] = f"{ctx.namespace}/{ctx.instance}"
+        annotations.update(gitops_annotations(ctx, obj))
     return sorted(objects, key=_order)
+
+
+def gitops_annotations(ctx: Context, obj: Obj) -> dict[str, str]:
+    gitops = ctx.spec.gitops
+    out: dict[str, str] = {}
+    if gitops.protectVolumes and obj["kind"] == "PersistentVolumeClaim":
+        # Data outlives the manifest: removing a database from the config must not delete its volume.
+        out[FLUX_PRUNE] = "disabled"
+        out[ARGO_SYNC_OPTIONS] = "Prune=false,Delete=false"
+    if gitops.argocd.syncWaves:
+        out[ARGO_SYNC_WAVE] = str(wave(obj))
+    if "${" in json.dumps(obj):
+        # Shell scripts read ${VAR} at run time; Flux's post-build substitution would blank them.
+        out[FLUX_SUBSTITUTE] = "disabled"
+    return out
 
 
 def _order(obj: Obj) -> tuple[int, str]:

@@ -1,0 +1,27 @@
+"""spec.gitops: how the output behaves under a GitOps reconciler (not part of the chart's values)."""
+
+from __future__ import annotations
+
+from .base import Strict, doc, doc_factory
+
+
+class ArgoCD(Strict):
+    syncWaves: bool = doc(
+        False,
+        "Annotate objects with argocd.argoproj.io/sync-wave: configuration and volumes, then databases, then "
+        "the Jobs, then the services, then the Ingresses.",
+    )
+
+
+class GitOps(Strict):
+    protectVolumes: bool = doc(
+        True,
+        "Keep the database PersistentVolumeClaims when they leave the output: Flux prune: disabled and Argo CD "
+        "Prune=false,Delete=false.",
+    )
+    strictSecrets: bool = doc(
+        False,
+        "Make every credential written inline into a generated Secret an error instead of a warning "
+        "(for production pipelines that must not carry plaintext).",
+    )
+    argocd: ArgoCD = doc_factory(ArgoCD, "Argo CD options.")
