@@ -1,6 +1,5 @@
 """spec.auth and spec.aiAssistant."""
 
-from __future__ import annotations
 
 from typing import Literal
 

@@ -1,6 +1,5 @@
 """The ZymtraceBackend object: metadata plus a spec that takes the chart's values tree."""
 
-from __future__ import annotations
 
 from typing import Literal
 

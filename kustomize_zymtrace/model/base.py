@@ -4,7 +4,6 @@ Field names keep the chart's values keys (camelCase and the chart's own snake_ca
 path in an error message reads the same in YAML, Python and the chart's documentation.
 """
 
-from __future__ import annotations
 
 import re
 from typing import Annotated, Any, Literal

@@ -1,6 +1,5 @@
 """spec.clickhouse and spec.postgres: in-cluster databases or external ones."""
 
-from __future__ import annotations
 
 from typing import Any, Literal
 

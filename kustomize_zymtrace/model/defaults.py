@@ -4,7 +4,6 @@ User values are deep-merged onto this tree before validation, as Helm merges a v
 chart's values.yaml: a user who sets only `resources.limits.memory` keeps the other defaults.
 """
 
-from __future__ import annotations
 
 from functools import cache
 from typing import Any

@@ -1,6 +1,5 @@
 """spec.ingress: the gateway Ingress and the optional mTLS passthrough Ingress."""
 
-from __future__ import annotations
 
 from typing import Literal
 

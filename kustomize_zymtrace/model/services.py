@@ -1,6 +1,5 @@
 """spec.services: the six zymtrace services, the migrate Job and the settings they share."""
 
-from __future__ import annotations
 
 from typing import Annotated, Any
 

@@ -1,6 +1,5 @@
 """spec.storage: the symbols bucket, in-cluster MinIO or an existing MinIO / S3 / GCS."""
 
-from __future__ import annotations
 
 from typing import Literal
 
