@@ -3,20 +3,21 @@ users would expect and the chart lacks, and warnings for risky but valid setting
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .model import ZymtraceBackend
-from .model.backend import Spec
 from .results import Result, error, warning
+
+if TYPE_CHECKING:
+    from .model import ZymtraceBackend
+    from .model.backend import Spec
 
 APP_SERVICES = ("gateway", "identity", "ingest", "symdb", "ui", "web")
 CLOUDSQL_INSTANCE = re.compile(r"^[a-z0-9][a-z0-9:.\-]*:[a-z0-9-]+:[a-z0-9][a-z0-9-]*$")
 BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 
-Check = Callable[[Spec], list[Result]]
+Check = Callable[["Spec"], list[Result]]
 
 
 def _url(value: str) -> bool:
@@ -160,6 +161,10 @@ def object_storage(spec: Spec) -> list[Result]:
 def _valid_bucket(name: str) -> bool:
     if not BUCKET.match(name) or ".." in name or name.startswith("xn--") or name.endswith("-s3alias"):
         return False
+    if not name.replace(".", "").isdigit():
+        return True
+    import ipaddress  # only for names made of digits and dots
+
     try:
         ipaddress.ip_address(name)
     except ValueError:

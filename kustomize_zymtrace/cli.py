@@ -6,15 +6,17 @@ plugin. Otherwise a subcommand. Exit codes: 0 success, 1 invalid input, 2 usage 
 
 from __future__ import annotations
 
-import argparse
-import difflib
 import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import __version__
 from .results import ConfigError, Result
+
+if TYPE_CHECKING:
+    import argparse
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 LAYOUTS = ("flat", "stages")  # output.LAYOUTS, kept here so --help costs no import
@@ -57,8 +59,7 @@ def _guarded(run: Callable[[], int], debug: bool = False) -> int:
 def run_krm() -> int:
     from .krm import process
 
-    outcome = process(sys.stdin.buffer.read())
-    sys.stdout.write(outcome.stdout)
+    outcome = process(sys.stdin.buffer.read(), sys.stdout)
     for line in outcome.messages:
         print(line, file=sys.stderr)
     return outcome.exit_code
@@ -142,6 +143,8 @@ def cmd_install_plugin(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    import argparse  # only the subcommands need it: the KRM and plugin modes start without it
+
     parser = argparse.ArgumentParser(
         prog="kustomize-zymtrace",
         description=(
@@ -192,6 +195,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _guarded(run_krm)
     if args[0] not in COMMANDS and not args[0].startswith("-"):
         if len(args) == 1 and not os.path.exists(args[0]):
+            import difflib
+
             hint = difflib.get_close_matches(args[0], COMMANDS, n=1)
             if hint:
                 print(f"[error] unknown command {args[0]!r}; did you mean {hint[0]!r}?", file=sys.stderr)

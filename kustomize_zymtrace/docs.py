@@ -34,10 +34,10 @@ a Helm values file.
 
 # Single-validator types (model/base.py, model/services.py), named by their validator function.
 VALIDATED_TYPES = {
-    "_quantity": "quantity",
-    "_node_port": "node port or empty",
-    "_mcp_hosts": "`all` \\| `ingress` \\| list",
-    "_env_value": "scalar",
+    "quantity": "quantity",
+    "node_port": "node port or empty",
+    "mcp_hosts": "`all` \\| `ingress` \\| list",
+    "env_value": "scalar",
 }
 
 

@@ -15,9 +15,8 @@ from ruamel.yaml.comments import CommentedMap
 from ruamel.yaml.error import YAMLError
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
-from .model import API_VERSION, KIND
+from .api import API_VERSION, KIND, SCHEMA_ID
 from .results import ConfigError, error
-from .schema import SCHEMA_ID
 
 # (path, chart default, condition on the values) for every default this project changed.
 CHART_DEFAULTS: tuple[tuple[tuple[str, ...], Any, tuple[tuple[str, ...], Any] | None], ...] = (

@@ -8,32 +8,29 @@ run carry the generated-by annotation and are replaced, so a re-render is idempo
 from __future__ import annotations
 
 import posixpath
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple, TextIO
 
 import yaml
 
 from . import yamlio
-from .model import API_VERSION, KIND
+from .api import API_VERSION, KIND
 from .render.context import GENERATED_BY
 from .results import ConfigError, Result, error, sort_key
 
 RESOURCE_LIST = "ResourceList"
+HEADER = f"apiVersion: config.kubernetes.io/v1\nkind: {RESOURCE_LIST}\n"
 LIST_VERSIONS = ("config.kubernetes.io/v1", "config.kubernetes.io/v1alpha1")
 PATH_ANNOTATIONS = ("internal.config.kubernetes.io/path", "config.kubernetes.io/path")
 INDEX_ANNOTATIONS = ("internal.config.kubernetes.io/index", "config.kubernetes.io/index")
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-@dataclass
-class Outcome:
-    stdout: str
-    messages: list[str] = field(default_factory=list)  # stderr lines
+class Outcome(NamedTuple):
+    messages: list[str]  # stderr lines
     exit_code: int = 0
 
 
-@dataclass
-class Instance:
+class Instance(NamedTuple):
     config: dict[str, Any]
     directory: str  # package directory of the config file, where its objects are placed
 
@@ -54,37 +51,41 @@ class Instance:
         return f"{KIND}/{self.ref['name']}"
 
 
-def process(data: str | bytes) -> Outcome:
-    """Run the function on a serialized ResourceList."""
+def process(data: str | bytes, out: TextIO) -> Outcome:
+    """Run the function on a serialized ResourceList, writing the resulting ResourceList to `out`.
+
+    Every instance is validated and prepared before the first generated object is written, so a
+    failure leaves no generated item; then the objects are written one instance at a time, which
+    keeps memory flat however many instances the list holds."""
     try:
         text = yamlio.decode(data, "ResourceList")
         resource_list, item_texts = _parse(text)
     except ConfigError as exc:
-        return _failure([], exc.results, None)
+        return _failure(out, [], exc.results, None)
     items = resource_list.get("items") or []
     try:
         instances = _instances(resource_list)
     except ConfigError as exc:
-        return _failure(item_texts, exc.results, None)
+        return _failure(out, item_texts, exc.results, None)
 
-    from .loading import load  # after the cheap checks: model building is the expensive part
-    from .render import render_with_findings
+    from .loading import load
+    from .render import objects, prepare
 
-    generated: list[dict[str, Any]] = []
+    prepared = []
     findings: list[tuple[Instance, Result]] = []
     failed = False
     for instance in instances:
         try:
             backend, warnings = load(instance.config)
-            objects, notes = render_with_findings(backend)
+            ctx, notes = prepare(backend)
         except ConfigError as exc:
             findings += [(instance, r) for r in exc.results]
             failed = True
             continue
         findings += [(instance, r) for r in warnings + notes]
-        generated += [_place(obj, instance) for obj in objects]
+        prepared.append((instance, ctx))
     if failed:
-        return _failure(item_texts, [], findings)
+        return _failure(out, item_texts, [], findings)
 
     owners = {i.identity for i in instances}
     prune_all = resource_list.get("functionConfig") is None
@@ -93,8 +94,12 @@ def process(data: str | bytes) -> Outcome:
         for item, text in zip(items, item_texts, strict=True)
         if not _generated_by(item, owners, prune_all=prune_all)
     ]
-    results = _results(findings)
-    return Outcome(stdout=_write(kept, generated, results), messages=[_line(i, r) for i, r in findings])
+    out.write(HEADER + ("items:\n" if kept or prepared else "items: []\n"))
+    out.writelines(kept)
+    for instance, ctx in prepared:
+        out.writelines(_entry(yamlio.dump(_place(obj, instance))) for obj in objects(ctx))
+    _write_results(out, _results(findings))
+    return Outcome([_line(i, r) for i, r in findings])
 
 
 def _parse(text: str) -> tuple[dict[str, Any], list[str]]:
@@ -203,13 +208,9 @@ def _entry(document: str) -> str:
     return "\n".join(["- " + lines[0]] + [("  " + line) if line else line for line in lines[1:]]) + "\n"
 
 
-def _write(kept: list[str], generated: list[dict[str, Any]], results: list[dict[str, Any]]) -> str:
-    out = [f"apiVersion: config.kubernetes.io/v1\nkind: {RESOURCE_LIST}\n"]
-    body = "".join(kept) + (yamlio.dump(generated) if generated else "")
-    out.append("items:\n" + body if body else "items: []\n")
+def _write_results(out: TextIO, results: list[dict[str, Any]]) -> None:
     if results:
-        out.append(yamlio.dump({"results": results}))
-    return "".join(out)
+        out.write(yamlio.dump({"results": results}))
 
 
 def _results(findings: list[tuple[Instance, Result]]) -> list[dict[str, Any]]:
@@ -227,8 +228,13 @@ def _line(instance: Instance, result: Result) -> str:
     return result.line(instance.label)
 
 
-def _failure(item_texts: list[str], results: list[Result], findings: list[tuple[Instance, Result]] | None) -> Outcome:
+def _failure(
+    out: TextIO, item_texts: list[str], results: list[Result], findings: list[tuple[Instance, Result]] | None
+) -> Outcome:
+    """The input items unchanged, error results, no generated item; exit code 1."""
     pairs = findings or []
-    krm_results = _results(pairs) + [r.to_krm() for r in results]
+    out.write(HEADER + ("items:\n" if item_texts else "items: []\n"))
+    out.writelines(item_texts)
+    _write_results(out, _results(pairs) + [r.to_krm() for r in results])
     messages = [_line(i, r) for i, r in pairs if r.severity == "error"] + [r.line() for r in results]
-    return Outcome(stdout=_write(item_texts, [], krm_results), messages=messages, exit_code=1)
+    return Outcome(messages, exit_code=1)

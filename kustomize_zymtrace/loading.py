@@ -5,16 +5,21 @@ Every problem is collected and raised together as a ConfigError whose results na
 
 from __future__ import annotations
 
-import difflib
 import typing
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic_core import ValidationError
 
 from . import yamlio
-from .model import API_VERSION, KIND, Spec, ZymtraceBackend
-from .model.defaults import default_values, merge_values
+from .api import API_VERSION, KIND
+from .model import compiled
 from .results import ConfigError, Result, error
+from .values import merge_values, strip_nulls
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+    from .model import ZymtraceBackend
 
 # Leaves whose values are never echoed back in a message.
 _SECRET_WORDS = ("password", "secret", "apikey", "token", "licensekey", "privatekey", "accesskey")
@@ -27,16 +32,6 @@ def is_secret_field(name: str) -> bool:
     if lowered.endswith(_NOT_SECRET_SUFFIXES):
         return False
     return lowered in _SECRET_NAMES or any(word in lowered for word in _SECRET_WORDS)
-
-
-def strip_nulls(value: Any) -> Any:
-    """Drop null-valued keys. Applied after the merge, it gives Helm's rule: a null removes the default
-    (`limits: {cpu: null}` leaves no CPU limit), and a section set to null falls back to its defaults."""
-    if isinstance(value, dict):
-        return {key: strip_nulls(item) for key, item in value.items() if item is not None}
-    if isinstance(value, list):
-        return [strip_nulls(item) for item in value]
-    return value
 
 
 def format_path(loc: tuple[Any, ...]) -> str:
@@ -55,7 +50,11 @@ def _describe(value: Any) -> str:
 
 
 def _field_at(loc: tuple[Any, ...]) -> tuple[type[BaseModel] | None, str | None]:
-    """The model class that owns the last key of `loc`, and that key's field name (None if not a field)."""
+    """The model class that owns the last key of `loc`, and that key's field name (None if not a field).
+
+    Only reached when a config is invalid, so the model classes are imported here, not on every run."""
+    from .model import ZymtraceBackend
+
     model: type[BaseModel] | None = ZymtraceBackend
     for index, part in enumerate(loc):
         if model is None:
@@ -73,6 +72,8 @@ def _field_at(loc: tuple[Any, ...]) -> tuple[type[BaseModel] | None, str | None]
 
 
 def _nested_model(annotation: Any) -> type[BaseModel] | None:
+    from pydantic import BaseModel
+
     candidates = [annotation, *typing.get_args(annotation)]
     for candidate in candidates:
         for inner in (candidate, *typing.get_args(candidate)):
@@ -97,6 +98,8 @@ def _literal_options(model: type[BaseModel] | None, name: str | None) -> list[st
 
 
 def _did_you_mean(word: str, options: list[str]) -> str:
+    import difflib  # error path only
+
     close = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
     return f"; did you mean {close[0]!r}?" if close else ""
 
@@ -150,7 +153,8 @@ def _validation_results(exc: ValidationError) -> list[Result]:
 
 
 def validate_document(document: Any) -> ZymtraceBackend:
-    """A parsed YAML document -> the validated model. Raises ConfigError listing every problem."""
+    """A parsed YAML document -> the validated config (Sections shaped like the models; see
+    model/compiled.py). Raises ConfigError listing every problem."""
     if not isinstance(document, dict):
         raise ConfigError([error("", f"a {KIND} config must be a mapping, found {_describe(document)}")])
     document = dict(document)
@@ -159,9 +163,9 @@ def validate_document(document: Any) -> ZymtraceBackend:
         spec = {}
     if not isinstance(spec, dict):
         raise ConfigError([error("spec", f"must be a mapping of the chart's values, found {_describe(spec)}")])
-    document["spec"] = strip_nulls(merge_values(default_values(Spec), spec))
+    document["spec"] = strip_nulls(merge_values(compiled.defaults(), spec))
     try:
-        return ZymtraceBackend.model_validate(document)
+        return compiled.validator().validate_python(document)  # type: ignore[no-any-return]
     except ValidationError as exc:
         raise ConfigError(_validation_results(exc)) from None
 

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 Severity = Literal["error", "warning", "info"]
 _SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 
 
-@dataclass(frozen=True)
-class Result:
+class Result(NamedTuple):
     """One finding. `path` is the dotted field path inside the ZymtraceBackend, e.g. spec.postgres.mode."""
 
     message: str

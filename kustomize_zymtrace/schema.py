@@ -6,11 +6,10 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from .api import SCHEMA_ID
 from .loading import _nested_model
 from .model import ZymtraceBackend
 from .model.defaults import default_values
-
-SCHEMA_ID = "https://zymtrace.io/schemas/zymtracebackend-v1alpha1.json"
 
 
 def _models(root: type[BaseModel]) -> dict[str, type[BaseModel]]:

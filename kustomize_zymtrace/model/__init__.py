@@ -1,5 +1,22 @@
-"""The typed ZymtraceBackend config: the one source of defaults, validation and JSON Schema."""
+"""The typed ZymtraceBackend config: the one source of defaults, validation and JSON Schema.
 
-from .backend import API_VERSION, KIND, Metadata, Spec, ZymtraceBackend
+The classes load on first use (module __getattr__): a render validates with the compiled validator
+(compiled.py) and never needs them, which keeps pydantic's class building out of every run.
+"""
+
+from typing import TYPE_CHECKING, Any
+
+from ..api import API_VERSION, KIND
+
+if TYPE_CHECKING:
+    from .backend import Metadata, Spec, ZymtraceBackend
 
 __all__ = ["API_VERSION", "KIND", "Metadata", "Spec", "ZymtraceBackend"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in ("Metadata", "Spec", "ZymtraceBackend"):
+        from . import backend
+
+        return getattr(backend, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,6 +1,5 @@
 """spec.auth and spec.aiAssistant."""
 
-
 from typing import Literal
 
 from pydantic import Field

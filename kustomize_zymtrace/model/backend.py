@@ -1,6 +1,5 @@
 """The ZymtraceBackend object: metadata plus a spec that takes the chart's values tree."""
 
-
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -13,9 +12,6 @@ from .globals import Global, GlobalSymbolization, MetricReporter, PrefillDemo, T
 from .ingress import Ingress
 from .services import Services
 from .storage import ObjectStorage
-
-API_VERSION = "zymtrace.io/v1alpha1"
-KIND = "ZymtraceBackend"
 
 
 class Spec(Strict):

@@ -4,53 +4,24 @@ Field names keep the chart's values keys (camelCase and the chart's own snake_ca
 path in an error message reads the same in YAML, Python and the chart's documentation.
 """
 
-
-import re
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
-# The regular expression Kubernetes uses for resource.Quantity.
-QUANTITY_PATTERN = (
-    r"^[+-]?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))"
-    r"(([KMGTPE]i)|[numkMGTPE]|([eE][+-]?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))))?$"
-)
+from .scalars import QUANTITY_PATTERN, env_value, quantity
+
 DNS_LABEL = r"[a-z0-9]([-a-z0-9]*[a-z0-9])?"
 DNS_SUBDOMAIN = DNS_LABEL + r"(\." + DNS_LABEL + r")*"
-
-_QUANTITY = re.compile(QUANTITY_PATTERN)
-
-
-def _quantity(value: Any) -> str | int | float:
-    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-        raise ValueError("must be a Kubernetes quantity such as 500m, 2 or 1Gi")
-    if isinstance(value, str) and not _QUANTITY.match(value):
-        raise ValueError("must be a Kubernetes quantity such as 500m, 2 or 1Gi")
-    return value
-
-
-def _env_value(value: Any) -> str:
-    """Render a values-file scalar the way Helm's quote does (true, 1, 1.5)."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else repr(value)
-    if isinstance(value, str):
-        return value
-    raise ValueError("must be a string, number or boolean")
-
 
 # One validator per union-like type, so a bad value yields one error, not one per union member.
 Quantity = Annotated[
     Any,
-    AfterValidator(_quantity),
+    AfterValidator(quantity),
     WithJsonSchema({"anyOf": [{"type": "string", "pattern": QUANTITY_PATTERN}, {"type": "number"}]}),
 ]
 EnvValue = Annotated[
     Any,
-    BeforeValidator(_env_value),
+    BeforeValidator(env_value),
     WithJsonSchema({"type": ["string", "number", "boolean"]}),
 ]
 Port = Annotated[int, Field(ge=1, le=65535)]

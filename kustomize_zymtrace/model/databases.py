@@ -1,6 +1,5 @@
 """spec.clickhouse and spec.postgres: in-cluster databases or external ones."""
 
-
 from typing import Any, Literal
 
 from .base import (

@@ -4,29 +4,13 @@ User values are deep-merged onto this tree before validation, as Helm merges a v
 chart's values.yaml: a user who sets only `resources.limits.memory` keeps the other defaults.
 """
 
-
 from functools import cache
 from typing import Any
 
-from deepmerge import Merger
 from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
-# Maps merge key by key; lists and scalars from the user replace the default (Helm's rule).
-_merger = Merger([(dict, ["merge"])], ["override"], ["override"])
-
-
-def merge_values(defaults: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
-    """A new tree: `overrides` layered onto a deep copy of `defaults`."""
-    return _merger.merge(_copy(defaults), overrides)
-
-
-def _copy(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {key: _copy(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_copy(item) for item in value]
-    return value
+from ..values import merge_values
 
 
 def _model_of(annotation: Any) -> type[BaseModel] | None:

@@ -1,6 +1,5 @@
 """spec.gitops: how the output behaves under a GitOps reconciler (not part of the chart's values)."""
 
-
 from .base import Strict, doc, doc_factory
 
 

@@ -1,6 +1,5 @@
 """spec.global and the small top-level sections: telemetry, metricReporter, globalSymbolization, prefillDemo."""
 
-
 from typing import Literal
 
 from pydantic import Field

@@ -1,6 +1,5 @@
 """spec.ingress: the gateway Ingress and the optional mTLS passthrough Ingress."""
 
-
 from typing import Literal
 
 from pydantic import Field

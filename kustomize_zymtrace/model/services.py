@@ -1,6 +1,5 @@
 """spec.services: the six zymtrace services, the migrate Job and the settings they share."""
 
-
 from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field, WithJsonSchema
@@ -20,33 +19,12 @@ from .base import (
     doc_factory,
     resources,
 )
+from .scalars import mcp_hosts, node_port
 
-
-def _node_port(value: Any) -> int | str:
-    if value is None or value == "":
-        return ""  # the chart's default: let Kubernetes pick
-    if not isinstance(value, bool):
-        try:
-            number = int(value)
-        except (TypeError, ValueError):
-            number = 0
-        if 30000 <= number <= 32767:
-            return number
-    raise ValueError("must be a node port between 30000 and 32767, or empty")
-
-
-def _mcp_hosts(value: Any) -> str | list[str]:
-    if isinstance(value, str) and value.lower() in ("all", "ingress"):
-        return value.lower()
-    if isinstance(value, list) and all(isinstance(host, str) and host for host in value):
-        return value
-    raise ValueError('must be "all", "ingress" or a list of host names')
-
-
-NodePort = Annotated[Any, BeforeValidator(_node_port), WithJsonSchema({"anyOf": [{"const": ""}, {"type": "integer"}]})]
+NodePort = Annotated[Any, BeforeValidator(node_port), WithJsonSchema({"anyOf": [{"const": ""}, {"type": "integer"}]})]
 McpHosts = Annotated[
     Any,
-    BeforeValidator(_mcp_hosts),
+    BeforeValidator(mcp_hosts),
     WithJsonSchema({"anyOf": [{"enum": ["all", "ingress"]}, {"type": "array", "items": {"type": "string"}}]}),
 ]
 

@@ -1,6 +1,5 @@
 """spec.storage: the symbols bucket, in-cluster MinIO or an existing MinIO / S3 / GCS."""
 
-
 from typing import Literal
 
 from .base import (

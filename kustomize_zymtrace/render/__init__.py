@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from ..model import Spec, ZymtraceBackend
-from ..model.defaults import default_values
+from typing import TYPE_CHECKING
+
+from ..model import compiled
 from ..results import ConfigError, Result, error, warning
 from . import (
     autoscaling,
@@ -33,7 +34,10 @@ COMPONENTS = (
     monitoring,
 )
 
-__all__ = ["GENERATED_BY", "Obj", "render", "render_with_findings"]
+if TYPE_CHECKING:
+    from ..model import ZymtraceBackend
+
+__all__ = ["GENERATED_BY", "Context", "Obj", "objects", "prepare", "render", "render_with_findings"]
 
 
 def render(backend: ZymtraceBackend) -> list[Obj]:
@@ -42,13 +46,24 @@ def render(backend: ZymtraceBackend) -> list[Obj]:
 
 def render_with_findings(backend: ZymtraceBackend) -> tuple[list[Obj], list[Result]]:
     """The objects, and warnings about what they contain (credentials written inline)."""
+    ctx, findings = prepare(backend)
+    return objects(ctx), findings
+
+
+def prepare(backend: ZymtraceBackend) -> tuple[Context, list[Result]]:
+    """Everything that can still fail, before any object is produced: the context and its findings.
+    Adapters that stream (KRM) prepare every instance first, so an error leaves no output behind."""
     ctx = Context(backend)
-    objects = [obj for component in COMPONENTS for obj in component.render(ctx)]
     findings = plaintext_findings(ctx)
     if backend.spec.gitops.strictSecrets and findings:
         # A production pipeline asked for no plaintext at all: each inline credential is an error.
         raise ConfigError([error(f.path, f"{f.message} (spec.gitops.strictSecrets)") for f in findings])
-    return finalize(ctx, objects), findings
+    return ctx, findings
+
+
+def objects(ctx: Context) -> list[Obj]:
+    """The finished objects of a prepared context, in apply order."""
+    return finalize(ctx, [obj for component in COMPONENTS for obj in component.render(ctx)])
 
 
 def plaintext_findings(ctx: Context) -> list[Result]:
@@ -71,7 +86,7 @@ def plaintext_findings(ctx: Context) -> list[Result]:
 
 def _default_at(path: str) -> object:
     """The model's default at a field path such as spec.postgres.create.config.password."""
-    node: object = default_values(Spec)
+    node: object = compiled.defaults()
     for key in path.split(".")[1:]:
         node = node.get(key) if isinstance(node, dict) else None
     return node

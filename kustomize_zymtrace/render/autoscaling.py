@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..values import as_dict
 from .context import Context, Obj
 
 AUTOSCALED = ("gateway", "identity", "ingest", "symdb", "ui", "web")
@@ -25,7 +26,7 @@ def render(ctx: Context) -> list[Obj]:
         objects.append(pdb(ctx, service, enabled))
     proxy = ctx.spec.postgres.gcp_cloudsql.hpa
     if ctx.cloudsql and not ctx.cloudsql_sidecar and proxy.enabled:
-        objects.append(hpa(ctx, "postgres-proxy", proxy.model_dump()))
+        objects.append(hpa(ctx, "postgres-proxy", as_dict(proxy)))
     return objects
 
 

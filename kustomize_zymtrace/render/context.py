@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from ..model import ZymtraceBackend
-from ..model.backend import Spec
-
 if TYPE_CHECKING:
+    from ..model import ZymtraceBackend
+    from ..model.backend import Spec
     from .credentials import SecretMaterial
 
 Obj = dict[str, Any]
@@ -23,9 +21,11 @@ def resource_name(prefix: str, suffix: str) -> str:
     return f"{prefix}-{suffix}"[:63].rstrip("-")
 
 
-@dataclass(frozen=True)
 class Context:
-    backend: ZymtraceBackend
+    """Read-only view of one validated config for the renderers; derived values are computed once."""
+
+    def __init__(self, backend: ZymtraceBackend) -> None:
+        self.backend = backend
 
     # ------------------------------------------------------------ identity
     @property

@@ -7,9 +7,9 @@ existing Secret, turned into `secretKeyRef` env entries on exactly the container
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
+from ..values import as_dict
 from .context import Context, Obj
 
 APPS_DB = ("IDENTITY", "SYMDB", "WEB")
@@ -25,8 +25,7 @@ BUCKET_KEY_ID = "SYMDB__SYMBOL_BUCKET__AWS_ACCESS_KEY_ID"
 BUCKET_SECRET = "SYMDB__SYMBOL_BUCKET__AWS_SECRET_ACCESS_KEY"
 
 
-@dataclass(frozen=True)
-class Credential:
+class Credential(NamedTuple):
     path: str  # field path of the inline value, for messages
     value: str
     secret_name: str
@@ -42,13 +41,13 @@ def credential(section: Any, name: str, path: str) -> Credential:
     )
 
 
-@dataclass
 class SecretMaterial:
     """Contents of one generated Secret and the user-Secret references its consumers get instead."""
 
-    data: dict[str, str] = field(default_factory=dict)
-    refs: list[Obj] = field(default_factory=list)
-    inline: dict[str, str] = field(default_factory=dict)  # field path -> value written inline (plaintext)
+    def __init__(self) -> None:
+        self.data: dict[str, str] = {}
+        self.refs: list[Obj] = []
+        self.inline: dict[str, str] = {}  # field path -> value written inline (plaintext)
 
     def put(self, names: tuple[str, ...] | list[str], cred: Credential, *, keep_empty: bool = False) -> None:
         if cred.secret_name:
@@ -187,7 +186,8 @@ def _ai_assistant(ctx: Context) -> SecretMaterial:
 def mcp_servers_json(ctx: Context) -> str:
     servers = ctx.spec.aiAssistant.mcpServers or []
     # Go's toJson, as the chart uses it: only the keys given, sorted, compact.
-    return json.dumps([s.model_dump(exclude_unset=True) for s in servers], sort_keys=True, separators=(",", ":"))
+    given = [as_dict(server, only_given=True) for server in servers]
+    return json.dumps(given, sort_keys=True, separators=(",", ":"))
 
 
 def mcp_servers_are_secret(ctx: Context) -> bool:

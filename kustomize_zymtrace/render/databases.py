@@ -5,8 +5,7 @@ The three differ only in the data of the DATABASES table and a few container det
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from .context import Context, Obj
 from .pods import env_block, exec_probe, resources, scheduling
@@ -24,8 +23,7 @@ CLICKHOUSE_SYSTEM_LOGS = """<clickhouse>
 """
 
 
-@dataclass(frozen=True)
-class Database:
+class Database(NamedTuple):
     component: str  # object names: <prefix>-<component>
     section: str  # spec.<section> holds mode, scheduling and create.*
     secret: str  # the generated Secret the server loads

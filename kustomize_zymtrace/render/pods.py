@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..model.base import Scheduling
+from ..values import as_dict
 from .context import Context, Obj
+
+if TYPE_CHECKING:
+    from ..model.base import Scheduling
 from .wiring import env_from, env_sources
 
 SCHEDULING_FIELDS = ("nodeSelector", "tolerations", "affinity")
@@ -13,7 +16,7 @@ SCHEDULING_FIELDS = ("nodeSelector", "tolerations", "affinity")
 
 def _plain(value: Any) -> Any:
     if isinstance(value, list):
-        return [item.model_dump(exclude_none=True) if hasattr(item, "model_dump") else item for item in value]
+        return [as_dict(item, exclude_none=True) for item in value]
     return dict(value)
 
 
@@ -64,7 +67,7 @@ def http_probe(path: str, port: int | str, initial: int, period: int, *, timeout
 
 def exec_probe(command: list[str], timing: Any) -> Obj:
     probe: Obj = {"exec": {"command": command}}
-    probe.update(timing.model_dump(exclude_none=True))
+    probe.update(as_dict(timing, exclude_none=True))
     return probe
 
 

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from .cloudsql import proxy_sidecars
 from .context import Context, Obj
@@ -11,8 +10,7 @@ from .pods import app_scheduling, http_probe, pull_secrets, resources, workload_
 from .wiring import service_account
 
 
-@dataclass(frozen=True)
-class Probe:
+class Probe(NamedTuple):
     live_path: str
     ready_path: str
     port: str  # a port attribute of the service's values, or a container port name
@@ -26,8 +24,7 @@ WEB_PROBE = Probe("/liveness", "/readiness", "port", (30, 60, 0, 5), (5, 10, 0, 
 UI_PROBE = Probe("/index.html", "/index.html", "port", (30, 60, 0, 5), (5, 10, 0, 5))
 
 
-@dataclass(frozen=True)
-class App:
+class App(NamedTuple):
     key: str  # services.<key>; objects are named <prefix>-<key>
     command: str | None  # None: the image's entrypoint
     ports: tuple[tuple[str, str], ...]  # (port name, values attribute holding the number)

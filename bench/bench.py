@@ -1,0 +1,119 @@
+#!/usr/bin/env python3
+"""Whole-process benchmark of the KRM function, against a floor measured in the same run.
+
+    python bench/bench.py [--runs 21]
+
+Each case is a fresh process fed a ResourceList on stdin, as kpt and kustomize run it:
+- floor:   python -c "import yaml, pydantic"   (what any pydantic + PyYAML tool pays to start)
+- default: the base config (every database in the cluster)
+- gke:     the gke overlay's config (base patched with overlays/gke/generator/zymtrace.yaml)
+- x100:    100 instances in one ResourceList
+Runs are interleaved (one of each case per round) so load on the machine hits every case alike; the
+median is reported, with the ratio to the floor and the peak RSS. The package is imported from this
+checkout (PYTHONPATH), as an installed copy would be, without an editable-install finder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+TARGETS = {"default": ("ratio", 1.5), "gke": ("ratio", 1.5), "x100": ("seconds", 2.0)}
+RSS_TARGET_MB = 80
+
+
+def resource_list(configs: list[dict], function_config: dict | None) -> str:
+    body: dict = {"apiVersion": "config.kubernetes.io/v1", "kind": "ResourceList", "items": configs}
+    if function_config is not None:
+        body["functionConfig"] = function_config
+    return yaml.safe_dump(body, sort_keys=False)
+
+
+def inputs(directory: Path) -> dict[str, Path]:
+    sys.path.insert(0, str(ROOT))
+    from kustomize_zymtrace.values import merge_values
+
+    base = yaml.safe_load((ROOT / "base" / "generator" / "zymtrace.yaml").read_text())
+    patch = yaml.safe_load((ROOT / "overlays" / "gke" / "generator" / "zymtrace.yaml").read_text())
+    gke = {**base, "spec": merge_values(base["spec"], patch["spec"])}
+    many = []
+    for n in range(100):
+        instance = yaml.safe_load(yaml.safe_dump(base))
+        instance["metadata"].update(name=f"zymtrace-{n}", namespace=f"team-{n}")
+        many.append(instance)
+    files = {
+        "default": resource_list([base], base),
+        "gke": resource_list([gke], gke),
+        "x100": resource_list(many, None),
+    }
+    paths = {}
+    for name, text in files.items():
+        paths[name] = directory / f"{name}.yaml"
+        paths[name].write_text(text)
+    return paths
+
+
+def run_once(command: list[str], stdin: Path | None, env: dict[str, str]) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MB) of one process."""
+    # stderr goes to a file: a pipe nobody reads while we wait would block a chatty child.
+    with open(stdin or os.devnull, "rb") as feed, tempfile.TemporaryFile() as errors:
+        start = time.perf_counter()
+        process = subprocess.Popen(command, stdin=feed, stdout=subprocess.DEVNULL, stderr=errors, env=env)
+        _, status, usage = os.wait4(process.pid, 0)
+        elapsed = time.perf_counter() - start
+        if os.waitstatus_to_exitcode(status) != 0:
+            errors.seek(0)
+            raise SystemExit(f"{' '.join(command)} failed: {errors.read().decode()[-500:]}")
+    return elapsed, usage.ru_maxrss / 1024
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=21, help="rounds (default 21)")
+    args = parser.parse_args()
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    python = sys.executable
+    with tempfile.TemporaryDirectory() as scratch:
+        paths = inputs(Path(scratch))
+        cases: dict[str, tuple[list[str], Path | None]] = {"floor": ([python, "-c", "import yaml, pydantic"], None)}
+        for name, path in paths.items():
+            cases[name] = ([python, "-m", "kustomize_zymtrace"], path)
+        for command, stdin in cases.values():  # warm-up: bytecode caches, page cache
+            run_once(command, stdin, env)
+        times: dict[str, list[float]] = {name: [] for name in cases}
+        peaks: dict[str, float] = dict.fromkeys(cases, 0.0)
+        for _ in range(args.runs):
+            for name, (command, stdin) in cases.items():
+                elapsed, rss = run_once(command, stdin, env)
+                times[name].append(elapsed)
+                peaks[name] = max(peaks[name], rss)
+    floor = statistics.median(times["floor"])
+    print(f"{'case':<8} {'median':>9} {'x floor':>8} {'peak RSS':>9}  target")
+    misses = 0
+    for name, samples in times.items():
+        median = statistics.median(samples)
+        ratio = median / floor
+        target = ""
+        if name in TARGETS:
+            kind, limit = TARGETS[name]
+            met = ratio <= limit if kind == "ratio" else median <= limit
+            target = f"{'<=' if met else 'MISSED'} {limit}{'x' if kind == 'ratio' else ' s'}"
+            misses += not met
+        rss_note = "" if name == "floor" or peaks[name] < RSS_TARGET_MB else f" (RSS over {RSS_TARGET_MB} MB)"
+        misses += bool(rss_note)
+        print(f"{name:<8} {median * 1000:7.1f}ms {ratio:7.2f}x {peaks[name]:7.1f}MB  {target}{rss_note}")
+    print(f"{args.runs} interleaved runs per case on {os.cpu_count()} cores, Python {sys.version.split()[0]}")
+    return 0 if not misses else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,42 @@
+"""Value trees: layering user values onto defaults the way Helm does, and reading validated sections."""
+
+from typing import Any
+
+from deepmerge import Merger
+
+# Maps merge key by key; lists and scalars from the user replace the default (Helm's rule).
+_merger = Merger([(dict, ["merge"])], ["override"], ["override"])
+
+
+def merge_values(defaults: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
+    """A new tree: `overrides` layered onto a deep copy of `defaults`."""
+    return _merger.merge(_copy(defaults), overrides)
+
+
+def _copy(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _copy(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_copy(item) for item in value]
+    return value
+
+
+def strip_nulls(value: Any) -> Any:
+    """Drop null-valued keys. Applied after the merge, it gives Helm's rule: a null removes the default
+    (`limits: {cpu: null}` leaves no CPU limit), and a section set to null falls back to its defaults."""
+    if isinstance(value, dict):
+        return {key: strip_nulls(item) for key, item in value.items() if item is not None}
+    if isinstance(value, list):
+        return [strip_nulls(item) for item in value]
+    return value
+
+
+def as_dict(section: Any, *, exclude_none: bool = False, only_given: bool = False) -> dict[str, Any]:
+    """A validated section's own fields as a plain dict (nested sections converted too)."""
+    given = getattr(section, "__pydantic_fields_set__", None) if only_given else None
+    out = {}
+    for key, value in vars(section).items():
+        if (exclude_none and value is None) or (given is not None and key not in given):
+            continue
+        out[key] = as_dict(value, exclude_none=exclude_none) if hasattr(value, "__pydantic_fields_set__") else value
+    return out
