@@ -97,9 +97,12 @@ def test_example_configs_declare_their_schema() -> None:
 
 
 def test_every_example_directory_is_documented() -> None:
+    index = (ROOT / "examples" / "README.md").read_text()
     for directory in sorted(p for p in (ROOT / "examples").iterdir() if p.is_dir()):
-        assert (directory / "README.md").exists(), directory
+        assert f"[{directory.name}]({directory.name})" in index, directory.name
         assert f"examples/{directory.name}" in README, directory.name
+        # A kpt package holds only its own files (tools read every file in it); the index documents it.
+        assert (directory / "README.md").exists() != (directory / "Kptfile").exists(), directory
 
 
 def test_issue_relevant_docs_exist() -> None:
