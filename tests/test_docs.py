@@ -108,3 +108,24 @@ def test_every_example_directory_is_documented() -> None:
 def test_issue_relevant_docs_exist() -> None:
     for name in ("parameters.md", "compatibility.md", "migration-from-helm.md"):
         assert Path(ROOT / "docs" / name).stat().st_size > 1000
+
+
+def test_security_page_matches_the_image_table() -> None:
+    from kustomize_zymtrace.render.security import CONTAINERS, IMAGES
+
+    text = (ROOT / "docs" / "security.md").read_text()
+    table = text.split("## What each image needs", 1)[1].split("\n## ", 1)[0]
+    rows = [
+        [c.strip() for c in line.strip("|").split("|")]
+        for line in table.splitlines()
+        if line.startswith("| ") and "---" not in line
+    ]
+    documented = {row[0]: row for row in rows[1:]}
+    assert set(documented) == set(IMAGES)
+    for family, needs in IMAGES.items():
+        _, containers, user, drops, writable, low_port = documented[family]
+        assert set(containers.split(", ")) == {c for c, f in CONTAINERS.items() if f == family}, family
+        assert int(user) == needs.user, family
+        assert drops == ("ALL" if needs.drop_all else "NET_RAW"), family
+        assert writable == (", ".join(f"`{p}`" for p in needs.writable) or "none"), family
+        assert low_port == ("yes" if needs.low_port else "no"), family

@@ -10,6 +10,7 @@ from .databases import ClickHouse, Postgres
 from .gitops import GitOps
 from .globals import Global, GlobalSymbolization, MetricReporter, PrefillDemo, Telemetry
 from .ingress import Ingress
+from .security import Security
 from .services import Services
 from .storage import ObjectStorage
 
@@ -30,6 +31,7 @@ class Spec(Strict):
     metricReporter: MetricReporter = doc_factory(MetricReporter, "Self-metrics.")
     prefillDemo: PrefillDemo = doc_factory(PrefillDemo, "Demo login (read by the chart, undocumented).")
     gitops: GitOps = doc_factory(GitOps, "Extension: behaviour under Flux, Argo CD and kpt.")
+    security: Security = doc_factory(Security, "Extension: pod and container hardening.")
 
 
 class Metadata(BaseModel):

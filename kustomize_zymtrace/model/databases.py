@@ -19,6 +19,7 @@ from .base import (
     doc_factory,
     resources,
 )
+from .security import SecurityOverrides
 
 
 class ServicePort(Strict):
@@ -45,7 +46,7 @@ class ClickHouseServices(Strict):
     native: ServicePort = _port(9000, "native protocol")
 
 
-class ClickHouseCreate(Strict):
+class ClickHouseCreate(SecurityOverrides):
     image: Image = doc_factory(
         lambda: {"repository": "clickhouse/clickhouse-server", "tag": "25.3.2.39"}, "ClickHouse image."
     )
@@ -84,7 +85,7 @@ class PostgresCredentials(Strict):
     passwordSecretKey: str = doc("password", "Extension: key inside passwordSecretName.")
 
 
-class PostgresCreate(Strict):
+class PostgresCreate(SecurityOverrides):
     image: Image = doc_factory(lambda: {"repository": "postgres", "tag": "17.4"}, "PostgreSQL image.")
     config: PostgresCredentials = doc_factory(PostgresCredentials, "User and password.")
     service: ServicePort = _port(5432, "PostgreSQL")
@@ -123,7 +124,7 @@ class ProxyHpa(Strict):
     targetMemoryUtilizationPercentage: Percent | None = doc(80, "Target memory utilization.")
 
 
-class CloudSqlProxy(Strict):
+class CloudSqlProxy(SecurityOverrides):
     image: Image = doc_factory(
         lambda: {"repository": "gcr.io/cloud-sql-connectors/cloud-sql-proxy", "tag": "2.11.0"},
         "Cloud SQL Auth Proxy image (used verbatim, no registry prefix).",

@@ -20,6 +20,7 @@ from .base import (
     resources,
 )
 from .scalars import mcp_hosts, node_port
+from .security import SecurityOverrides
 
 NodePort = Annotated[Any, BeforeValidator(node_port), WithJsonSchema({"anyOf": [{"const": ""}, {"type": "integer"}]})]
 McpHosts = Annotated[
@@ -80,7 +81,7 @@ def _image(repository: str) -> Any:
     return doc_factory(lambda: {"repository": repository, "tag": ""}, "Image; an empty tag uses common.imageTag.")
 
 
-class AppService(Scheduling):
+class AppService(Scheduling, SecurityOverrides):
     image: Image = _image("zymtrace-backend")
     replicas: Positive = doc(1, "Deployment replicas (left out when the HPA is on).")
     env: dict[str, EnvValue] = doc_factory(dict, "Extra environment variables of the container.")
@@ -151,7 +152,7 @@ class MigrateHpa(Strict):
     enabled: bool = doc(False, "Must stay false: the migrate Job is never autoscaled.")
 
 
-class MigrateService(Scheduling):
+class MigrateService(Scheduling, SecurityOverrides):
     image: Image = _image("zymtrace-backend")
     timeoutSeconds: Positive = doc(3600, "activeDeadlineSeconds of the migrate Job.")
     env: dict[str, EnvValue] = doc_factory(dict, "Extra environment variables of the migrate Job.")

@@ -18,6 +18,7 @@ from .base import (
     doc_factory,
     resources,
 )
+from .security import SecurityOverrides
 
 
 class MinioCredentials(Strict):
@@ -38,13 +39,14 @@ class MinioServices(Strict):
     console: MinioPort = doc_factory(lambda: {"port": 9001}, "Console port.")
 
 
-class StorageCreate(Strict):
+class StorageCreate(SecurityOverrides):
     image: Image = doc_factory(
         lambda: {"repository": "minio/minio", "tag": "RELEASE.2024-12-18T13-15-44Z"}, "MinIO image."
     )
     config: MinioCredentials = doc_factory(MinioCredentials, "Root credentials.")
     service: MinioServices = doc_factory(MinioServices, "Service ports.")
     replicas: Positive = doc(1, "StatefulSet replicas (all replicas share one volume: keep 1).")
+    jobResources: Resources = resources("50m", "64Mi", "200m", "128Mi", "minio-init Job's (extension)")
     resources: Resources = resources("200m", "512Mi", "1000m", "1Gi", "MinIO")
     storage: DataVolume = data_volume("20Gi", "minio")
     healthProbes: HealthProbes = db_probes(None)

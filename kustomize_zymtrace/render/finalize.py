@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from .context import GENERATED_BY, Context, Obj
+from .security import harden
 from .stages import wave
 
 CHECKSUM = "checksum/config"
@@ -42,6 +43,7 @@ def finalize(ctx: Context, objects: list[Obj]) -> list[Obj]:
     consumable = {(o["kind"], o["metadata"]["name"]): o for o in objects if o["kind"] in ("ConfigMap", "Secret")}
     for obj in objects:
         if obj["kind"] in WORKLOADS:
+            harden(ctx, obj)
             _add_checksum(obj, consumable)
         if obj["kind"] == "Job":
             _name_after_template(obj)

@@ -131,12 +131,15 @@ def minio_init(ctx: Context) -> Obj:
     )
     bucket = shlex.quote(ctx.spec.storage.buckets.symbols)
     create_script = f'{alias}\nmc mb --ignore-existing zymtrace/{bucket}\necho "Bucket {bucket} is ready"\n'
+    limits = resources(create.jobResources)
+    extra = {"resources": limits} if limits else {}
     wait_container = {
         "name": "wait-for-minio",
         "image": image,
         "imagePullPolicy": ctx.pull_policy,
         "command": _shell(_wait_loop("MinIO", alias)),
         **env,
+        **extra,
     }
     container = {
         "name": "create-buckets",
@@ -144,6 +147,7 @@ def minio_init(ctx: Context) -> Obj:
         "imagePullPolicy": ctx.pull_policy,
         "command": _shell(create_script),
         **env,
+        **extra,
     }
     pod = {**scheduling(ctx.spec.storage), "initContainers": [wait_container], "containers": [container]}
     return _job(ctx, "minio-init", pod, backoffLimit=5)
