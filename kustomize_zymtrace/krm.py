@@ -36,7 +36,7 @@ class Instance(NamedTuple):
 
     @property
     def ref(self) -> dict[str, Any]:
-        meta = self.config.get("metadata") or {}
+        meta = _metadata(self.config)
         ref = {"apiVersion": API_VERSION, "kind": KIND, "name": str(meta.get("name", ""))}
         if meta.get("namespace"):
             ref["namespace"] = str(meta["namespace"])
@@ -132,18 +132,21 @@ def _instances(resource_list: dict[str, Any]) -> list[Instance]:
     return [Instance(item, _directory_of(item, items)) for item in configs]
 
 
-def _annotations(obj: dict[str, Any]) -> dict[str, Any]:
+def _metadata(obj: dict[str, Any]) -> dict[str, Any]:
+    """An item's metadata, or {} when an input item has none or a malformed one."""
     meta = obj.get("metadata")
-    annotations = meta.get("annotations") if isinstance(meta, dict) else None
+    return meta if isinstance(meta, dict) else {}
+
+
+def _annotations(obj: dict[str, Any]) -> dict[str, Any]:
+    annotations = _metadata(obj).get("annotations")
     return annotations if isinstance(annotations, dict) else {}
 
 
 def _directory_of(config: dict[str, Any], items: list[dict[str, Any]]) -> str:
     """Directory of the file the config came from: its own path annotation, or the matching item's."""
-    name = (config.get("metadata") or {}).get("name")
-    candidates = [config] + [
-        i for i in items if i.get("kind") == KIND and (i.get("metadata") or {}).get("name") == name
-    ]
+    name = _metadata(config).get("name")
+    candidates = [config] + [i for i in items if i.get("kind") == KIND and _metadata(i).get("name") == name]
     for candidate in candidates:
         annotations = _annotations(candidate)
         for key in PATH_ANNOTATIONS:

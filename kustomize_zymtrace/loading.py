@@ -132,12 +132,29 @@ def _message(err: dict[str, Any]) -> str:
     return text if secret or value is None else f"{text} (found {_describe(value)})"
 
 
+DNS_LABEL_RULE = "a DNS label: lowercase letters, digits and '-', starting and ending alphanumeric"
+LABEL_KEY_RULE = "a label key: an optional DNS prefix and '/', then up to 63 letters, digits, '-', '_', '.'"
+# Field name -> (rule for a key of that map, rule for a value): what a pattern mismatch means there.
+PATTERN_RULES: dict[str, tuple[str, str]] = {
+    "namespace": ("", DNS_LABEL_RULE),
+    "namePrefix": ("", DNS_LABEL_RULE),
+    "clusterDomain": ("", "a DNS domain such as cluster.local"),
+    "env": ("an environment variable name: letters, digits, '_', '-', '.', not starting with a digit", ""),
+    "annotations": (LABEL_KEY_RULE, ""),
+    "podAnnotations": (LABEL_KEY_RULE, ""),
+}
+for _labels in ("nodeSelector", "labels", "podLabels", "additionalLabels"):
+    PATTERN_RULES[_labels] = (LABEL_KEY_RULE, "a label value: up to 63 letters, digits, '-', '_', '.'")
+
+
 def _pattern_message(loc: tuple[Any, ...]) -> str:
-    key = str(loc[-1])
-    if key == "namespace" or key == "namePrefix":
-        return "must be a DNS label: lowercase letters, digits and '-', starting and ending alphanumeric"
-    if key == "clusterDomain":
-        return "must be a DNS domain such as cluster.local"
+    """What the value at `loc` must look like, named after the field (or map) it belongs to."""
+    if loc and loc[-1] == "[key]":  # (..., map field, the key, "[key]")
+        return "must be " + PATTERN_RULES.get(str(loc[-3]), ("a valid key", ""))[0]
+    # The field's own value, or an entry's value in a map field.
+    for name in (str(part) for part in loc[-1:-3:-1]):
+        if PATTERN_RULES.get(name, ("", ""))[1]:
+            return "must be " + PATTERN_RULES[name][1]
     return "must be a Kubernetes object name: lowercase letters, digits, '-' and '.'"
 
 
@@ -145,7 +162,9 @@ def _validation_results(exc: ValidationError) -> list[Result]:
     seen: set[tuple[str, str]] = set()
     results = []
     for err in exc.errors(include_url=False):
-        item = (format_path(tuple(err["loc"])), _message(err))
+        loc = tuple(err["loc"])
+        # A bad map key is reported at the key's own path, e.g. spec.services.web.env.1BAD.
+        item = (format_path(loc[:-1] if loc and loc[-1] == "[key]" else loc), _message(err))
         if item not in seen:
             seen.add(item)
             results.append(error(*item))

@@ -35,11 +35,44 @@ def decode(data: str | bytes, source: str) -> str:
         raise ConfigError([error("", f"{source}: not UTF-8 text (bad byte at offset {exc.start})")]) from None
 
 
+MAX_DEPTH = 100  # Kubernetes objects nest about 15 deep; anything past this is hostile or broken
+MAX_NODES = 2_000_000  # after expanding YAML aliases ("billion laughs" stays a few lines of YAML)
+
+
+def _children(node: Any) -> list[Any]:
+    if isinstance(node, dict):
+        return list(node.values())
+    return node if isinstance(node, list) else []
+
+
+def _depth_exceeds(value: Any, limit: int) -> bool:
+    """Iterative, so a hostile document cannot exhaust the stack of the code that checks it; each shared
+    (aliased) node is visited once."""
+    stack, seen = [(value, 1)], set()
+    while stack:
+        node, depth = stack.pop()
+        if depth > limit:
+            return True
+        if id(node) not in seen and isinstance(node, (dict, list)):
+            seen.add(id(node))
+            stack.extend((child, depth + 1) for child in _children(node))
+    return False
+
+
+def _expanded_size(value: Any, memo: dict[int, int]) -> int:
+    """Nodes the document has once its aliases are expanded, in time linear in the YAML (depth is bounded)."""
+    if not isinstance(value, (dict, list)):
+        return 1
+    if id(value) not in memo:
+        memo[id(value)] = 1 + sum(_expanded_size(child, memo) for child in _children(value))
+    return memo[id(value)]
+
+
 def load_all(data: str | bytes, source: str) -> list[Any]:
     """Every document of a YAML stream; a parse problem becomes one error naming line and column."""
     text = decode(data, source)
     try:
-        return list(yaml.load_all(text, Loader=_Loader))
+        documents = list(yaml.load_all(text, Loader=_Loader))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -47,7 +80,13 @@ def load_all(data: str | bytes, source: str) -> list[Any]:
     except yaml.YAMLError as exc:
         raise ConfigError([error("", f"{source}: not valid YAML: {exc}")]) from None
     except RecursionError:
-        raise ConfigError([error("", f"{source}: YAML nested too deeply")]) from None
+        raise ConfigError([error("", f"{source}: YAML nested more than {MAX_DEPTH} levels deep")]) from None
+    if any(_depth_exceeds(document, MAX_DEPTH) for document in documents):
+        raise ConfigError([error("", f"{source}: YAML nested more than {MAX_DEPTH} levels deep")])
+    memo: dict[int, int] = {}
+    if sum(_expanded_size(document, memo) for document in documents) > MAX_NODES:
+        raise ConfigError([error("", f"{source}: more than {MAX_NODES} values once its aliases are expanded")])
+    return documents
 
 
 def dump(document: Any) -> str:

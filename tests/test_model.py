@@ -154,6 +154,14 @@ def test_values_file_scalars_are_coerced_like_helm() -> None:
             "NoSchedule",
         ),
         ({"auth": {"type": "saml"}}, "spec.auth.type", "allowed: none, basic, local, oidc"),
+        ({"services": {"web": {"env": {"1BAD": "x"}}}}, "spec.services.web.env.1BAD", "environment variable name"),
+        (
+            {"services": {"common": {"nodeSelector": {"a b": "x"}}}},
+            "spec.services.common.nodeSelector.a b",
+            "label key",
+        ),
+        ({"services": {"ui": {"podLabels": {"tier": "front end"}}}}, "spec.services.ui.podLabels.tier", "label value"),
+        ({"ingress": {"annotations": {"-x": "v"}}}, "spec.ingress.annotations.-x", "label key"),
     ],
 )
 def test_schema_errors_name_the_field(spec: dict, path: str, fragment: str) -> None:

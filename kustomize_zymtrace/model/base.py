@@ -31,6 +31,14 @@ Positive = Annotated[int, Field(ge=1)]
 # A name of an existing object in the namespace (Secret, ServiceAccount, PVC); empty means "not set".
 ObjectName = Annotated[str, Field(pattern=r"^(" + DNS_SUBDOMAIN + r")?$", max_length=253)]
 ServiceType = Literal["ClusterIP", "NodePort", "LoadBalancer"]
+# Kubernetes' rules for label keys (an optional DNS-subdomain prefix, a 63-character name), label values
+# and environment variable names, so a bad one fails here and not at the API server.
+QUALIFIED_NAME = r"^(" + DNS_SUBDOMAIN + r"/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$"
+LabelKey = Annotated[str, Field(pattern=QUALIFIED_NAME, max_length=316)]
+LabelValue = Annotated[str, Field(pattern=r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$", max_length=63)]
+EnvName = Annotated[str, Field(pattern=r"^[-._a-zA-Z][-._a-zA-Z0-9]*$")]
+Labels = dict[LabelKey, LabelValue]
+Annotations = dict[LabelKey, str]
 
 
 def doc(default: Any, description: str, **kw: Any) -> Any:
@@ -82,7 +90,7 @@ class Toleration(Strict):
 class Scheduling(Strict):
     """nodeSelector / tolerations / affinity of one group of pods."""
 
-    nodeSelector: dict[str, str] = doc_factory(dict, "Node labels the pods must match.")
+    nodeSelector: Labels = doc_factory(dict, "Node labels the pods must match.")
     tolerations: list[Toleration] = doc_factory(list, "Taints the pods tolerate.")
     affinity: dict[str, Any] = doc_factory(dict, "Pod affinity / anti-affinity / node affinity.")
 

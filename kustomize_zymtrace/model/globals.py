@@ -4,7 +4,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from .base import DNS_LABEL, NonNegative, ObjectName, Positive, Strict, doc, doc_factory
+from .base import DNS_LABEL, Labels, NonNegative, ObjectName, Positive, Strict, doc, doc_factory
 
 
 class Registry(Strict):
@@ -62,7 +62,7 @@ class Telemetry(Strict):
 
 class PodMonitor(Strict):
     enabled: bool = doc(False, "Render prometheus-operator PodMonitors for identity, ingest, symdb and web.")
-    additionalLabels: dict[str, str] = doc_factory(dict, "Extra labels on the PodMonitors.")
+    additionalLabels: Labels = doc_factory(dict, "Extra labels on the PodMonitors.")
     interval: str = doc("", "Scrape interval (e.g. 30s); empty uses the operator's default.")
 
 

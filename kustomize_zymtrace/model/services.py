@@ -5,8 +5,11 @@ from typing import Annotated, Any
 from pydantic import BeforeValidator, Field, WithJsonSchema
 
 from .base import (
+    Annotations,
+    EnvName,
     EnvValue,
     Image,
+    Labels,
     ObjectName,
     Percent,
     Port,
@@ -62,15 +65,15 @@ class ServiceHpa(Strict):
 
 class Common(Scheduling):
     imageTag: str = doc("", "Tag of every zymtrace image unless the service sets its own.")
-    env: dict[str, EnvValue] = doc_factory(dict, "Extra variables for every container (via <prefix>-config).")
+    env: dict[EnvName, EnvValue] = doc_factory(dict, "Extra variables for every container (via <prefix>-config).")
     hpa: CommonHpa = doc_factory(CommonHpa, "Autoscaling defaults.")
 
 
 class Exposure(Strict):
     type: ServiceType = doc("ClusterIP", "Service type: ClusterIP, NodePort or LoadBalancer.")
     nodePort: NodePort = doc("", "Node port (30000-32767) of the main port when type is NodePort.")
-    annotations: dict[str, str] = doc_factory(dict, "Extra Service annotations.")
-    labels: dict[str, str] = doc_factory(dict, "Extra Service labels.")
+    annotations: Annotations = doc_factory(dict, "Extra Service annotations.")
+    labels: Labels = doc_factory(dict, "Extra Service labels.")
 
 
 class GatewayExposure(Exposure):
@@ -84,9 +87,9 @@ def _image(repository: str) -> Any:
 class AppService(Scheduling, SecurityOverrides):
     image: Image = _image("zymtrace-backend")
     replicas: Positive = doc(1, "Deployment replicas (left out when the HPA is on).")
-    env: dict[str, EnvValue] = doc_factory(dict, "Extra environment variables of the container.")
-    podAnnotations: dict[str, str] = doc_factory(dict, "Extra pod annotations.")
-    podLabels: dict[str, str] = doc_factory(dict, "Extra pod labels (may not be app).")
+    env: dict[EnvName, EnvValue] = doc_factory(dict, "Extra environment variables of the container.")
+    podAnnotations: Annotations = doc_factory(dict, "Extra pod annotations.")
+    podLabels: Labels = doc_factory(dict, "Extra pod labels (may not be app).")
     service: Exposure = doc_factory(Exposure, "The Service in front of the pods.")
     hpa: ServiceHpa | None = doc(None, "Autoscaling of this service.")
     healthProbes: ProbeOverride | None = doc(None, "Probe switches of this service.")
@@ -155,8 +158,8 @@ class MigrateHpa(Strict):
 class MigrateService(Scheduling, SecurityOverrides):
     image: Image = _image("zymtrace-backend")
     timeoutSeconds: Positive = doc(3600, "activeDeadlineSeconds of the migrate Job.")
-    env: dict[str, EnvValue] = doc_factory(dict, "Extra environment variables of the migrate Job.")
-    podAnnotations: dict[str, str] = doc_factory(dict, "Extension: extra annotations on the Job's pod.")
+    env: dict[EnvName, EnvValue] = doc_factory(dict, "Extra environment variables of the migrate Job.")
+    podAnnotations: Annotations = doc_factory(dict, "Extension: extra annotations on the Job's pod.")
     resources: Resources = resources("200m", "256Mi", "500m", "512Mi", "migrate and bucket-check")
     hpa: MigrateHpa = doc_factory(MigrateHpa, "Accepted for compatibility.")
     healthProbes: ProbeOverride | None = doc(None, "Accepted for compatibility; a Job has no probes.")

@@ -1,0 +1,231 @@
+"""Property-based tests (hypothesis): random valid configs always render strict-valid objects, random
+invalid ones always fail with error results and no objects, random input never crashes the function."""
+
+from __future__ import annotations
+
+import io
+import os
+import string
+from typing import Any
+
+import yaml
+from helpers import RENDERED, config, render
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from kustomize_zymtrace.krm import process
+from kustomize_zymtrace.loading import load
+from kustomize_zymtrace.results import ConfigError
+
+# PROPERTY_EXAMPLES=400 for a longer hunt than CI's.
+SETTINGS = settings(
+    max_examples=int(os.environ.get("PROPERTY_EXAMPLES", "40")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+
+label = st.text(string.ascii_lowercase + string.digits, min_size=1, max_size=12).map(lambda s: f"z{s}")
+quantity = st.sampled_from(["100m", "250m", "1", "2", "64Mi", "1Gi", "512Mi", 3])
+env_name = st.from_regex(r"[A-Z_][A-Z0-9_]{0,12}", fullmatch=True)
+env_value = st.one_of(st.text(string.printable, max_size=20), st.integers(-5, 10**6), st.booleans())
+tolerations = st.lists(
+    st.fixed_dictionaries(
+        {
+            "key": label,
+            "operator": st.just("Equal"),
+            "value": label,
+            "effect": st.sampled_from(["NoSchedule", "NoExecute"]),
+        }
+    ),
+    max_size=2,
+)
+CLOUDSQL = {"instance": "my-project:us-central1:zymtrace-pg", "user": "zt@my-project.iam", "serviceAccount": "sql"}
+
+
+@st.composite
+def hpa(draw: st.DrawFn) -> dict[str, Any]:
+    low = draw(st.integers(1, 4))
+    return {
+        "enabled": draw(st.booleans()),
+        "minReplicas": low,
+        "maxReplicas": draw(st.integers(low, 12)),
+        "targetCPUUtilizationPercentage": draw(st.integers(1, 100)),
+    }
+
+
+@st.composite
+def service(draw: st.DrawFn, port: int) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        "replicas": draw(st.integers(1, 3)),
+        "env": draw(st.dictionaries(env_name, env_value, max_size=3)),
+        "resources": {"requests": {"cpu": draw(quantity), "memory": "128Mi"}, "limits": {"memory": draw(quantity)}},
+        "tolerations": draw(tolerations),
+        "nodeSelector": draw(st.dictionaries(label, label, max_size=2)),
+        "podAnnotations": draw(st.dictionaries(label, st.text(max_size=10), max_size=2)),
+    }
+    if draw(st.booleans()):
+        values["hpa"] = draw(hpa())
+    if draw(st.booleans()):
+        values["service"] = {"type": "NodePort", "nodePort": port}
+    return values
+
+
+@st.composite
+def valid_spec(draw: st.DrawFn) -> dict[str, Any]:
+    spec: dict[str, Any] = {"global": {"namePrefix": draw(label), "dataRetentionDays": draw(st.integers(0, 400))}}
+    spec["postgres"] = draw(
+        st.sampled_from(
+            [
+                {"mode": "create", "create": {"storage": {"type": "empty_dir"}}},
+                {"mode": "use_existing", "use_existing": {"host": "pg:5432", "user": "u", "passwordSecretName": "pg"}},
+                {"mode": "aws_aurora", "aws_aurora": {"host": "a.rds", "user": "u", "region": "us-west-2"}},
+                {"mode": "gcp_cloudsql", "gcp_cloudsql": CLOUDSQL},
+                {"mode": "gcp_cloudsql", "gcp_cloudsql": {**CLOUDSQL, "proxy": {"placement": "sidecar"}}},
+            ]
+        )
+    )
+    spec["clickhouse"] = draw(
+        st.sampled_from(
+            [
+                {"mode": "create", "create": {"storage": {"size": "50Gi", "className": "fast"}}},
+                {"mode": "use_existing", "use_existing": {"host": "https://ch:8443", "user": "u", "password": "p"}},
+            ]
+        )
+    )
+    spec["storage"] = draw(
+        st.sampled_from(
+            [
+                {"mode": "create"},
+                {
+                    "mode": "use_existing",
+                    "use_existing": {"type": "s3", "s3": {"region": "eu-west-1", "useIAM": "aws"}},
+                },
+                {
+                    "mode": "use_existing",
+                    "use_existing": {"type": "gcs", "gcs": {"accessKeySecretName": "h", "secretKeySecretName": "h"}},
+                },
+            ]
+        )
+    )
+    ports = iter(range(30000, 30010))
+    spec["services"] = {name: draw(service(next(ports))) for name in ("gateway", "web", "ingest", "ui")}
+    spec["services"]["activateNetworkPolicies"] = draw(st.booleans())
+    spec["services"]["healthProbes"] = {"liveness": draw(st.booleans()), "readiness": draw(st.booleans())}
+    spec["services"]["common"] = {"hpa": draw(hpa())}
+    if draw(st.booleans()):
+        spec["ingress"] = {"enabled": True, "hosts": {"gateway": {"host": "zt.example.com"}}}
+    spec["auth"] = draw(
+        st.sampled_from(
+            [
+                {"type": "none"},
+                {"type": "basic", "basic": {"username": "u", "passwordSecretName": "b"}},
+                {"type": "local", "validation": {"issuers": ["https://zt.example.com"]}},
+            ]
+        )
+    )
+    spec["security"] = {"profile": draw(st.sampled_from(["baseline", "restricted"]))}
+    spec["gitops"] = {"argocd": {"syncWaves": draw(st.booleans())}}
+    spec["metricReporter"] = {"podMonitor": {"enabled": draw(st.booleans())}}
+    return spec
+
+
+@SETTINGS
+@given(valid_spec(), label)
+def test_random_valid_configs_render_strict_valid_objects(spec: dict[str, Any], namespace: str) -> None:
+    from helpers import strict_validate
+
+    RENDERED.clear()
+    objects = render(spec, namespace=namespace)
+    assert len(objects) >= 20
+    assert {o["metadata"]["namespace"] for o in objects} == {namespace}
+    strict_validate(objects)  # here as well as in the fixture: hypothesis shrinks on the first failure
+    RENDERED.clear()
+
+
+# A place and a value no valid config accepts there.
+BREAKAGES = [
+    (("postgres",), "mode", "cockroach"),
+    (("services", "web"), "replicas", -1),
+    (("services", "web"), "replicaz", 2),
+    (("storage", "buckets"), "symbols", "UPPER"),
+    (("global",), "namePrefix", "Not A Label"),
+    (("clickhouse", "create", "resources", "limits"), "cpu", "lots"),
+    (("services", "ingest", "service"), "nodePort", 99),
+    (("auth",), "type", 3),
+    (("services", "common", "hpa"), "targetCPUUtilizationPercentage", 0),
+    (("ingress",), "tls", "yes"),
+]
+
+
+@SETTINGS
+@given(valid_spec(), st.lists(st.sampled_from(BREAKAGES), min_size=1, max_size=3, unique=True))
+def test_random_invalid_configs_fail_with_results_and_no_objects(spec: dict[str, Any], breakages: list) -> None:
+    for path, key, value in breakages:
+        node = spec
+        for part in path:
+            node = node.setdefault(part, {})
+        node[key] = value
+    document = config(spec)
+    try:
+        load(document)
+    except ConfigError as exc:
+        assert exc.results and all(r.severity == "error" or r.path for r in exc.results)
+    else:
+        raise AssertionError("an invalid config was accepted")
+    out = io.StringIO()
+    outcome = process(
+        yaml.safe_dump({"apiVersion": "config.kubernetes.io/v1", "kind": "ResourceList", "functionConfig": document}),
+        out,
+    )
+    listed = yaml.safe_load(out.getvalue())
+    assert outcome.exit_code == 1
+    assert listed["items"] == [] and [r for r in listed["results"] if r["severity"] == "error"]
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4),
+    max_leaves=30,
+)
+
+
+@SETTINGS
+@given(
+    st.one_of(
+        json_values,
+        st.fixed_dictionaries(
+            {"apiVersion": st.just("config.kubernetes.io/v1"), "kind": st.just("ResourceList")},
+            optional={"items": json_values, "functionConfig": json_values},
+        ),
+        st.fixed_dictionaries(
+            {
+                "apiVersion": st.just("config.kubernetes.io/v1"),
+                "kind": st.just("ResourceList"),
+                "functionConfig": st.fixed_dictionaries(
+                    {"apiVersion": st.just("zymtrace.io/v1alpha1"), "kind": st.just("ZymtraceBackend")},
+                    optional={"metadata": json_values, "spec": json_values},
+                ),
+            }
+        ),
+    )
+)
+def test_random_resource_lists_never_crash(value: Any) -> None:
+    out = io.StringIO()
+    outcome = process(yaml.safe_dump(value), out)
+    assert outcome.exit_code in (0, 1)
+    listed = yaml.safe_load(out.getvalue())
+    assert listed["kind"] == "ResourceList"
+    if outcome.exit_code == 1:
+        assert any(r["severity"] == "error" for r in listed["results"])
+    RENDERED.extend(
+        i for i in listed["items"] if "zymtrace.io/generated-by" in (i.get("metadata") or {}).get("annotations", {})
+    )
+
+
+@SETTINGS
+@given(st.binary(max_size=200))
+def test_random_bytes_never_crash(data: bytes) -> None:
+    out = io.StringIO()
+    outcome = process(data, out)
+    assert outcome.exit_code in (0, 1)
+    assert yaml.safe_load(out.getvalue())["kind"] == "ResourceList"
