@@ -186,7 +186,37 @@ def validate_document(document: Any) -> ZymtraceBackend:
     try:
         return compiled.validator().validate_python(document)  # type: ignore[no-any-return]
     except ValidationError as exc:
-        raise ConfigError(_validation_results(exc)) from None
+        raise ConfigError(_validation_results(exc), _repaired_checks(document, exc)) from None
+
+
+def _repaired_checks(document: dict[str, Any], exc: ValidationError) -> list[Result]:
+    """The cross-field checks, run on the config with every field at fault reset to its default, so one
+    run reports both kinds of problem. Findings about a reset field itself are left out (they would
+    describe the default, not the user's value)."""
+    from .checks import check
+
+    repaired = merge_values({}, document)  # a deep copy
+    locations = [tuple(e["loc"][:-1] if e["loc"][-1:] == ("[key]",) else e["loc"]) for e in exc.errors()]
+    for loc in locations:
+        parent: Any = repaired
+        for part in loc[:-1]:
+            parent = parent[part] if isinstance(parent, (dict, list)) and _has(parent, part) else None
+        if isinstance(parent, dict) and loc:
+            parent.pop(loc[-1], None)
+        elif isinstance(parent, list) and loc and _has(parent, loc[-1]):
+            parent.pop(loc[-1])
+    try:
+        backend = compiled.validator().validate_python(repaired)
+    except ValidationError:
+        return []  # not repairable (a required field is missing): schema errors alone
+    reset = [format_path(loc) for loc in locations]
+    return [r for r in check(backend) if not any(r.path.startswith(path) for path in reset)]
+
+
+def _has(container: dict[str, Any] | list[Any], key: Any) -> bool:
+    if isinstance(container, dict):
+        return key in container
+    return isinstance(key, int) and -len(container) <= key < len(container)
 
 
 def load(document: Any) -> tuple[ZymtraceBackend, list[Result]]:

@@ -55,6 +55,7 @@ def has_errors(results: list[Result]) -> bool:
 class ConfigError(Exception):
     """A config that cannot be rendered; carries every problem found, not only the first."""
 
-    def __init__(self, results: list[Result]) -> None:
-        self.results = sort_results(results)
+    def __init__(self, results: list[Result], more: list[Result] | None = None) -> None:
+        # `more`: findings of a later stage that still apply (warnings stay warnings).
+        self.results = sort_results(results + (more or []))
         super().__init__("; ".join(r.line() for r in self.results))

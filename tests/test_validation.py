@@ -418,3 +418,18 @@ def test_warning(spec: dict, path: str, fragment: str) -> None:
     found = [r for r in warnings + notes if r.path == path]
     assert found and found[0].severity == "warning", [r.line() for r in warnings + notes]
     assert fragment in found[0].message
+
+
+def test_schema_and_cross_field_errors_in_one_run() -> None:
+    """A typo does not hide the rest: the checks run on the config with the faulty field reset."""
+    results = render_errors(
+        {"services": {"web": {"replicaz": 2}}, "postgres": {"mode": "gcp_cloudsql", "gcp_cloudsql": {"instance": "x"}}}
+    )
+    errors = {r.path for r in results if r.severity == "error"}
+    assert errors == {
+        "spec.services.web.replicaz",
+        "spec.postgres.gcp_cloudsql.instance",
+        "spec.postgres.gcp_cloudsql.user",
+    }
+    # A reset field is not judged again: an unknown mode is one error, not a cascade.
+    assert [r.path for r in render_errors({"postgres": {"mode": "bogus"}})] == ["spec.postgres.mode"]
