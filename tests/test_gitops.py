@@ -318,3 +318,23 @@ def test_byte_identical_across_hash_seeds(seed: str) -> None:
     )
     assert base.returncode == other.returncode == 0, base.stderr
     assert base.stdout == other.stdout and base.stderr == other.stderr
+
+
+def test_from_helm_values_converts_a_complete_values_tree(tmp_path: Path) -> None:
+    """Every key of the values tree, at its default (the shape of the chart's own values.yaml plus
+    its commented keys), converts and renders."""
+    from kustomize_zymtrace.model import compiled
+
+    values = yaml.safe_load(yaml.safe_dump(compiled.defaults()))
+    values["services"]["web"]["hpa"] = {"enabled": True}
+    values["aiAssistant"]["mcpServers"] = [{"name": "docs", "endpoint": "http://mcp:1234/mcp"}]
+    file = tmp_path / "values.yaml"
+    file.write_text("# every key\n" + yaml.safe_dump(values))
+    result = cli("from-helm-values", str(file), "--namespace", "observability")
+    assert result.returncode == 0, result.stderr
+    converted = tmp_path / "zymtrace.yaml"
+    converted.write_text(result.stdout)
+    rendered = cli("render", str(converted))
+    assert rendered.returncode == 0, rendered.stderr
+    objects = record(docs(rendered.stdout))
+    assert len(objects) == 42 and {o["metadata"]["namespace"] for o in objects} == {"observability"}
