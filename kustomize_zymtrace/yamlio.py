@@ -1,4 +1,4 @@
-"""YAML in and out: libyaml when present, stable output, multi-line strings as readable blocks."""
+"""YAML in (libyaml when present, with limits a hostile document cannot pass) and out (emitter.py)."""
 
 from __future__ import annotations
 
@@ -6,24 +6,10 @@ from typing import Any
 
 import yaml
 
+from . import emitter
 from .results import ConfigError, error
 
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_BaseDumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
-
-
-class _Dumper(_BaseDumper):  # type: ignore[misc,valid-type]
-    def ignore_aliases(self, data: Any) -> bool:
-        return True  # shared sub-objects are written out in full: no &id001 anchors in manifests
-
-
-def _represent_str(dumper: Any, data: str) -> Any:
-    # Scripts, XML and PEM read better as literal blocks; libyaml falls back to quoting when it must.
-    style = "|" if "\n" in data else None
-    return dumper.represent_scalar("tag:yaml.org,2002:str", data, style=style)
-
-
-_Dumper.add_representer(str, _represent_str)
 
 
 def decode(data: str | bytes, source: str) -> str:
@@ -90,8 +76,8 @@ def load_all(data: str | bytes, source: str) -> list[Any]:
 
 
 def dump(document: Any) -> str:
-    return yaml.dump(document, Dumper=_Dumper, sort_keys=False, width=1 << 16, allow_unicode=True)
+    return emitter.dump(document)
 
 
 def dump_all(documents: list[Any]) -> str:
-    return yaml.dump_all(documents, Dumper=_Dumper, sort_keys=False, width=1 << 16, allow_unicode=True)
+    return emitter.dump_all(documents)
