@@ -1,0 +1,35 @@
+"""Cross-field rules the schema cannot express: the chart's render-time failures (inventory 8.3), the ones
+users would expect and the chart lacks, and warnings for risky but valid settings. All are collected.
+
+Each rule reads the validated config through the renderers' Context, so a derived value (the effective
+auth type, a service's HPA settings) has one definition for the checks and the output alike."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from ..render.context import Context
+from ..results import Result
+
+if TYPE_CHECKING:
+    from ..model import ZymtraceBackend
+
+Check = Callable[[Context], list[Result]]
+
+
+def url(value: str) -> bool:
+    return value.startswith(("http://", "https://"))
+
+
+def given(section: Any, field: str) -> bool:
+    """A credential is given inline or through an existing Secret."""
+    return bool(getattr(section, field) or getattr(section, f"{field}SecretName", ""))
+
+
+def check(backend: ZymtraceBackend) -> list[Result]:
+    from .data import RULES as DATA_RULES
+    from .services import RULES as SERVICE_RULES
+
+    ctx = Context(backend)
+    return [result for rule in (*DATA_RULES, *SERVICE_RULES) for result in rule(ctx)]

@@ -1,0 +1,148 @@
+"""Checks of the databases, their volumes and object storage."""
+
+from __future__ import annotations
+
+import re
+
+from ..render.context import Context
+from ..results import Result, error, warning
+from . import given, url
+
+CLOUDSQL_INSTANCE = re.compile(r"^[a-z0-9][a-z0-9:.\-]*:[a-z0-9-]+:[a-z0-9][a-z0-9-]*$")
+BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+
+
+def clickhouse(ctx: Context) -> list[Result]:
+    spec = ctx.spec
+    ch, out = spec.clickhouse, []
+    if ch.mode == "use_existing":
+        host = ch.use_existing.host
+        if not host:
+            out.append(error("spec.clickhouse.use_existing.host", "required with mode use_existing"))
+        elif not url(host):
+            out.append(
+                error("spec.clickhouse.use_existing.host", f"must start with http:// or https:// (found {host!r})")
+            )
+    return out
+
+
+def postgres(ctx: Context) -> list[Result]:
+    spec = ctx.spec
+    pg, out = spec.postgres, []
+    where = f"spec.postgres.{pg.mode}"
+    if pg.mode in ("use_existing", "aws_aurora") and not getattr(pg, pg.mode).host:
+        out.append(error(f"{where}.host", f"required with mode {pg.mode}"))
+    if pg.mode == "aws_aurora" and not pg.aws_aurora.region:
+        out.append(error(f"{where}.region", "required with mode aws_aurora (IAM tokens are signed per region)"))
+    if pg.mode == "use_existing":
+        existing = pg.use_existing
+        if existing.useIAM and not existing.awsIamRegion:
+            out.append(error(f"{where}.awsIamRegion", "required with useIAM: aws"))
+        if not existing.useIAM and not given(existing, "password"):
+            out.append(warning(f"{where}.password", "no password and no passwordSecretName: connecting without one"))
+    if pg.mode == "gcp_cloudsql":
+        out += _cloudsql(ctx)
+    return out
+
+
+def _cloudsql(ctx: Context) -> list[Result]:
+    spec = ctx.spec
+    sql, out = spec.postgres.gcp_cloudsql, []
+    where = "spec.postgres.gcp_cloudsql"
+    if not sql.instance:
+        out.append(error(f"{where}.instance", "required with mode gcp_cloudsql (PROJECT:REGION:INSTANCE)"))
+    elif not CLOUDSQL_INSTANCE.match(sql.instance):
+        out.append(error(f"{where}.instance", f"must be PROJECT:REGION:INSTANCE (found {sql.instance!r})"))
+    if not sql.user:
+        out.append(error(f"{where}.user", "required with mode gcp_cloudsql (the IAM database user)"))
+    proxy_sa, sa = sql.proxy.serviceAccount, sql.serviceAccount
+    if proxy_sa and sa and proxy_sa != sa:
+        out.append(warning(f"{where}.proxy.serviceAccount", f"wins over {where}.serviceAccount ({sa!r})"))
+    if sql.workloadIdentity.enabled and not (proxy_sa or sa):
+        out.append(
+            warning(f"{where}.serviceAccount", "empty: the proxy runs as the namespace's default ServiceAccount")
+        )
+    if sql.proxy.placement == "sidecar" and sql.hpa.enabled:
+        out.append(warning(f"{where}.hpa.enabled", "ignored with proxy.placement sidecar (no proxy Deployment)"))
+    return out
+
+
+def data_volumes(ctx: Context) -> list[Result]:
+    spec = ctx.spec
+    out = []
+    for section in ("clickhouse", "postgres", "storage"):
+        values = getattr(spec, section)
+        if values.mode != "create":
+            continue
+        volume, where = values.create.storage, f"spec.{section}.create.storage"
+        if volume.type == "existing_pvc" and not volume.existing_pvc.pvcName:
+            out.append(error(f"{where}.existing_pvc.pvcName", "required with storage.type existing_pvc"))
+        if volume.type != "existing_pvc" and volume.existing_pvc.pvcName:
+            out.append(
+                error(
+                    f"{where}.existing_pvc.pvcName",
+                    f"set, but storage.type is {volume.type!r}: set type existing_pvc for the claim to be used",
+                )
+            )
+        if values.create.replicas > 1:
+            out.append(warning(f"spec.{section}.create.replicas", "all replicas would share one ReadWriteOnce volume"))
+    return out
+
+
+def object_storage(ctx: Context) -> list[Result]:
+    spec = ctx.spec
+    storage, out = spec.storage, []
+    bucket = storage.buckets.symbols
+    if not _valid_bucket(bucket):
+        out.append(
+            error(
+                "spec.storage.buckets.symbols",
+                f"{bucket!r} is not a valid bucket name: 3-63 lowercase letters, digits, '.' and '-', "
+                "starting and ending with a letter or digit, not an IP address",
+            )
+        )
+    if storage.mode != "use_existing":
+        return out
+    kind = storage.use_existing.type
+    section = getattr(storage.use_existing, kind)
+    where = f"spec.storage.use_existing.{kind}"
+    if kind == "minio" and not url(section.endpoint):
+        out.append(
+            error(f"{where}.endpoint", f"must be a URL starting with http:// or https:// (found {section.endpoint!r})")
+        )
+    if kind == "gcs" and not url(section.endpoint):
+        out.append(error(f"{where}.endpoint", f"must start with http:// or https:// (found {section.endpoint!r})"))
+    if kind == "s3":
+        if section.endpoint and not url(section.endpoint):
+            out.append(error(f"{where}.endpoint", f"must start with http:// or https:// (found {section.endpoint!r})"))
+        if not section.region:
+            out.append(error(f"{where}.region", "required for S3"))
+        if section.useIAM:
+            return out
+    user, password = ("user", "password") if kind == "minio" else ("accessKey", "secretKey")
+    for field in (user, password):
+        if given(section, field):
+            continue
+        if kind == "s3":  # the seed's own S3 example leaves both keys empty: allowed, but said out loud
+            message = f"empty: the pod's default AWS credentials are used (set {field}, {field}SecretName or useIAM)"
+            out.append(warning(f"{where}.{field}", message))
+        else:
+            out.append(error(f"{where}.{field}", f"required: set {field} or {field}SecretName"))
+    return out
+
+
+def _valid_bucket(name: str) -> bool:
+    if not BUCKET.match(name) or ".." in name or name.startswith("xn--") or name.endswith("-s3alias"):
+        return False
+    if not name.replace(".", "").isdigit():
+        return True
+    import ipaddress  # only for names made of digits and dots
+
+    try:
+        ipaddress.ip_address(name)
+    except ValueError:
+        return True
+    return False
+
+
+RULES = (clickhouse, postgres, data_volumes, object_storage)

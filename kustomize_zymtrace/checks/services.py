@@ -1,0 +1,165 @@
+"""Checks of authentication, the services, their exposure and autoscaling, and the global settings."""
+
+from __future__ import annotations
+
+from ..render.autoscaling import AUTOSCALED, effective_hpa
+from ..render.context import Context
+from ..results import Result, error, warning
+from . import given
+
+
+def _pem(value: str | None) -> bool:
+    return bool(value) and "-----BEGIN" in str(value)
+
+
+def auth(ctx: Context) -> list[Result]:
+    spec = ctx.spec
+    a, out = spec.auth, []
+    effective = ctx.auth_type
+    if a.basic.enabled is not None:
+        out.append(warning("spec.auth.basic.enabled", "deprecated: use auth.type (basic or none) instead"))
+    if effective == "basic":
+        if not a.basic.username:
+            out.append(error("spec.auth.basic.username", "required with auth.type basic"))
+        if not given(a.basic, "password"):
+            out.append(error("spec.auth.basic.password", "required with auth.type basic (or passwordSecretName)"))
+    if effective not in ("local", "oidc"):
+        return out
+    host = spec.ingress.hosts.gateway.host
+    if spec.services.gateway.service.type == "LoadBalancer" and not host:
+        out.append(
+            error(
+                "spec.ingress.hosts.gateway.host",
+                f"required with auth.type {effective} and a LoadBalancer gateway: tokens need the public host as "
+                "issuer (deploy once with auth.type none to learn the load balancer's host)",
+            )
+        )
+    keys = a.validation.keys
+    private, public = given(keys, "privateKey"), given(keys, "publicKey")
+    if private != public:
+        missing = "publicKey" if private else "privateKey"
+        out.append(
+            error(f"spec.auth.validation.keys.{missing}", "the signing keys come as a pair: set both or neither")
+        )
+    if effective == "oidc":
+        provider = a.oidc.provider
+        if not provider.issuerUri:
+            out.append(error("spec.auth.oidc.provider.issuerUri", "required with auth.type oidc"))
+        if not provider.redirectUri and not host:
+            out.append(
+                error(
+                    "spec.auth.oidc.provider.redirectUri",
+                    "required with auth.type oidc when ingress.hosts.gateway.host is empty "
+                    "(e.g. https://zymtrace.example.com/api/v1/oauth2/callback)",
+                )
+            )
+        if not provider.clientId:
+            out.append(error("spec.auth.oidc.provider.clientId", "required with auth.type oidc"))
+    return out
+
+
+def services(ctx: Context) -> list[Result]:
+    spec = ctx.spec
+    out: list[Result] = []
+    node_ports: dict[int, str] = {}
+    for name in AUTOSCALED:
+        svc = getattr(spec.services, name)
+        where = f"spec.services.{name}"
+        if "app" in svc.podLabels:
+            out.append(error(f"{where}.podLabels.app", "reserved: app is the selector label"))
+        exposure = svc.service
+        if exposure.nodePort != "":
+            if exposure.type != "NodePort":
+                out.append(
+                    error(f"{where}.service.nodePort", f"only allowed with type NodePort (type is {exposure.type})")
+                )
+            elif exposure.nodePort in node_ports:
+                out.append(
+                    error(
+                        f"{where}.service.nodePort",
+                        f"{exposure.nodePort} is already used by {node_ports[exposure.nodePort]}",
+                    )
+                )
+            else:
+                node_ports[exposure.nodePort] = f"{where}.service.nodePort"
+    if spec.services.migrate.hpa.enabled:
+        out.append(error("spec.services.migrate.hpa.enabled", "the migrate Job is never autoscaled: set false"))
+    if spec.services.migrate.healthProbes is not None:
+        out.append(warning("spec.services.migrate.healthProbes", "no effect: a Job has no probes"))
+    web = spec.services.web
+    if web.mcpAllowedHosts == "ingress" and not spec.ingress.hosts.gateway.host:
+        out.append(error("spec.services.web.mcpAllowedHosts", "ingress needs ingress.hosts.gateway.host"))
+    if not spec.services.activateNetworkPolicies:
+        out.append(
+            warning("spec.services.activateNetworkPolicies", "false: any pod in the cluster can reach the databases")
+        )
+    return out
+
+
+def autoscaling(ctx: Context) -> list[Result]:
+    spec = ctx.spec
+    out: list[Result] = []
+    common = spec.services.common.hpa
+    if common.minReplicas > common.maxReplicas:
+        message = f"{common.minReplicas} > maxReplicas {common.maxReplicas}"
+        out.append(error("spec.services.common.hpa.minReplicas", message))
+    for name in AUTOSCALED:
+        svc = getattr(spec.services, name)
+        where = f"spec.services.{name}.hpa"
+        if svc.hpa is not None and svc.hpa.enabled is None and common.enabled:
+            message = "missing: a service hpa block without enabled turns the HPA off (chart rule)"
+            out.append(warning(f"{where}.enabled", message))
+        if not ctx.hpa_enabled(name):
+            continue
+        settings = effective_hpa(ctx, name)
+        if settings["minReplicas"] > settings["maxReplicas"]:
+            out.append(
+                error(f"{where}.minReplicas", f"{settings['minReplicas']} > maxReplicas {settings['maxReplicas']}")
+            )
+        if "cpu" not in svc.resources.requests:
+            out.append(warning(f"spec.services.{name}.resources.requests.cpu", "missing: a CPU target needs a request"))
+    proxy = spec.postgres.gcp_cloudsql.hpa
+    if ctx.cloudsql and proxy.enabled and proxy.minReplicas > proxy.maxReplicas:
+        message = f"{proxy.minReplicas} > maxReplicas {proxy.maxReplicas}"
+        out.append(error("spec.postgres.gcp_cloudsql.hpa.minReplicas", message))
+    return out
+
+
+def gateway(ctx: Context) -> list[Result]:
+    spec = ctx.spec
+    out: list[Result] = []
+    mtls = spec.services.gateway.mtls
+    where = "spec.services.gateway.mtls"
+    if mtls.enabled and not mtls.existingSecret:
+        for field in ("cert", "key", "ca"):
+            if not _pem(getattr(mtls, field)):
+                out.append(error(f"{where}.{field}", "a PEM block is required with mTLS on (or set existingSecret)"))
+    if spec.ingress.enabled and spec.ingress.hosts.gateway.mtls.enabled and not mtls.enabled:
+        out.append(
+            warning("spec.ingress.hosts.gateway.mtls.enabled", "ignored: services.gateway.mtls.enabled is false")
+        )
+    return out
+
+
+def platform(ctx: Context) -> list[Result]:
+    spec = ctx.spec
+    out: list[Result] = []
+    registry = spec.global_.registry
+    if registry.requirePullSecret and not registry.pullSecretName:
+        for field in ("username", "password"):
+            if not getattr(registry, field):
+                out.append(
+                    error(f"spec.global.registry.{field}", "required with requirePullSecret (or pullSecretName)")
+                )
+    if spec.globalSymbolization.enabled and not spec.globalSymbolization.config.bucketName:
+        out.append(error("spec.globalSymbolization.config.bucketName", "required when globalSymbolization is enabled"))
+    if spec.metricReporter.enabled is False:
+        out.append(error("spec.metricReporter.enabled", "removed by the chart: delete the key (metrics stay on)"))
+    ai = spec.aiAssistant
+    for field in ("defaultProvider", "defaultModel"):
+        if getattr(ai, field):
+            out.append(warning(f"spec.aiAssistant.{field}", "no effect: the chart never renders it"))
+    return out
+
+
+RULES = (auth, services, autoscaling, gateway, platform)
