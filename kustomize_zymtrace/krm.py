@@ -22,7 +22,6 @@ HEADER = f"apiVersion: config.kubernetes.io/v1\nkind: {RESOURCE_LIST}\n"
 LIST_VERSIONS = ("config.kubernetes.io/v1", "config.kubernetes.io/v1alpha1")
 PATH_ANNOTATIONS = ("internal.config.kubernetes.io/path", "config.kubernetes.io/path")
 INDEX_ANNOTATIONS = ("internal.config.kubernetes.io/index", "config.kubernetes.io/index")
-_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class Outcome(NamedTuple):
@@ -103,10 +102,9 @@ def process(data: str | bytes, out: TextIO) -> Outcome:
 
 
 def _parse(text: str) -> tuple[dict[str, Any], list[str]]:
-    documents = [d for d in yamlio.load_all(text, "ResourceList") if d is not None]
-    if len(documents) != 1 or not isinstance(documents[0], dict):
+    resource_list, root = yamlio.load_with_node(text, "ResourceList")
+    if not isinstance(resource_list, dict):
         raise ConfigError([error("", "stdin must hold one ResourceList document")])
-    resource_list = documents[0]
     if resource_list.get("kind") != RESOURCE_LIST or resource_list.get("apiVersion") not in LIST_VERSIONS:
         found = f"{resource_list.get('apiVersion')}/{resource_list.get('kind')}"
         raise ConfigError([error("", f"stdin must be a config.kubernetes.io/v1 ResourceList, found {found}")])
@@ -115,7 +113,7 @@ def _parse(text: str) -> tuple[dict[str, Any], list[str]]:
         items = resource_list["items"] = []
     if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
         raise ConfigError([error("items", "must be a list of Kubernetes objects")])
-    return resource_list, _item_texts(text, items)
+    return resource_list, _item_texts(text, root, items)
 
 
 def _instances(resource_list: dict[str, Any]) -> list[Instance]:
@@ -175,17 +173,13 @@ def _place(obj: dict[str, Any], instance: Instance) -> dict[str, Any]:
 # ------------------------------------------------------------------ output
 
 
-def _item_texts(text: str, items: list[dict[str, Any]]) -> list[str]:
+def _item_texts(text: str, root: Any, items: list[dict[str, Any]]) -> list[str]:
     """The source text of each item as a block-sequence entry ('- ...'), or a fresh dump when the input
-    cannot be sliced safely (flow style)."""
+    cannot be sliced safely (flow style, aliases)."""
     slices: list[str | None] = [None] * len(items)
-    try:
-        root = yaml.compose(text, Loader=_Loader)
-        sequence = next((v for k, v in root.value if k.value == "items"), None)
-        if sequence is not None and not sequence.flow_style:
-            slices = [_slice(text, node) for node in sequence.value]
-    except (yaml.YAMLError, AttributeError, StopIteration):
-        pass
+    sequence = next((v for k, v in root.value if getattr(k, "value", None) == "items"), None)
+    if isinstance(sequence, yaml.SequenceNode) and not sequence.flow_style and len(sequence.value) == len(items):
+        slices = [_slice(text, node) for node in sequence.value]
     return [s if s is not None else _entry(yamlio.dump(item)) for s, item in zip(slices, items, strict=True)]
 
 
@@ -193,7 +187,10 @@ def _slice(text: str, node: Any) -> str | None:
     if getattr(node, "flow_style", False) or not isinstance(node, yaml.MappingNode):
         return None
     column = node.start_mark.column
-    lines = text[node.start_mark.index : node.end_mark.index].rstrip().split("\n")
+    source = text[node.start_mark.index : node.end_mark.index].rstrip()
+    if "&" in source or "*" in source:
+        return None  # possibly an anchor or alias, which would not survive being cut out
+    lines = source.split("\n")
     shifted = [lines[0]]
     for line in lines[1:]:
         if line.startswith(" " * column):

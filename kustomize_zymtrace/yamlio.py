@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import yaml
@@ -54,11 +55,10 @@ def _expanded_size(value: Any, memo: dict[int, int]) -> int:
     return memo[id(value)]
 
 
-def load_all(data: str | bytes, source: str) -> list[Any]:
-    """Every document of a YAML stream; a parse problem becomes one error naming line and column."""
-    text = decode(data, source)
+def _parsed(source: str, parse: Callable[[], Any]) -> Any:
+    """Run a parse; every way it can fail becomes one error naming the source (and line, column)."""
     try:
-        documents = list(yaml.load_all(text, Loader=_Loader))
+        return parse()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -67,12 +67,36 @@ def load_all(data: str | bytes, source: str) -> list[Any]:
         raise ConfigError([error("", f"{source}: not valid YAML: {exc}")]) from None
     except RecursionError:
         raise ConfigError([error("", f"{source}: YAML nested more than {MAX_DEPTH} levels deep")]) from None
+
+
+def _within_limits(documents: list[Any], source: str) -> list[Any]:
     if any(_depth_exceeds(document, MAX_DEPTH) for document in documents):
         raise ConfigError([error("", f"{source}: YAML nested more than {MAX_DEPTH} levels deep")])
     memo: dict[int, int] = {}
     if sum(_expanded_size(document, memo) for document in documents) > MAX_NODES:
         raise ConfigError([error("", f"{source}: more than {MAX_NODES} values once its aliases are expanded")])
     return documents
+
+
+def load_all(data: str | bytes, source: str) -> list[Any]:
+    """Every document of a YAML stream; a parse problem becomes one error naming line and column."""
+    text = decode(data, source)
+    return _within_limits(_parsed(source, lambda: list(yaml.load_all(text, Loader=_Loader))), source)
+
+
+def load_with_node(text: str, source: str) -> tuple[Any, Any]:
+    """The single document of a stream and its node tree, whose marks locate each part in `text`."""
+
+    def parse() -> tuple[Any, Any]:
+        loader = _Loader(text)
+        try:
+            node = loader.get_single_node()
+            return (loader.construct_document(node) if node is not None else None), node
+        finally:
+            loader.dispose()
+
+    document, node = _parsed(source, parse)
+    return _within_limits([document], source)[0], node
 
 
 def dump(document: Any) -> str:

@@ -50,6 +50,22 @@ def test_pass_through_item_kept_byte_for_byte_and_objects_added() -> None:
     assert output["items"][0]["metadata"]["annotations"] == {"x": "y", "config.kubernetes.io/path": "keep.yaml"}
 
 
+def test_pass_through_survives_unicode_comments_and_aliases() -> None:
+    text = (
+        "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n"
+        "- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: first\n"
+        '    annotations: {note: "héllo wörld 😀"}\n  data: &shared {a: "ü"}\n'
+        "- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: second   # a comment é\n  data: *shared\n"
+        + yaml.safe_dump({"functionConfig": config()}, sort_keys=False)
+    )
+    result = cli(stdin=text)
+    assert result.returncode == 0, result.stderr
+    output = yaml.safe_load(result.stdout)
+    passed = [i for i in output["items"] if i["kind"] == "ConfigMap" and i["metadata"]["name"] in ("first", "second")]
+    assert [i["data"] for i in passed] == [{"a": "ü"}, {"a": "ü"}]
+    assert passed[0]["metadata"]["annotations"]["note"] == "héllo wörld 😀"
+
+
 def test_generated_items_are_placed_marked_and_never_local_config() -> None:
     code, output, _ = run_krm(resource_list([], config(name="prod", namespace="zt")))
     assert code == 0
