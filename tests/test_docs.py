@@ -129,3 +129,16 @@ def test_security_page_matches_the_image_table() -> None:
         assert drops == ("ALL" if needs.drop_all else "NET_RAW"), family
         assert writable == (", ".join(f"`{p}`" for p in needs.writable) or "none"), family
         assert low_port == ("yes" if needs.low_port else "no"), family
+
+
+def test_guide_snippets_render() -> None:
+    """Every YAML snippet of the guide is a valid spec fragment that renders."""
+    from helpers import render
+
+    text = (ROOT / "docs" / "guide.md").read_text()
+    snippets = re.findall(r"```yaml\n(.*?)```", text, flags=re.S)
+    assert len(snippets) >= 6
+    import yaml
+
+    for snippet in snippets:
+        assert len(render(yaml.safe_load(snippet))) >= 20, snippet
