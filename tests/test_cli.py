@@ -125,3 +125,20 @@ def test_install_plugin(tmp_path: Path) -> None:
     rendered = run([str(plugin), str(BASE_CONFIG)], env={"PATH": "/usr/bin:/bin"})  # works without our PATH
     assert rendered.returncode == 0, rendered.stderr
     assert len(record(docs(rendered.stdout))) == 41
+
+
+def test_hydrate_writes_a_stream_and_guards_foreign_files(tmp_path: Path) -> None:
+    stream = cli("render", str(BASE_CONFIG)).stdout
+    out = tmp_path / "out"
+    result = cli("hydrate", "-o", str(out), "--layout", "stages", stdin=stream)
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["1-databases", "2-migrate", "3-services", "kustomization.yaml"]
+    assert len(list(out.rglob("*.yaml"))) == 41 + 4
+    assert cli("hydrate", "-o", str(tmp_path / "x"), stdin="- a\n- b\n").returncode == 1
+    assert "no objects" in cli("hydrate", "-o", str(tmp_path / "y"), stdin="").stderr
+    foreign = tmp_path / "foreign"
+    foreign.mkdir()
+    (foreign / "kustomization.yaml").write_text("resources: [mine.yaml]\n")
+    refused = cli("hydrate", "-o", str(foreign), stdin=stream)
+    assert refused.returncode == 1 and "not written by kustomize-zymtrace" in refused.stderr
+    assert sorted(p.name for p in foreign.iterdir()) == ["kustomization.yaml"]  # nothing half-written
