@@ -96,13 +96,14 @@ def services(ctx: Context) -> list[Result]:
     return out
 
 
+def _replica_range(where: str, low: int, high: int) -> list[Result]:
+    return [error(f"{where}.minReplicas", f"{low} > maxReplicas {high}")] if low > high else []
+
+
 def autoscaling(ctx: Context) -> list[Result]:
     spec = ctx.spec
-    out: list[Result] = []
     common = spec.services.common.hpa
-    if common.minReplicas > common.maxReplicas:
-        message = f"{common.minReplicas} > maxReplicas {common.maxReplicas}"
-        out.append(error("spec.services.common.hpa.minReplicas", message))
+    out = _replica_range("spec.services.common.hpa", common.minReplicas, common.maxReplicas)
     for name in AUTOSCALED:
         svc = getattr(spec.services, name)
         where = f"spec.services.{name}.hpa"
@@ -112,16 +113,12 @@ def autoscaling(ctx: Context) -> list[Result]:
         if not ctx.hpa_enabled(name):
             continue
         settings = effective_hpa(ctx, name)
-        if settings["minReplicas"] > settings["maxReplicas"]:
-            out.append(
-                error(f"{where}.minReplicas", f"{settings['minReplicas']} > maxReplicas {settings['maxReplicas']}")
-            )
+        out += _replica_range(where, settings["minReplicas"], settings["maxReplicas"])
         if "cpu" not in svc.resources.requests:
             out.append(warning(f"spec.services.{name}.resources.requests.cpu", "missing: a CPU target needs a request"))
     proxy = spec.postgres.gcp_cloudsql.hpa
-    if ctx.cloudsql and proxy.enabled and proxy.minReplicas > proxy.maxReplicas:
-        message = f"{proxy.minReplicas} > maxReplicas {proxy.maxReplicas}"
-        out.append(error("spec.postgres.gcp_cloudsql.hpa.minReplicas", message))
+    if ctx.cloudsql and proxy.enabled:
+        out += _replica_range("spec.postgres.gcp_cloudsql.hpa", proxy.minReplicas, proxy.maxReplicas)
     return out
 
 
