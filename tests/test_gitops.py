@@ -263,6 +263,14 @@ def test_gke_overlay_references_exactly_the_secrets_the_example_provides() -> No
     assert referenced - ours == provided
 
 
+def test_credentials_in_urls_are_not_echoed(tmp_path: Path) -> None:
+    file = tmp_path / "config.yaml"
+    host = "clickhouse://admin:hunter2@ch:8123"
+    file.write_text(yaml.safe_dump(config({"clickhouse": {"mode": "use_existing", "use_existing": {"host": host}}})))
+    result = cli("render", str(file))
+    assert result.returncode == 1 and "hunter2" not in result.stderr and "//***@ch:8123" in result.stderr
+
+
 def test_secret_values_never_reach_messages_or_annotations(tmp_path: Path) -> None:
     secret = "pa55-do-not-print"
     file = tmp_path / "config.yaml"

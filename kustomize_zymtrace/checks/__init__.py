@@ -6,6 +6,7 @@ auth type, a service's HPA settings) has one definition for the checks and the o
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +21,11 @@ Check = Callable[[Context], list[Result]]
 
 def url(value: str) -> bool:
     return value.startswith(("http://", "https://"))
+
+
+def shown(address: str) -> str:
+    """An address quoted in a message, without the user:password@ an URL may carry."""
+    return repr(re.sub(r"//[^/@\s]*@", "//***@", address))
 
 
 def given(section: Any, field: str) -> bool:
