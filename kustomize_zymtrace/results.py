@@ -48,10 +48,6 @@ def sort_results(results: list[Result]) -> list[Result]:
     return sorted(results, key=sort_key)
 
 
-def has_errors(results: list[Result]) -> bool:
-    return any(r.severity == "error" for r in results)
-
-
 class ConfigError(Exception):
     """A config that cannot be rendered; carries every problem found, not only the first."""
 
