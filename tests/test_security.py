@@ -98,6 +98,8 @@ def _checkov() -> str:
     binary = os.environ.get("CHECKOV") or str(CHECKOV_VENV / "bin" / "checkov")
     if Path(binary).exists():
         return binary
+    if CHECKOV_VENV.is_symlink():
+        CHECKOV_VENV.unlink()  # a dangling link left by an earlier setup
     try:
         subprocess.run([sys.executable, "-m", "venv", str(CHECKOV_VENV)], check=True, capture_output=True)
         pip = [
