@@ -13,9 +13,8 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from .loading import _nested_model
 from .model import Spec
-from .model.defaults import default_values
+from .model.defaults import default_values, field_model
 
 HEADER = """# ZymtraceBackend parameters
 
@@ -82,7 +81,7 @@ def _rows(model: type[BaseModel], prefix: str, defaults: dict[str, Any]) -> Iter
     for name, field in model.model_fields.items():
         key = field.alias or name
         path = f"{prefix}.{key}" if prefix else key
-        nested = _nested_model(field.annotation)
+        nested = field_model(field.annotation)
         is_list_of_models = typing.get_origin(field.annotation) is list
         description = (field.description or "").replace("|", "\\|")
         if nested is not None and not is_list_of_models:

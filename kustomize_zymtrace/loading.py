@@ -54,6 +54,7 @@ def _field_at(loc: tuple[Any, ...]) -> tuple[type[BaseModel] | None, str | None]
 
     Only reached when a config is invalid, so the model classes are imported here, not on every run."""
     from .model import ZymtraceBackend
+    from .model.defaults import field_model
 
     model: type[BaseModel] | None = ZymtraceBackend
     for index, part in enumerate(loc):
@@ -67,19 +68,8 @@ def _field_at(loc: tuple[Any, ...]) -> tuple[type[BaseModel] | None, str | None]
             return model, name
         if name is None:
             return None, None
-        model = _nested_model(model.model_fields[name].annotation)
+        model = field_model(model.model_fields[name].annotation)
     return None, None
-
-
-def _nested_model(annotation: Any) -> type[BaseModel] | None:
-    from pydantic import BaseModel
-
-    candidates = [annotation, *typing.get_args(annotation)]
-    for candidate in candidates:
-        for inner in (candidate, *typing.get_args(candidate)):
-            if isinstance(inner, type) and issubclass(inner, BaseModel):
-                return inner
-    return None
 
 
 def _allowed_keys(model: type[BaseModel]) -> list[str]:

@@ -7,9 +7,8 @@ from typing import Any
 from pydantic import BaseModel
 
 from .api import SCHEMA_ID
-from .loading import _nested_model
 from .model import ZymtraceBackend
-from .model.defaults import default_values
+from .model.defaults import default_values, field_model
 
 
 def _models(root: type[BaseModel]) -> dict[str, type[BaseModel]]:
@@ -20,7 +19,7 @@ def _models(root: type[BaseModel]) -> dict[str, type[BaseModel]]:
         if model.__name__ in found:
             continue
         found[model.__name__] = model
-        pending += [m for f in model.model_fields.values() if (m := _nested_model(f.annotation)) is not None]
+        pending += [m for f in model.model_fields.values() if (m := field_model(f.annotation)) is not None]
     return found
 
 

@@ -4,6 +4,7 @@ User values are deep-merged onto this tree before validation, as Helm merges a v
 chart's values.yaml: a user who sets only `resources.limits.memory` keeps the other defaults.
 """
 
+import typing
 from functools import cache
 from typing import Any
 
@@ -15,6 +16,15 @@ from ..values import merge_values
 
 def _model_of(annotation: Any) -> type[BaseModel] | None:
     return annotation if isinstance(annotation, type) and issubclass(annotation, BaseModel) else None
+
+
+def field_model(annotation: Any) -> type[BaseModel] | None:
+    """The model class a field holds, also inside Optional[...] or list[...] (for walks over the tree)."""
+    for candidate in (annotation, *typing.get_args(annotation)):
+        for inner in (candidate, *typing.get_args(candidate)):
+            if isinstance(inner, type) and issubclass(inner, BaseModel):
+                return inner
+    return None
 
 
 @cache

@@ -56,9 +56,7 @@ def proxy_container(ctx: Context, *, sidecar: bool) -> Obj:
         "imagePullPolicy": ctx.pull_policy,
         "command": command,
     }
-    limits = resources(sql.proxy.resources)
-    if limits:
-        container["resources"] = limits
+    container.update(resources(sql.proxy.resources))
     if sidecar:
         # A native sidecar (Kubernetes 1.29+): starts before the app, and the app waits for the startup probe.
         container["restartPolicy"] = "Always"

@@ -102,9 +102,7 @@ def _container(ctx: Context, db: Database, section: Any) -> tuple[Obj, list[Obj]
         "image": ctx.db_image(create.image.repository, create.image.tag),
         "imagePullPolicy": ctx.pull_policy,
     }
-    limits = resources(create.resources)
-    if limits:
-        container["resources"] = limits
+    container.update(resources(create.resources))
     volumes, mounts = [volume], [mount]
     if db.component == "clickhouse":
         check = ["clickhouse-client", "--query", "SELECT 1"]

@@ -58,8 +58,7 @@ def migrate(ctx: Context) -> Obj:
     if spec.global_.skipClickHouseMigration:
         literals["SKIP_CH_MIGRATE"] = "true"
     env = workload_env(ctx, "migrate", literals)
-    limits = resources(svc.resources)
-    extra = {"resources": limits} if limits else {}
+    extra = resources(svc.resources)
 
     def wait(name: str, image: str, what: str, command: str) -> Obj:
         return {
@@ -131,8 +130,7 @@ def minio_init(ctx: Context) -> Obj:
     )
     bucket = shlex.quote(ctx.spec.storage.buckets.symbols)
     create_script = f'{alias}\nmc mb --ignore-existing zymtrace/{bucket}\necho "Bucket {bucket} is ready"\n'
-    limits = resources(create.jobResources)
-    extra = {"resources": limits} if limits else {}
+    extra = resources(create.jobResources)
     wait_container = {
         "name": "wait-for-minio",
         "image": image,
@@ -180,9 +178,7 @@ def bucket_check(ctx: Context) -> Obj:
         "command": _shell(script),
         **env_block(ctx, env_sources(ctx, "bucket-check"), dict(svc.env)),
     }
-    limits = resources(svc.resources)
-    if limits:
-        container["resources"] = limits
+    container.update(resources(svc.resources))
     pod: Obj = {**app_scheduling(ctx, "migrate"), **pull_secrets(ctx)}
     account = service_account(ctx, "bucket-check")
     if account:

@@ -76,5 +76,7 @@ def pull_secrets(ctx: Context) -> Obj:
 
 
 def resources(model: Any) -> Obj:
-    """A Resources model as a container's resources block, leaving out empty requests/limits."""
-    return {key: dict(value) for key, value in (("requests", model.requests), ("limits", model.limits)) if value}
+    """`{"resources": ...}` for a container from a Resources model, without empty requests/limits; {} when
+    both are empty, so callers can splice it into a container."""
+    block = {key: dict(value) for key, value in (("requests", model.requests), ("limits", model.limits)) if value}
+    return {"resources": block} if block else {}

@@ -80,9 +80,7 @@ def _container(ctx: Context, app: App, service: Any) -> Obj:
         ports.append(("mtls", service.mtls.port))  # declared even without mTLS, as the chart does
     container["ports"] = [{"name": name, "containerPort": port, "protocol": "TCP"} for name, port in ports]
     container.update(workload_env(ctx, app.key, service.env))
-    limits = resources(service.resources)
-    if limits:
-        container["resources"] = limits
+    container.update(resources(service.resources))
     if app.key == "gateway" and service.mtls.enabled:
         mount = {"name": ctx.name("gateway-mtls"), "mountPath": "/etc/envoy/certs", "readOnly": True}
         container["volumeMounts"] = [mount]
