@@ -121,14 +121,26 @@ def strict_validate(objects: list[dict[str, Any]]) -> None:
     assert not problems, "objects fail strict Kubernetes 1.30 validation:\n" + "\n".join(problems)
 
 
+TOOLS_BIN = ROOT / ".tools" / "bin"
+
+
+def find_tool(name: str) -> str | None:
+    """The pinned tool from .tools/bin (hack/install-tools), else the one on PATH."""
+    pinned = TOOLS_BIN / name
+    if pinned.is_file() and os.access(pinned, os.X_OK):
+        return str(pinned)
+    return shutil.which(name)
+
+
 def tool(name: str) -> str:
     """Path of a real tool; missing means skip locally but fail in CI (CI=true)."""
-    path = shutil.which(name)
+    path = find_tool(name)
     if path:
         return path
+    message = f"{name} is not installed: run hack/install-tools"
     if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"{name} is required in CI but is not installed")
-    pytest.skip(f"{name} not installed")
+        pytest.fail(f"{message} (required in CI)")
+    pytest.skip(message)
     raise AssertionError  # unreachable
 
 
