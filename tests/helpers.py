@@ -124,6 +124,12 @@ def strict_validate(objects: list[dict[str, Any]]) -> None:
 TOOLS_BIN = ROOT / ".tools" / "bin"
 
 
+def tools_versions() -> dict[str, str]:
+    """The pinned versions hack/install-tools installs (hack/tools.versions, NAME=VALUE lines)."""
+    pairs = (line.split("=", 1) for line in (ROOT / "hack" / "tools.versions").read_text().splitlines())
+    return {key.strip(): value.strip() for key, *rest in pairs for value in rest if not key.startswith("#")}
+
+
 def find_tool(name: str) -> str | None:
     """The pinned tool from .tools/bin (hack/install-tools), else the one on PATH."""
     pinned = TOOLS_BIN / name
@@ -132,16 +138,27 @@ def find_tool(name: str) -> str | None:
     return shutil.which(name)
 
 
+def _missing(message: str) -> None:
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"{message} (required in CI)")
+    pytest.skip(message)
+
+
+def tool_file(relative: str) -> Path:
+    """A file hack/install-tools puts under .tools (e.g. a CRD); missing: skip locally, fail in CI."""
+    path = TOOLS_BIN.parent / relative
+    if not path.is_file():
+        _missing(f".tools/{relative} is not installed: run hack/install-tools")
+    return path
+
+
 def tool(name: str) -> str:
     """Path of a real tool; missing means skip locally but fail in CI (CI=true)."""
     path = find_tool(name)
     if path:
         return path
-    message = f"{name} is not installed: run hack/install-tools"
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"{message} (required in CI)")
-    pytest.skip(message)
-    raise AssertionError  # unreachable
+    _missing(f"{name} is not installed: run hack/install-tools")
+    raise AssertionError  # unreachable: _missing skips or fails
 
 
 def tool_env(**extra: str) -> dict[str, str]:

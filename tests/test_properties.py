@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import io
 import os
-import string
 from typing import Any
 
 import yaml
 from helpers import RENDERED, config, render
+from strategies import label, valid_spec
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -23,110 +23,6 @@ SETTINGS = settings(
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
 )
-
-label = st.text(string.ascii_lowercase + string.digits, min_size=1, max_size=12).map(lambda s: f"z{s}")
-quantity = st.sampled_from(["100m", "250m", "1", "2", "64Mi", "1Gi", "512Mi", 3])
-env_name = st.from_regex(r"[A-Z_][A-Z0-9_]{0,12}", fullmatch=True)
-env_value = st.one_of(st.text(string.printable, max_size=20), st.integers(-5, 10**6), st.booleans())
-tolerations = st.lists(
-    st.fixed_dictionaries(
-        {
-            "key": label,
-            "operator": st.just("Equal"),
-            "value": label,
-            "effect": st.sampled_from(["NoSchedule", "NoExecute"]),
-        }
-    ),
-    max_size=2,
-)
-CLOUDSQL = {"instance": "my-project:us-central1:zymtrace-pg", "user": "zt@my-project.iam", "serviceAccount": "sql"}
-
-
-@st.composite
-def hpa(draw: st.DrawFn) -> dict[str, Any]:
-    low = draw(st.integers(1, 4))
-    return {
-        "enabled": draw(st.booleans()),
-        "minReplicas": low,
-        "maxReplicas": draw(st.integers(low, 12)),
-        "targetCPUUtilizationPercentage": draw(st.integers(1, 100)),
-    }
-
-
-@st.composite
-def service(draw: st.DrawFn, port: int) -> dict[str, Any]:
-    values: dict[str, Any] = {
-        "replicas": draw(st.integers(1, 3)),
-        "env": draw(st.dictionaries(env_name, env_value, max_size=3)),
-        "resources": {"requests": {"cpu": draw(quantity), "memory": "128Mi"}, "limits": {"memory": draw(quantity)}},
-        "tolerations": draw(tolerations),
-        "nodeSelector": draw(st.dictionaries(label, label, max_size=2)),
-        "podAnnotations": draw(st.dictionaries(label, st.text(max_size=10), max_size=2)),
-    }
-    if draw(st.booleans()):
-        values["hpa"] = draw(hpa())
-    if draw(st.booleans()):
-        values["service"] = {"type": "NodePort", "nodePort": port}
-    return values
-
-
-@st.composite
-def valid_spec(draw: st.DrawFn) -> dict[str, Any]:
-    spec: dict[str, Any] = {"global": {"namePrefix": draw(label), "dataRetentionDays": draw(st.integers(0, 400))}}
-    spec["postgres"] = draw(
-        st.sampled_from(
-            [
-                {"mode": "create", "create": {"storage": {"type": "empty_dir"}}},
-                {"mode": "use_existing", "use_existing": {"host": "pg:5432", "user": "u", "passwordSecretName": "pg"}},
-                {"mode": "aws_aurora", "aws_aurora": {"host": "a.rds", "user": "u", "region": "us-west-2"}},
-                {"mode": "gcp_cloudsql", "gcp_cloudsql": CLOUDSQL},
-                {"mode": "gcp_cloudsql", "gcp_cloudsql": {**CLOUDSQL, "proxy": {"placement": "sidecar"}}},
-            ]
-        )
-    )
-    spec["clickhouse"] = draw(
-        st.sampled_from(
-            [
-                {"mode": "create", "create": {"storage": {"size": "50Gi", "className": "fast"}}},
-                {"mode": "use_existing", "use_existing": {"host": "https://ch:8443", "user": "u", "password": "p"}},
-            ]
-        )
-    )
-    spec["storage"] = draw(
-        st.sampled_from(
-            [
-                {"mode": "create"},
-                {
-                    "mode": "use_existing",
-                    "use_existing": {"type": "s3", "s3": {"region": "eu-west-1", "useIAM": "aws"}},
-                },
-                {
-                    "mode": "use_existing",
-                    "use_existing": {"type": "gcs", "gcs": {"accessKeySecretName": "h", "secretKeySecretName": "h"}},
-                },
-            ]
-        )
-    )
-    ports = iter(range(30000, 30010))
-    spec["services"] = {name: draw(service(next(ports))) for name in ("gateway", "web", "ingest", "ui")}
-    spec["services"]["activateNetworkPolicies"] = draw(st.booleans())
-    spec["services"]["healthProbes"] = {"liveness": draw(st.booleans()), "readiness": draw(st.booleans())}
-    spec["services"]["common"] = {"hpa": draw(hpa())}
-    if draw(st.booleans()):
-        spec["ingress"] = {"enabled": True, "hosts": {"gateway": {"host": "zt.example.com"}}}
-    spec["auth"] = draw(
-        st.sampled_from(
-            [
-                {"type": "none"},
-                {"type": "basic", "basic": {"username": "u", "passwordSecretName": "b"}},
-                {"type": "local", "validation": {"issuers": ["https://zt.example.com"]}},
-            ]
-        )
-    )
-    spec["security"] = {"profile": draw(st.sampled_from(["baseline", "restricted"]))}
-    spec["gitops"] = {"argocd": {"syncWaves": draw(st.booleans())}}
-    spec["metricReporter"] = {"podMonitor": {"enabled": draw(st.booleans())}}
-    return spec
 
 
 @SETTINGS
