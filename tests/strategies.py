@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import string
@@ -218,10 +219,9 @@ def _object(node: dict[str, Any], defs: dict[str, Any], depth: int) -> st.Search
 def _string(node: dict[str, Any]) -> st.SearchStrategy[str]:
     options: list[st.SearchStrategy[str]] = [AWKWARD_STRINGS]
     if "pattern" in node:
-        try:
+        # A pattern Python's re cannot compile leaves the awkward strings only.
+        with contextlib.suppress(Exception):
             options.append(st.from_regex(node["pattern"], fullmatch=True))
-        except Exception:  # a pattern Python's re cannot compile: awkward strings only
-            pass
     low, high = node.get("minLength", 0), node.get("maxLength")
     return st.one_of(*options).filter(lambda s: len(s) >= low and (high is None or len(s) <= high))
 

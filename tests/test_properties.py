@@ -9,9 +9,9 @@ from typing import Any
 
 import yaml
 from helpers import RENDERED, config, render
-from strategies import label, valid_spec
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from strategies import label, valid_spec
 
 from kustomize_zymtrace.krm import process
 from kustomize_zymtrace.loading import load
