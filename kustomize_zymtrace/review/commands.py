@@ -53,9 +53,8 @@ def cmd_diff(args: argparse.Namespace) -> int:
         from ..results import ConfigError, Result
 
         raise ConfigError([Result("only one of OLD and NEW can be '-' (stdin)")])
-    old = load_side(args.old)
-    changes = diff_objects(old, load_side(args.new))
-    found = consequences(changes, list(old.values()))
+    changes = diff_objects(load_side(args.old), load_side(args.new))
+    found = consequences(changes)
     write = report.markdown if args.format == "markdown" else report.text
     sys.stdout.write(write(changes, found))
     return 1 if args.exit_code and not changes.empty else 0

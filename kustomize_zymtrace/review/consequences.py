@@ -52,9 +52,8 @@ def subject(obj: Obj) -> str:
     return f"{obj['kind']} {obj['metadata']['name']}"
 
 
-def consequences(diff: ObjectDiff, old_objects: list[Obj]) -> list[Consequence]:
-    """Everything worth saying about a diff; old_objects (all of OLD) set the namespace's security level."""
-    found = rollouts(diff) + jobs(diff) + data(diff) + rejected(diff) + security_changes(diff, old_objects)
+def consequences(diff: ObjectDiff) -> list[Consequence]:
+    found = rollouts(diff) + jobs(diff) + data(diff) + rejected(diff) + security_changes(diff)
     order = list(SECTIONS)
     return sorted(found, key=lambda c: (order.index(c.section), c.subject, c.effect))
 
@@ -128,17 +127,7 @@ def rollouts(diff: ObjectDiff) -> list[Consequence]:
                 Consequence("roll", subject(change.new), "rolls", "; ".join(template_reasons(old, new, inputs)))
             )
             continue
-        stale = sorted(set(consumed(new.get("spec") or {})) & inputs.keys())
-        if stale:
-            names = ", ".join(f"{kind} {name}" for kind, name in stale)
-            found.append(
-                Consequence(
-                    "roll",
-                    subject(change.new),
-                    "does not roll",
-                    f"{names} changed but its pod template did not: running pods keep the old values until restarted",
-                )
-            )
+    found += _stale(diff, inputs)
     for obj in diff.created:
         if obj["kind"] in POD_OWNERS:
             found.append(Consequence("roll", subject(obj), "starts", "new workload"))
@@ -147,6 +136,22 @@ def rollouts(diff: ObjectDiff) -> list[Consequence]:
             found.append(
                 Consequence("roll", subject(obj), "stops", "removed: its pods go when the reconciler prunes it")
             )
+    return found
+
+
+def _stale(diff: ObjectDiff, inputs: dict[tuple[str, str], list[str]]) -> list[Consequence]:
+    """Workloads whose pod template is unchanged although a ConfigMap or Secret they read changed
+    (patched after rendering, so the checksum no longer follows it)."""
+    found = []
+    for key, obj in sorted(diff.new.items()):
+        before = diff.old.get(key)
+        if obj["kind"] not in POD_OWNERS or before is None or _template(before) != _template(obj):
+            continue
+        stale = sorted(set(consumed(_template(obj).get("spec") or {})) & inputs.keys())
+        if stale:
+            names = ", ".join(f"{kind} {name}" for kind, name in stale)
+            why = f"{names} changed but its pod template did not: running pods keep the old values until restarted"
+            found.append(Consequence("roll", subject(obj), "does not roll", why))
     return found
 
 
@@ -354,9 +359,9 @@ def _lowest_level(objects: list[Obj]) -> str:
     return min(levels, key=security.LEVELS.index, default="restricted")
 
 
-def security_changes(diff: ObjectDiff, old_objects: list[Obj]) -> list[Consequence]:
+def security_changes(diff: ObjectDiff) -> list[Consequence]:
     found = []
-    floor = security.LEVELS.index(_lowest_level(old_objects))
+    floor = security.LEVELS.index(_lowest_level(list(diff.old.values())))
     for name, old, new in _pod_pairs(diff):
         now, why = security.level(new)
         if old is None:

@@ -23,6 +23,8 @@ class Change:
 
 @dataclass
 class ObjectDiff:
+    old: dict[Key, Obj]  # the two whole sides, for consequences that involve unchanged objects
+    new: dict[Key, Obj]
     created: list[Obj] = field(default_factory=list)
     removed: list[Obj] = field(default_factory=list)
     changed: list[Change] = field(default_factory=list)
@@ -33,7 +35,7 @@ class ObjectDiff:
 
 
 def diff_objects(old: dict[Key, Obj], new: dict[Key, Obj]) -> ObjectDiff:
-    result = ObjectDiff()
+    result = ObjectDiff(old, new)
     for key in sorted(new.keys() - old.keys()):
         result.created.append(new[key])
     for key in sorted(old.keys() - new.keys()):
