@@ -4,13 +4,15 @@ kinds matter, in-process where a test needs objects no config can produce (a pat
 from __future__ import annotations
 
 import copy
+import os
+import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
-from helpers import ROOT, cli, config, render
+from helpers import ROOT, cli, config, render, tool, tool_env
 
 from kustomize_zymtrace.review.consequences import Consequence, consequences
 from kustomize_zymtrace.review.diff import diff_objects
@@ -238,3 +240,36 @@ def test_help_describes_both_commands() -> None:
     assert diff.returncode == 0 and "--exit-code" in diff.stdout and "--format" in diff.stdout
     graph = cli("graph", "--help")
     assert graph.returncode == 0 and "Mermaid" in graph.stdout
+
+
+def test_readme_sample_is_real_output(tmp_path: Path) -> None:
+    readme = (ROOT / "README.md").read_text().split("## Reviewing a change", 1)[1]
+    sample = readme.split("```text\n", 1)[1].split("```", 1)[0]
+    old = write_config(tmp_path / "old.yaml")
+    new = write_config(tmp_path / "new.yaml", {"global": {"appVersion": "26.9.0"}})
+    out = cli("diff", str(old), str(new)).stdout.splitlines()
+    shown = [line for line in sample.splitlines() if line.strip() != "..."]
+    assert len(shown) > 8 and all(line in out for line in shown), [line for line in shown if line not in out]
+
+
+def test_example_workflow_renders_both_sides_and_writes_the_comment(tmp_path: Path) -> None:
+    """The pull-request workflow's own shell steps, run with real kubectl on two checkouts of the repo."""
+    workflow = yaml.safe_load((ROOT / "examples" / "github" / "diff-comment.yaml").read_text())
+    steps = {step.get("name"): step for step in workflow["jobs"]["review"]["steps"]}
+    for side in ("base", "head"):
+        for part in ("base", "overlays", "plugin"):
+            shutil.copytree(ROOT / part, tmp_path / side / part)
+    patch = tmp_path / "head" / "overlays" / "gke" / "generator" / "zymtrace.yaml"
+    patch.write_text(patch.read_text().replace("  global:\n", "  global:\n    appVersion: 26.9.0\n", 1))
+    kubectl = Path(tool("kubectl")).parent
+    env = tool_env(OVERLAY=workflow["env"]["OVERLAY"], GITHUB_STEP_SUMMARY=str(tmp_path / "summary.md"))
+    env["PATH"] = f"{env['PATH']}{os.pathsep}{kubectl}"
+    for name in ("Render the base and the head", "What the change does"):
+        done = subprocess.run(
+            ["bash", "-e", "-c", steps[name]["run"]], cwd=tmp_path, env=env, capture_output=True, text=True
+        )
+        assert done.returncode == 0, done.stderr
+    comment = (tmp_path / "review.md").read_text()
+    assert comment.startswith("## zymtrace backend") and "| Job zymtrace-migrate | runs again |" in comment
+    assert (tmp_path / "summary.md").read_text() == comment
+    assert "gh pr comment" in steps["Comment on the pull request"]["run"]

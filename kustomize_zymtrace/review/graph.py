@@ -46,7 +46,7 @@ def _address(value: str) -> str:
     return re.sub(r"//[^/@\s]*@", "//", value)
 
 
-def connections(ctx: Context) -> tuple[list[tuple[str, str, str]], list[Node]]:
+def connections(ctx: Context) -> tuple[list[tuple[str, str, str]], dict[str, Node]]:
     """Who talks to what: (client, server, label) by component name, and the external services involved.
 
     The one place this module knows the backend's wiring: the store clients come from the wiring table,
@@ -64,38 +64,36 @@ def connections(ctx: Context) -> tuple[list[tuple[str, str, str]], list[Node]]:
     return talks, external
 
 
-def _stores(ctx: Context) -> tuple[dict[str, tuple[str, str]], list[Node]]:
-    """store -> (the component or external node serving it, edge label); and the external nodes."""
+def _stores(ctx: Context) -> tuple[dict[str, tuple[str, str]], dict[str, Node]]:
+    """store -> (the component or external service serving it, edge label); and the external services."""
     spec = ctx.spec
-    external: list[Node] = []
-    served: dict[str, tuple[str, str]] = {}
-    if ctx.clickhouse_in_cluster:
-        served["clickhouse"] = ("clickhouse", "SQL")
-    else:
-        host = _address(spec.clickhouse.use_existing.host)
-        external.append(Node("clickhouse-external", f"ClickHouse (existing)<br/>{host}", "external"))
-        served["clickhouse"] = ("clickhouse-external", "SQL")
+    served = {"clickhouse": ("clickhouse", "SQL"), "postgres": ("postgres", "SQL"), "storage": ("minio", "S3 API")}
+    external: dict[str, Node] = {}
+
+    def outside(store: str, name: str, label: str) -> None:
+        external[name] = Node(node_id(name), label, "external")
+        served[store] = (name, served[store][1])
+
+    if not ctx.clickhouse_in_cluster:
+        outside(
+            "clickhouse",
+            "clickhouse-external",
+            f"ClickHouse (existing)<br/>{_address(spec.clickhouse.use_existing.host)}",
+        )
     pg = spec.postgres
-    if pg.mode == "create":
-        served["postgres"] = ("postgres", "SQL")
-    elif pg.mode == "gcp_cloudsql":
-        external.append(Node("cloudsql", f"Cloud SQL for PostgreSQL<br/>{pg.gcp_cloudsql.instance}", "external"))
+    if pg.mode == "gcp_cloudsql":
+        outside("postgres", "cloudsql", f"Cloud SQL for PostgreSQL<br/>{pg.gcp_cloudsql.instance}")
         served["postgres"] = (
             ("cloudsql", "SQL via sidecar proxy") if ctx.cloudsql_sidecar else ("postgres-proxy", "SQL")
         )
-    else:
+    elif pg.mode != "create":
         what = "Aurora PostgreSQL" if pg.mode == "aws_aurora" else "PostgreSQL (existing)"
-        external.append(Node("postgres-external", f"{what}<br/>{_address(ctx.postgres_address)}", "external"))
-        served["postgres"] = ("postgres-external", "SQL")
-    if ctx.minio_in_cluster:
-        served["storage"] = ("minio", "S3 API")
-    else:
-        kind = {"s3": "Amazon S3", "gcs": "Google Cloud Storage", "minio": "MinIO (existing)"}[
-            spec.storage.use_existing.type
-        ]
+        outside("postgres", "postgres-external", f"{what}<br/>{_address(ctx.postgres_address)}")
+    if not ctx.minio_in_cluster:
+        kinds = {"s3": "Amazon S3", "gcs": "Google Cloud Storage", "minio": "MinIO (existing)"}
+        kind = kinds[spec.storage.use_existing.type]
         label = f"{kind} bucket {spec.storage.buckets.symbols}<br/>{_address(bucket_endpoint(ctx))}"
-        external.append(Node("storage-external", label, "external"))
-        served["storage"] = ("storage-external", "S3 API")
+        outside("storage", "storage-external", label)
     return served, external
 
 
@@ -185,7 +183,7 @@ def mermaid(backend: ZymtraceBackend) -> str:
     rendered = objects(ctx)
     components = _components(ctx, rendered)
     talks, external = connections(ctx)
-    nodes = {**components, **{n.id: n for n in external}}
+    nodes = {**components, **external}
     entry, exposure = _exposure(ctx, rendered, components)
     edges = [
         Edge(nodes[client].id, nodes[server].id, label, "talks")
@@ -198,14 +196,14 @@ def mermaid(backend: ZymtraceBackend) -> str:
     lines.append(f'  subgraph ns["namespace {ctx.namespace}"]')
     lines += [f"    {n.id}{SHAPES[n.shape].format(_escape(n.label))}" for _, n in sorted(components.items())]
     lines.append("  end")
-    lines += [f"  {n.id}{SHAPES[n.shape].format(_escape(n.label))}" for n in external]
+    lines += [f"  {n.id}{SHAPES[n.shape].format(_escape(n.label))}" for n in external.values()]
     lines += [f'  {e.source} {ARROWS[e.style]}|"{_escape(e.label)}"| {e.target}' for e in edges]
     lines += [
         "  classDef external stroke-dasharray: 4 2",
         "  classDef job fill:#f5f5f5",
     ]
     for shape in ("external", "job"):
-        ids = sorted(n.id for n in [*components.values(), *external] if n.shape == shape)
+        ids = sorted(n.id for n in [*components.values(), *external.values()] if n.shape == shape)
         if ids:
             lines.append(f"  class {','.join(ids)} {shape}")
     return "\n".join(lines) + "\n"
