@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -50,9 +51,11 @@ def test_app_version_bump_reruns_migrate_and_rolls_every_app(tmp_path: Path) -> 
     result = cli("diff", str(old), str(new))
     assert result.returncode == 0, result.stderr
     out = result.stdout
-    for app in APPS:
-        line = next(line for line in out.splitlines() if line.startswith(f"  Deployment zymtrace-{app}: "))
-        assert "rolls - image" in line and "26.8.4 -> 26.9.0" in line, line
+    rolls = out.split("Workloads that roll:\n", 1)[1].split("\n\n", 1)[0].splitlines()
+    for app in APPS:  # objects that roll for the same reason share a line
+        line = next(line for line in rolls if re.search(rf"[ ,]zymtrace-{app}[,:]", line))
+        assert line.startswith("  Deployment ") and "rolls - image" in line and "26.8.4 -> 26.9.0" in line, line
+    assert len(rolls) == 3  # the gateway, the backend and the ui images
     migrate = next(line for line in out.splitlines() if line.startswith("  Job zymtrace-migrate: "))
     assert "runs again" in migrate and "26.8.4 -> 26.9.0" in migrate
     assert "1 created, 6 changed, 1 removed" in out

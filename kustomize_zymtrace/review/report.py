@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from ..render.context import Obj
 from .consequences import SECTIONS, Consequence
 from .diff import ObjectDiff
@@ -29,11 +31,29 @@ def object_lines(diff: ObjectDiff, limit: int = 6) -> list[str]:
     return lines
 
 
-def _grouped(found: list[Consequence]) -> dict[str, list[Consequence]]:
-    groups: dict[str, list[Consequence]] = {}
+class Line(NamedTuple):
+    subject: str  # one object, or several with the same consequence: "Deployment a, b; StatefulSet c"
+    effect: str
+    reason: str
+
+
+def _grouped(found: list[Consequence]) -> dict[str, list[Line]]:
+    """Per section, one line per distinct (effect, reason): objects that fare alike are named together."""
+    groups: dict[str, dict[tuple[str, str], list[str]]] = {}
     for item in found:
-        groups.setdefault(item.section, []).append(item)
-    return groups
+        groups.setdefault(item.section, {}).setdefault((item.effect, item.reason), []).append(item.subject)
+    return {
+        section: [Line(_subjects(subjects), effect, reason) for (effect, reason), subjects in lines.items()]
+        for section, lines in groups.items()
+    }
+
+
+def _subjects(subjects: list[str]) -> str:
+    by_kind: dict[str, list[str]] = {}
+    for item in subjects:
+        kind, _, name = item.partition(" ")
+        by_kind.setdefault(kind, []).append(name)
+    return "; ".join(f"{kind} {', '.join(names)}" for kind, names in by_kind.items())
 
 
 def text(diff: ObjectDiff, found: list[Consequence]) -> str:
