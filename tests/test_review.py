@@ -276,3 +276,23 @@ def test_example_workflow_renders_both_sides_and_writes_the_comment(tmp_path: Pa
     assert comment.startswith("## zymtrace backend") and "| Job zymtrace-migrate | runs again |" in comment
     assert (tmp_path / "summary.md").read_text() == comment
     assert "gh pr comment" in steps["Comment on the pull request"]["run"]
+
+
+def test_lists_and_resource_lists_stand_for_their_items(tmp_path: Path) -> None:
+    old = write_config(tmp_path / "old.yaml")
+    objects = yaml.safe_load_all(cli("render", str(old)).stdout)
+    as_list = {"apiVersion": "v1", "kind": "List", "items": list(objects)}
+    (tmp_path / "list.yaml").write_text(yaml.safe_dump(as_list))
+    resource_list = {**as_list, "apiVersion": "config.kubernetes.io/v1", "kind": "ResourceList"}
+    (tmp_path / "resource-list.yaml").write_text(yaml.safe_dump(resource_list))
+    assert cli("diff", str(old), str(tmp_path / "list.yaml")).stdout == "No differences.\n"
+    assert cli("diff", str(tmp_path / "resource-list.yaml"), str(old)).stdout == "No differences.\n"
+
+
+def test_graph_of_an_invalid_config_is_one_line_and_exit_1(tmp_path: Path) -> None:
+    bad = write_config(tmp_path / "bad.yaml", {"postgres": {"mode": "nope"}})
+    for args in (["graph", str(bad)], ["graph", str(tmp_path / "missing.yaml")]):
+        result = cli(*args)
+        assert result.returncode == 1 and result.stdout == "", args
+        assert result.stderr.startswith("[error]") and "Traceback" not in result.stderr
+    assert "spec.postgres.mode" in cli("graph", str(bad)).stderr

@@ -18,6 +18,7 @@ from ..results import ConfigError, Result
 
 LOCAL_CONFIG = "config.kubernetes.io/local-config"
 KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+LISTS = ("List", "ResourceList")
 
 
 class Key(NamedTuple):
@@ -76,15 +77,18 @@ def _render(document: Any, source: str) -> list[Obj]:
     try:
         backend, _ = load(document)  # warnings belong to `render`; a review reports consequences
     except ConfigError as exc:
-        problem = next((r for r in exc.results if r.severity == "error"), exc.results[0])
-        raise ConfigError([Result(f"{source}: invalid {KIND}: {problem.line().removeprefix('[error] ')}")]) from None
+        errors = [r for r in exc.results if r.severity == "error"] or exc.results
+        more = f" (and {len(errors) - 1} more: `render {source}` lists them)" if len(errors) > 1 else ""
+        problem = errors[0].line().removeprefix("[error] ")
+        raise ConfigError([Result(f"{source}: invalid {KIND}: {problem}{more}")]) from None
     return render(backend)
 
 
 def _objects(documents: list[Any], source: str) -> list[Obj]:
-    """The Kubernetes objects of a stream; configs kept out of the cluster (local-config) are left out."""
+    """The Kubernetes objects of a stream; configs kept out of the cluster (local-config) are left out.
+    A List (kubectl get -o yaml) or ResourceList (a KRM function's output) stands for its items."""
     objects = []
-    for number, document in enumerate(documents, 1):
+    for number, document in enumerate(_expanded(documents), 1):
         meta = document.get("metadata") if isinstance(document, dict) else None
         if not isinstance(meta, dict) or not meta.get("name") or not document.get("kind"):
             raise ConfigError([Result(f"{source}: document {number} is not a Kubernetes object")])
@@ -92,6 +96,16 @@ def _objects(documents: list[Any], source: str) -> list[Obj]:
             continue
         objects.append(document)
     return objects
+
+
+def _expanded(documents: list[Any]) -> list[Any]:
+    out: list[Any] = []
+    for document in documents:
+        if isinstance(document, dict) and document.get("kind") in LISTS and isinstance(document.get("items"), list):
+            out += document["items"]
+        else:
+            out.append(document)
+    return out
 
 
 def _from_directory(directory: Path) -> list[Obj]:
