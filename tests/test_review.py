@@ -296,3 +296,17 @@ def test_graph_of_an_invalid_config_is_one_line_and_exit_1(tmp_path: Path) -> No
         assert result.returncode == 1 and result.stdout == "", args
         assert result.stderr.startswith("[error]") and "Traceback" not in result.stderr
     assert "spec.postgres.mode" in cli("graph", str(bad)).stderr
+
+
+@pytest.mark.parametrize("profile", ["baseline", "restricted"])
+def test_pod_security_assessment_agrees_with_the_hardening_profiles(profile: str) -> None:
+    """Every workload rendered under spec.security.profile meets exactly that Pod Security level."""
+    from kustomize_zymtrace.review.security import level
+
+    workloads = [
+        o for o in render({"security": {"profile": profile}}) if o["kind"] in ("Deployment", "StatefulSet", "Job")
+    ]
+    assert len(workloads) == 11
+    assert {o["metadata"]["name"]: level(o["spec"]["template"]["spec"])[0] for o in workloads} == {
+        o["metadata"]["name"]: profile for o in workloads
+    }
