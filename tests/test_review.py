@@ -121,6 +121,20 @@ def test_immutable_changes_are_flagged_with_a_remedy() -> None:
     assert "can only grow" in rejected["PersistentVolumeClaim zymtrace-minio"].reason
     assert "PersistentVolumeClaim zymtrace-clickhouse" not in rejected  # growing a claim is allowed
     assert f"kubectl delete job {job['metadata']['name']}" in rejected[f"Job {job['metadata']['name']}"].reason
+    replaced = said(review(old, new), "data")["PersistentVolumeClaim zymtrace-minio"]
+    assert replaced.effect == "must be replaced" and "deletes its data" in replaced.reason
+
+
+def test_statefulset_claim_templates_follow_their_retention_policy() -> None:
+    old = render()
+    database = workload(old, "StatefulSet", "zymtrace-clickhouse")
+    database["spec"]["volumeClaimTemplates"] = [
+        {"metadata": {"name": "data"}, "spec": {"accessModes": ["ReadWriteOnce"]}}
+    ]
+    new = [o for o in old if o is not database]
+    assert "retained (whenDeleted: Retain)" in said(review(old, new), "data")["StatefulSet zymtrace-clickhouse"].reason
+    database["spec"]["persistentVolumeClaimRetentionPolicy"] = {"whenDeleted": "Delete"}
+    assert "DELETED with it" in said(review(old, new), "data")["StatefulSet zymtrace-clickhouse"].reason
 
 
 def test_security_changes_are_flagged() -> None:
