@@ -324,3 +324,12 @@ def test_pod_security_assessment_agrees_with_the_hardening_profiles(profile: str
     assert {o["metadata"]["name"]: level(o["spec"]["template"]["spec"])[0] for o in workloads} == {
         o["metadata"]["name"]: profile for o in workloads
     }
+
+
+def test_handing_replicas_to_an_autoscaler_warns_of_the_drop_to_one() -> None:
+    old = render({"services": {"web": {"replicas": 3}}})
+    new = render({"services": {"web": {"replicas": 3, "hpa": {"enabled": True, "maxReplicas": 6}}}})
+    rolls = said(review(old, new), "roll")
+    assert rolls["Deployment zymtrace-web"].effect == "scales down to 1 pod until its autoscaler acts"
+    assert "spec.replicas (3)" in rolls["Deployment zymtrace-web"].reason
+    assert "Deployment zymtrace-ingest" not in rolls

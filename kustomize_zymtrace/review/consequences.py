@@ -126,7 +126,7 @@ def rollouts(diff: ObjectDiff) -> list[Consequence]:
             found.append(
                 Consequence("roll", subject(change.new), "rolls", "; ".join(template_reasons(old, new, inputs)))
             )
-            continue
+        found += _replicas_dropped(change)
     found += _stale(diff, inputs)
     for obj in diff.created:
         if obj["kind"] in POD_OWNERS:
@@ -137,6 +137,20 @@ def rollouts(diff: ObjectDiff) -> list[Consequence]:
                 Consequence("roll", subject(obj), "stops", "removed: its pods go when the reconciler prunes it")
             )
     return found
+
+
+def _replicas_dropped(change: Change) -> list[Consequence]:
+    """spec.replicas leaving the manifest (an autoscaler takes over): an apply removes the field, and the
+    API server defaults it to 1, so all pods but one stop until the autoscaler scales up again."""
+    before = (change.old.get("spec") or {}).get("replicas")
+    if not isinstance(before, int) or before <= 1 or "replicas" in (change.new.get("spec") or {}):
+        return []
+    why = (
+        f"spec.replicas ({before}) leaves the manifest and defaults to 1: remove it from the live object's "
+        "last-applied configuration first (kubectl apply edit-last-applied), or with server-side apply "
+        "hand the field over to the autoscaler"
+    )
+    return [Consequence("roll", subject(change.new), "scales down to 1 pod until its autoscaler acts", why)]
 
 
 def _stale(diff: ObjectDiff, inputs: dict[tuple[str, str], list[str]]) -> list[Consequence]:
