@@ -99,7 +99,8 @@ def _image_change(old: str, new: str) -> str:
     """repo a -> b when only the tag changed, else the two whole references."""
     old_repo, _, old_tag = old.rpartition(":")
     new_repo, _, new_tag = new.rpartition(":")
-    if old_repo == new_repo and "/" not in old_tag + new_tag:
+    # A port (registry:5000/repo) or a digest (repo@sha256:...) is not a tag: show the whole references.
+    if old_repo == new_repo and "/" not in old_tag + new_tag and "@" not in old + new:
         return f"{new_repo} {old_tag} -> {new_tag}"
     return f"{old} -> {new}"
 
@@ -240,20 +241,14 @@ def data(diff: ObjectDiff) -> list[Consequence]:
             found.append(Consequence("data", subject(obj), "removed", _statefulset_data(obj)))
     for change in diff.changed:
         if holds_data(change.new) and _immutable_paths(change):
-            found.append(
-                Consequence(
-                    "data",
-                    subject(change.new),
-                    "must be replaced",
-                    "an immutable field changed (see below): deleting it "
-                    + (
-                        "deletes its data unless kept"
-                        if change.key.kind == "PersistentVolumeClaim"
-                        else "keeps its claims, which the new one reuses by name"
-                    ),
-                )
-            )
+            found.append(Consequence("data", subject(change.new), "must be replaced", _replacement(change)))
     return found
+
+
+def _replacement(change: Change) -> str:
+    if change.key.kind == "PersistentVolumeClaim":
+        return "an immutable field changed (see below): deleting the claim deletes its data unless kept"
+    return "an immutable field changed (see below): its claims outlive it, and the new one reuses them by name"
 
 
 def _statefulset_data(obj: Obj) -> str:
