@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 LAYOUTS = ("flat", "stages")  # output.LAYOUTS, kept here so --help costs no import
-COMMANDS = ("render", "hydrate", "schema", "from-helm-values", "install-plugin")
+COMMANDS = ("render", "hydrate", "schema", "from-helm-values", "install-plugin", "diff", "graph")
 
 
 def _report(results: Sequence[Result], source: str = "") -> None:
@@ -182,6 +182,10 @@ def build_parser() -> argparse.ArgumentParser:
     install = sub.add_parser("install-plugin", help="put the legacy kustomize plugin where kustomize finds it")
     install.add_argument("--home", metavar="DIR", help="plugin home (default: $KUSTOMIZE_PLUGIN_HOME or ~/.config)")
     install.set_defaults(handler=cmd_install_plugin)
+
+    from .review.commands import add_commands
+
+    add_commands(sub)  # diff and graph
     return parser
 
 

@@ -1,0 +1,1 @@
+"""Reviewing a change: what an apply of NEW over OLD will do (diff), and what the backend looks like (graph)."""

@@ -1,0 +1,209 @@
+"""The backend as a Mermaid flowchart: components, what each talks to, what is exposed, NetworkPolicy edges.
+
+Components, exposure and policies are read from the rendered objects; who talks to what comes from one
+function, `connections`, which reads the project's wiring table.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, NamedTuple
+
+from ..render import Context, objects, prepare
+from ..render.configmaps import bucket_endpoint
+from ..render.context import Obj
+from ..render.wiring import WORKLOAD_STORES
+
+if TYPE_CHECKING:
+    from ..model import ZymtraceBackend
+
+WORKLOAD_KINDS = ("Deployment", "StatefulSet", "Job")
+
+
+class Node(NamedTuple):
+    id: str
+    label: str
+    shape: str  # service | database | job | external | entry
+
+
+class Edge(NamedTuple):
+    source: str  # node ids
+    target: str
+    label: str
+    style: str  # talks | exposes | policy
+
+
+def node_id(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_]", "_", name)
+
+
+def _escape(text: str) -> str:
+    return text.replace('"', "#quot;")
+
+
+def _address(value: str) -> str:
+    """An address as shown: never the user:password@ an URL may carry."""
+    return re.sub(r"//[^/@\s]*@", "//", value)
+
+
+def connections(ctx: Context) -> tuple[list[tuple[str, str, str]], dict[str, Node]]:
+    """Who talks to what: (client, server, label) by component name, and the external services involved.
+
+    The one place this module knows the backend's wiring: the store clients come from the wiring table,
+    the service routes from the gateway's and the services' endpoint configuration.
+    """
+    talks: list[tuple[str, str, str]] = [("gateway", target, "routes") for target in ("ui", "web", "ingest", "symdb")]
+    talks += [(client, "identity", "auth") for client in ("ingest", "symdb", "web")]
+    stores, external = _stores(ctx)
+    for workload, used in WORKLOAD_STORES.items():
+        talks += [(workload, stores[store][0], stores[store][1]) for store in used]
+    if ctx.minio_in_cluster:
+        talks.append(("minio-init", "minio", "creates the bucket"))
+    if ctx.cloudsql and not ctx.cloudsql_sidecar:
+        talks.append(("postgres-proxy", "cloudsql", "Cloud SQL connector"))
+    return talks, external
+
+
+def _stores(ctx: Context) -> tuple[dict[str, tuple[str, str]], dict[str, Node]]:
+    """store -> (the component or external service serving it, edge label); and the external services."""
+    spec = ctx.spec
+    served = {"clickhouse": ("clickhouse", "SQL"), "postgres": ("postgres", "SQL"), "storage": ("minio", "S3 API")}
+    external: dict[str, Node] = {}
+
+    def outside(store: str, name: str, label: str) -> None:
+        external[name] = Node(node_id(name), label, "external")
+        served[store] = (name, served[store][1])
+
+    if not ctx.clickhouse_in_cluster:
+        outside(
+            "clickhouse",
+            "clickhouse-external",
+            f"ClickHouse (existing)<br/>{_address(spec.clickhouse.use_existing.host)}",
+        )
+    pg = spec.postgres
+    if pg.mode == "gcp_cloudsql":
+        outside("postgres", "cloudsql", f"Cloud SQL for PostgreSQL<br/>{pg.gcp_cloudsql.instance}")
+        served["postgres"] = (
+            ("cloudsql", "SQL via sidecar proxy") if ctx.cloudsql_sidecar else ("postgres-proxy", "SQL")
+        )
+    elif pg.mode != "create":
+        what = "Aurora PostgreSQL" if pg.mode == "aws_aurora" else "PostgreSQL (existing)"
+        outside("postgres", "postgres-external", f"{what}<br/>{_address(ctx.postgres_address)}")
+    if not ctx.minio_in_cluster:
+        kinds = {"s3": "Amazon S3", "gcs": "Google Cloud Storage", "minio": "MinIO (existing)"}
+        kind = kinds[spec.storage.use_existing.type]
+        label = f"{kind} bucket {spec.storage.buckets.symbols}<br/>{_address(bucket_endpoint(ctx))}"
+        outside("storage", "storage-external", label)
+    return served, external
+
+
+def _component(ctx: Context, obj: Obj) -> str:
+    """A workload's component name: its app label without the name prefix (Jobs lose their hash too)."""
+    app = obj["spec"]["template"]["metadata"]["labels"]["app"]
+    return str(app).removeprefix(f"{ctx.prefix}-")
+
+
+def _components(ctx: Context, rendered: list[Obj]) -> dict[str, Node]:
+    shapes = {"Deployment": "service", "StatefulSet": "database", "Job": "job"}
+    found = {}
+    for obj in rendered:
+        if obj["kind"] in WORKLOAD_KINDS:
+            name = _component(ctx, obj)
+            found[name] = Node(node_id(name), f"{name}<br/>{obj['kind']}", shapes[obj["kind"]])
+    return found
+
+
+def _by_selector(ctx: Context, selector: dict[str, str] | None) -> str | None:
+    app = (selector or {}).get("app")
+    return str(app).removeprefix(f"{ctx.prefix}-") if app else None
+
+
+def _exposure(ctx: Context, rendered: list[Obj], components: dict[str, Node]) -> tuple[list[Node], list[Edge]]:
+    nodes, edges = [Node("clients", "clients", "entry")], []
+    services = {o["metadata"]["name"]: o for o in rendered if o["kind"] == "Service"}
+    for name, service in sorted(services.items()):
+        target = _by_selector(ctx, service["spec"].get("selector"))
+        kind = service["spec"].get("type", "ClusterIP")
+        if target not in components or (kind == "ClusterIP" and target != "gateway"):
+            continue
+        ports = service["spec"]["ports"]
+        if kind == "NodePort":
+            how = "NodePort " + ", ".join(str(p.get("nodePort", "auto")) for p in ports[:1])
+        elif kind == "LoadBalancer":
+            how = "LoadBalancer :" + ", ".join(str(p["port"]) for p in ports[:1])
+        else:
+            how = f"Service {name} ClusterIP :{ports[0]['port']}, in-cluster"
+        edges.append(Edge("clients", components[target].id, how, "exposes"))
+    for ingress in (o for o in rendered if o["kind"] == "Ingress"):
+        ingress_id = node_id("ingress-" + ingress["metadata"]["name"])
+        hosts = [rule.get("host", "*") for rule in ingress["spec"]["rules"]]
+        kind = ingress["spec"].get("ingressClassName", "Ingress")
+        nodes.append(
+            Node(ingress_id, f"Ingress {ingress['metadata']['name']}<br/>{', '.join(hosts)} ({kind})", "entry")
+        )
+        edges.append(Edge("clients", ingress_id, "HTTPS" if ingress["spec"].get("tls") else "HTTP", "exposes"))
+        for rule in ingress["spec"]["rules"]:
+            for path in rule.get("http", {}).get("paths", []):
+                backend = path["backend"]["service"]
+                target = _by_selector(ctx, services.get(backend["name"], {}).get("spec", {}).get("selector"))
+                if target in components:
+                    edge = Edge(
+                        ingress_id, components[target].id, f"{path['path']} :{backend['port']['number']}", "exposes"
+                    )
+                    if edge not in edges:
+                        edges.append(edge)
+    return nodes, edges
+
+
+def _policy_edges(ctx: Context, rendered: list[Obj], components: dict[str, Node]) -> list[Edge]:
+    edges = []
+    for policy in (o for o in rendered if o["kind"] == "NetworkPolicy"):
+        target = _by_selector(ctx, policy["spec"]["podSelector"].get("matchLabels"))
+        for rule in policy["spec"].get("ingress", []):
+            ports = ", ".join(str(p["port"]) for p in rule.get("ports", [])) or "any port"
+            for peer in rule.get("from", []):
+                source = _by_selector(ctx, (peer.get("podSelector") or {}).get("matchLabels"))
+                if source in components and target in components:
+                    edges.append(Edge(components[source].id, components[target].id, f"allowed {ports}", "policy"))
+    return edges
+
+
+SHAPES = {
+    "service": '["{}"]',
+    "database": '[("{}")]',
+    "job": '[/"{}"/]',
+    "external": '[["{}"]]',
+    "entry": '(["{}"])',
+}
+ARROWS = {"talks": "-->", "exposes": "==>", "policy": "-.->"}
+
+
+def mermaid(backend: ZymtraceBackend) -> str:
+    ctx, _ = prepare(backend)
+    rendered = objects(ctx)
+    components = _components(ctx, rendered)
+    talks, external = connections(ctx)
+    nodes = {**components, **external}
+    entry, exposure = _exposure(ctx, rendered, components)
+    edges = [
+        Edge(nodes[client].id, nodes[server].id, label, "talks")
+        for client, server, label in talks
+        if client in nodes and server in nodes
+    ]
+    edges += exposure + _policy_edges(ctx, rendered, components)
+    lines = ["flowchart LR"]
+    lines += [f"  {n.id}{SHAPES[n.shape].format(_escape(n.label))}" for n in entry]
+    lines.append(f'  subgraph ns["namespace {ctx.namespace}"]')
+    lines += [f"    {n.id}{SHAPES[n.shape].format(_escape(n.label))}" for _, n in sorted(components.items())]
+    lines.append("  end")
+    lines += [f"  {n.id}{SHAPES[n.shape].format(_escape(n.label))}" for n in external.values()]
+    lines += [f'  {e.source} {ARROWS[e.style]}|"{_escape(e.label)}"| {e.target}' for e in edges]
+    lines += [
+        "  classDef external stroke-dasharray: 4 2",
+        "  classDef job fill:#f5f5f5",
+    ]
+    for shape in ("external", "job"):
+        ids = sorted(n.id for n in [*components.values(), *external.values()] if n.shape == shape)
+        if ids:
+            lines.append(f"  class {','.join(ids)} {shape}")
+    return "\n".join(lines) + "\n"
