@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 LAYOUTS = ("flat", "stages")  # output.LAYOUTS, kept here so --help costs no import
-COMMANDS = ("render", "hydrate", "schema", "from-helm-values", "install-plugin", "diff", "graph")
+COMMANDS = ("render", "hydrate", "finish", "schema", "from-helm-values", "install-plugin", "diff", "graph")
 
 
 def _report(results: Sequence[Result], source: str = "") -> None:
@@ -66,12 +66,16 @@ def run_krm() -> int:
 
 
 def run_plugin(config_path: str) -> int:
-    """kustomize's legacy exec plugin: argv[1] is the generator config; a plain YAML stream out."""
+    """kustomize's legacy exec plugin: argv[1] is the generator config (a plain YAML stream out), or a
+    ZymtraceFinish transformer config (the objects so far on stdin, finished on stdout)."""
     from . import yamlio
     from .loading import load_file_text
     from .render import render_with_findings
 
-    backend, warnings = load_file_text(_read(config_path), config_path)
+    text = _read(config_path)
+    if _is_finish_config(text):
+        return _finish_stream("-")
+    backend, warnings = load_file_text(text, config_path)
     objects, notes = render_with_findings(backend)
     _report(warnings + notes)
     sys.stdout.write(yamlio.dump_all(objects))
@@ -103,6 +107,7 @@ def _write(objects: list[dict], output: str, layout: str) -> None:
 def cmd_hydrate(args: argparse.Namespace) -> int:
     """A YAML stream (kubectl kustomize output of an overlay) -> a directory for Flux or plain kustomize."""
     from . import yamlio
+    from .finish import finish
 
     documents = [d for d in yamlio.load_all(_read(args.stream), args.stream) if d is not None]
     bad = [n for n, d in enumerate(documents) if not isinstance(d, dict) or not (d.get("metadata") or {}).get("name")]
@@ -110,8 +115,40 @@ def cmd_hydrate(args: argparse.Namespace) -> int:
         raise ConfigError([Result(f"{args.stream}: document {bad[0] + 1} is not a Kubernetes object")])
     if not documents:
         raise ConfigError([Result(f"{args.stream}: no objects (did kustomize skip the generator?)")])
+    # Whatever transformed the stream after the generator, what is written is consistent again.
+    documents, notes = finish(documents)
+    _report(notes)
     _write(documents, args.output, args.layout)
     return EXIT_OK
+
+
+def _is_finish_config(text: bytes) -> bool:
+    from .finish import KIND
+
+    # A byte search first: the generator's own config (the common case) is then parsed only once.
+    return KIND.encode() in text and _kind_of(text) == KIND
+
+
+def _kind_of(text: bytes) -> object:
+    from . import yamlio
+
+    documents = yamlio.load_all(text, "transformer config")
+    return documents[0].get("kind") if documents and isinstance(documents[0], dict) else None
+
+
+def _finish_stream(source: str) -> int:
+    from . import yamlio
+    from .finish import finish
+
+    documents = [d for d in yamlio.load_all(_read(source), source) if d is not None]
+    objects, notes = finish(documents)
+    _report(notes)
+    sys.stdout.write(yamlio.dump_all(objects))
+    return EXIT_OK
+
+
+def cmd_finish(args: argparse.Namespace) -> int:
+    return _finish_stream(args.stream)
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
@@ -169,6 +206,13 @@ def build_parser() -> argparse.ArgumentParser:
     hydrate.add_argument("-o", "--output", metavar="DIR", required=True, help="directory to write")
     hydrate.add_argument("--layout", choices=LAYOUTS, default="flat", help="flat, or one directory per stage (Flux)")
     hydrate.set_defaults(handler=cmd_hydrate)
+
+    finish = sub.add_parser(
+        "finish",
+        help="re-derive Job names, config checksums and addresses after kustomize or a script changed the output",
+    )
+    finish.add_argument("stream", nargs="?", default="-", help="YAML stream ('-' or omitted: stdin)")
+    finish.set_defaults(handler=cmd_finish)
 
     schema = sub.add_parser("schema", help="print the JSON Schema of ZymtraceBackend")
     schema.set_defaults(handler=cmd_schema)

@@ -13,7 +13,7 @@ from typing import Any, NamedTuple, TextIO
 import yaml
 
 from . import yamlio
-from .api import API_VERSION, KIND
+from .api import API_VERSION, FINISH_KIND, KIND
 from .render.context import GENERATED_BY
 from .results import ConfigError, Result, error, sort_key
 
@@ -62,6 +62,8 @@ def process(data: str | bytes, out: TextIO) -> Outcome:
     except ConfigError as exc:
         return _failure(out, [], exc.results, None)
     items = resource_list.get("items") or []
+    if _kind(resource_list.get("functionConfig")) == FINISH_KIND:
+        return _finish_items(out, items, item_texts)
     try:
         instances = _instances(resource_list)
     except ConfigError as exc:
@@ -99,6 +101,29 @@ def process(data: str | bytes, out: TextIO) -> Outcome:
         out.writelines(_entry(yamlio.dump(_place(obj, instance))) for obj in objects(ctx))
     _write_results(out, _results(findings))
     return Outcome([_line(i, r) for i, r in findings])
+
+
+def _kind(obj: Any) -> Any:
+    return obj.get("kind") if isinstance(obj, dict) else None
+
+
+def _finish_items(out: TextIO, items: list[Any], item_texts: list[str]) -> Outcome:
+    """The finishing pass as a KRM function: items it changed are re-written, the others kept as they came."""
+    import copy
+
+    from .finish import finish
+
+    before = copy.deepcopy(items)
+    try:
+        finished, notes = finish([i for i in items if isinstance(i, dict)])
+    except ConfigError as exc:
+        return _failure(out, item_texts, exc.results, None)
+    del finished  # finish() changes the items in place
+    out.write(HEADER + ("items:\n" if items else "items: []\n"))
+    for item, old, text in zip(items, before, item_texts, strict=True):
+        out.write(text if item == old else _entry(yamlio.dump(item)))
+    _write_results(out, [r.to_krm() for r in notes])
+    return Outcome([r.line() for r in notes])
 
 
 def _parse(text: str) -> tuple[dict[str, Any], list[str]]:

@@ -12,6 +12,8 @@ from .security import harden
 from .stages import wave
 
 CHECKSUM = "checksum/config"
+# The hash a Job's name carries, kept beside the name so a later pass can find and renew it.
+TEMPLATE_HASH = "zymtrace.io/template-hash"
 FLUX_PRUNE = "kustomize.toolkit.fluxcd.io/prune"
 FLUX_SUBSTITUTE = "kustomize.toolkit.fluxcd.io/substitute"
 ARGO_SYNC_OPTIONS = "argocd.argoproj.io/sync-options"
@@ -44,7 +46,7 @@ def finalize(ctx: Context, objects: list[Obj]) -> list[Obj]:
     for obj in objects:
         if obj["kind"] in WORKLOADS:
             harden(ctx, obj)
-            _add_checksum(obj, consumable)
+            set_checksum(obj, consumable)
         if obj["kind"] == "Job":
             _name_after_template(obj)
         annotations = obj["metadata"].setdefault("annotations", {})
@@ -95,7 +97,7 @@ def consumed(pod: Obj) -> Iterator[tuple[str, str]]:
             yield "Secret", volume["secret"]["secretName"]
 
 
-def _add_checksum(workload: Obj, consumable: dict[tuple[str, str], Obj]) -> None:
+def set_checksum(workload: Obj, consumable: dict[tuple[str, str], Obj]) -> None:
     """Roll the pods when anything they read from our ConfigMaps or Secrets changes."""
     template = workload["spec"]["template"]
     keys = sorted(set(consumed(template["spec"])) & consumable.keys())
@@ -112,3 +114,4 @@ def _name_after_template(job: Obj) -> None:
     """<name>-<hash of the pod template>: Jobs are immutable, so a changed one must be a new object."""
     suffix = digest(job["spec"]["template"])[:8]
     job["metadata"]["name"] = f"{job['metadata']['name'][:54].rstrip('-')}-{suffix}"
+    job["metadata"].setdefault("annotations", {})[TEMPLATE_HASH] = suffix
