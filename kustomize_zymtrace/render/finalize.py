@@ -16,6 +16,7 @@ CHECKSUM = "checksum/config"
 TEMPLATE_HASH = "zymtrace.io/template-hash"
 FLUX_PRUNE = "kustomize.toolkit.fluxcd.io/prune"
 FLUX_SUBSTITUTE = "kustomize.toolkit.fluxcd.io/substitute"
+FLUX_FORCE = "kustomize.toolkit.fluxcd.io/force"
 ARGO_SYNC_OPTIONS = "argocd.argoproj.io/sync-options"
 ARGO_SYNC_WAVE = "argocd.argoproj.io/sync-wave"
 WORKLOADS = ("Deployment", "StatefulSet", "Job")
@@ -62,6 +63,11 @@ def gitops_annotations(ctx: Context, obj: Obj) -> dict[str, str]:
         # Data outlives the manifest: removing a database from the config must not delete its volume.
         out[FLUX_PRUNE] = "disabled"
         out[ARGO_SYNC_OPTIONS] = "Prune=false,Delete=false"
+    if obj["kind"] == "Job":
+        # The safety net where the finishing pass cannot run (Flux's own spec.images or spec.patches
+        # change a Job after the build): Flux then recreates the Job instead of failing on its
+        # immutable template, so the changed Job runs once, as a renamed one would.
+        out[FLUX_FORCE] = "enabled"
     if gitops.argocd.syncWaves:
         out[ARGO_SYNC_WAVE] = str(wave(obj))
     if "${" in json.dumps(obj):
