@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import re
 
-from ..render.context import Context
+from ..components import DATABASES
 from ..results import Result, error, warning
+from ..settings import Settings
 from . import given, shown, url
 
 CLOUDSQL_INSTANCE = re.compile(r"^[a-z0-9][a-z0-9:.\-]*:[a-z0-9-]+:[a-z0-9][a-z0-9-]*$")
 BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 
 
-def clickhouse(ctx: Context) -> list[Result]:
+def clickhouse(ctx: Settings) -> list[Result]:
     spec = ctx.spec
     ch, out = spec.clickhouse, []
     if ch.mode == "use_existing":
@@ -26,7 +27,7 @@ def clickhouse(ctx: Context) -> list[Result]:
     return out
 
 
-def postgres(ctx: Context) -> list[Result]:
+def postgres(ctx: Settings) -> list[Result]:
     spec = ctx.spec
     pg, out = spec.postgres, []
     where = f"spec.postgres.{pg.mode}"
@@ -45,7 +46,7 @@ def postgres(ctx: Context) -> list[Result]:
     return out
 
 
-def _cloudsql(ctx: Context) -> list[Result]:
+def _cloudsql(ctx: Settings) -> list[Result]:
     spec = ctx.spec
     sql, out = spec.postgres.gcp_cloudsql, []
     where = "spec.postgres.gcp_cloudsql"
@@ -67,13 +68,13 @@ def _cloudsql(ctx: Context) -> list[Result]:
     return out
 
 
-def data_volumes(ctx: Context) -> list[Result]:
-    spec = ctx.spec
+def data_volumes(ctx: Settings) -> list[Result]:
     out = []
-    for section in ("clickhouse", "postgres", "storage"):
-        values = getattr(spec, section)
-        if values.mode != "create":
+    for database in DATABASES:
+        if not ctx.in_cluster(database):
             continue
+        section = database.mode_section
+        values = ctx.at(section)
         volume, where = values.create.storage, f"spec.{section}.create.storage"
         if volume.type == "existing_pvc" and not volume.existing_pvc.pvcName:
             out.append(error(f"{where}.existing_pvc.pvcName", "required with storage.type existing_pvc"))
@@ -89,7 +90,7 @@ def data_volumes(ctx: Context) -> list[Result]:
     return out
 
 
-def object_storage(ctx: Context) -> list[Result]:
+def object_storage(ctx: Settings) -> list[Result]:
     spec = ctx.spec
     storage, out = spec.storage, []
     bucket = storage.buckets.symbols

@@ -9,17 +9,20 @@ from __future__ import annotations
 import json
 from typing import Any, NamedTuple
 
+from ..components import service_clients
+from ..settings import assert_never
 from ..values import as_dict
 from .context import Context, Obj
 
-APPS_DB = ("IDENTITY", "SYMDB", "WEB")
-CLICKHOUSE_PASSWORDS = (
-    "CLICKHOUSE_PASSWORD",
-    "INGEST__CLICKHOUSE__PASSWORD",
-    "INGEST__METRICS__CLICKHOUSE__PASSWORD",
-    "WEB__CLICKHOUSE__PASSWORD",
-    "WEB__METRICS__CLICKHOUSE__PASSWORD",
+# The services with their own PostgreSQL / ClickHouse settings (<SERVICE>__POSTGRES__..., ...), from the
+# registry's stores; ClickHouse clients write profiles and metrics to two databases.
+APPS_DB = tuple(c.env_prefix for c in service_clients("postgres"))
+CLICKHOUSE_CLIENTS = tuple(
+    (f"{c.env_prefix}{part}__CLICKHOUSE", database)
+    for c in service_clients("clickhouse")
+    for part, database in (("", "profiling"), ("__METRICS", "metrics"))
 )
+CLICKHOUSE_PASSWORDS = ("CLICKHOUSE_PASSWORD", *(f"{prefix}__PASSWORD" for prefix, _ in CLICKHOUSE_CLIENTS))
 POSTGRES_PASSWORDS = ("POSTGRES_PASSWORD", *(f"{app}__POSTGRES__PASSWORD" for app in APPS_DB))
 BUCKET_KEY_ID = "SYMDB__SYMBOL_BUCKET__AWS_ACCESS_KEY_ID"
 BUCKET_SECRET = "SYMDB__SYMBOL_BUCKET__AWS_SECRET_ACCESS_KEY"
@@ -126,34 +129,38 @@ def _clickhouse(ctx: Context) -> SecretMaterial:
 def _postgres(ctx: Context) -> SecretMaterial:
     pg = ctx.spec.postgres
     out = SecretMaterial()
-    if pg.mode == "create":
-        out.data["PGDATA"] = "/var/lib/postgresql/data/pgdata"
-        out.put(POSTGRES_PASSWORDS, credential(pg.create.config, "password", "spec.postgres.create.config"))
-    elif pg.mode == "aws_aurora":
-        for app in APPS_DB:
-            out.data[f"{app}__POSTGRES__USE_IAM"] = "aws"
-            out.data[f"{app}__POSTGRES__AWS_IAM_REGION"] = pg.aws_aurora.region
-            out.data[f"{app}__POSTGRES__PASSWORD"] = ""
-    elif pg.mode == "gcp_cloudsql":
-        out.data.update({f"{app}__POSTGRES__PASSWORD": "" for app in APPS_DB})
-    elif pg.use_existing.useIAM:
-        for app in APPS_DB:
-            out.data[f"{app}__POSTGRES__USE_IAM"] = pg.use_existing.useIAM
-            if pg.use_existing.awsIamRegion:
-                out.data[f"{app}__POSTGRES__AWS_IAM_REGION"] = pg.use_existing.awsIamRegion
-    else:
-        cred = credential(pg.use_existing, "password", "spec.postgres.use_existing")
-        out.put(POSTGRES_PASSWORDS, cred, keep_empty=True)
+    mode = ctx.postgres_mode
+    match mode:
+        case "create":
+            out.data["PGDATA"] = "/var/lib/postgresql/data/pgdata"
+            out.put(POSTGRES_PASSWORDS, credential(pg.create.config, "password", "spec.postgres.create.config"))
+        case "aws_aurora":
+            for app in APPS_DB:
+                out.data[f"{app}__POSTGRES__USE_IAM"] = "aws"
+                out.data[f"{app}__POSTGRES__AWS_IAM_REGION"] = pg.aws_aurora.region
+                out.data[f"{app}__POSTGRES__PASSWORD"] = ""
+        case "gcp_cloudsql":
+            out.data.update({f"{app}__POSTGRES__PASSWORD": "" for app in APPS_DB})
+        case "use_existing" if pg.use_existing.useIAM:
+            for app in APPS_DB:
+                out.data[f"{app}__POSTGRES__USE_IAM"] = pg.use_existing.useIAM
+                if pg.use_existing.awsIamRegion:
+                    out.data[f"{app}__POSTGRES__AWS_IAM_REGION"] = pg.use_existing.awsIamRegion
+        case "use_existing":
+            cred = credential(pg.use_existing, "password", "spec.postgres.use_existing")
+            out.put(POSTGRES_PASSWORDS, cred, keep_empty=True)
+        case _:
+            assert_never(mode)
     return out
 
 
 def _storage(ctx: Context) -> SecretMaterial:
     storage = ctx.spec.storage
     out = SecretMaterial()
-    if storage.mode == "create":
+    if ctx.minio_in_cluster:
         section, user, password, where = storage.create.config, "user", "password", "spec.storage.create.config"
     else:
-        kind = storage.use_existing.type
+        kind = ctx.storage_type
         section = getattr(storage.use_existing, kind)
         where = f"spec.storage.use_existing.{kind}"
         user, password = ("user", "password") if kind == "minio" else ("accessKey", "secretKey")
