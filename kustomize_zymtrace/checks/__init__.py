@@ -7,11 +7,10 @@ the checks and the output alike."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from ..results import Result
+from ..results import Result, mask
 from ..settings import Settings
 
 if TYPE_CHECKING:
@@ -24,9 +23,9 @@ def url(value: str) -> bool:
     return value.startswith(("http://", "https://"))
 
 
-def shown(address: str) -> str:
-    """An address quoted in a message, without the user:password@ an URL may carry."""
-    return repr(re.sub(r"//[^/@\s]*@", "//***@", address))
+def shown(value: str) -> str:
+    """A value quoted in a message, without the user:password@ it may carry."""
+    return repr(mask(value))
 
 
 def given(section: Any, field: str) -> bool:
@@ -35,9 +34,11 @@ def given(section: Any, field: str) -> bool:
 
 
 def check(backend: ZymtraceBackend) -> list[Result]:
+    from .addresses import RULES as ADDRESS_RULES
     from .data import RULES as DATA_RULES
     from .ports import RULES as PORT_RULES
     from .services import RULES as SERVICE_RULES
 
     ctx = Settings(backend)
-    return [result for rule in (*DATA_RULES, *SERVICE_RULES, *PORT_RULES) for result in rule(ctx)]
+    rules = (*ADDRESS_RULES, *DATA_RULES, *SERVICE_RULES, *PORT_RULES)
+    return [result for rule in rules for result in rule(ctx)]

@@ -53,12 +53,12 @@ def _cloudsql(ctx: Settings) -> list[Result]:
     if not sql.instance:
         out.append(error(f"{where}.instance", "required with mode gcp_cloudsql (PROJECT:REGION:INSTANCE)"))
     elif not CLOUDSQL_INSTANCE.match(sql.instance):
-        out.append(error(f"{where}.instance", f"must be PROJECT:REGION:INSTANCE (found {sql.instance!r})"))
+        out.append(error(f"{where}.instance", f"must be PROJECT:REGION:INSTANCE (found {shown(sql.instance)})"))
     if not sql.user:
         out.append(error(f"{where}.user", "required with mode gcp_cloudsql (the IAM database user)"))
     proxy_sa, sa = sql.proxy.serviceAccount, sql.serviceAccount
     if proxy_sa and sa and proxy_sa != sa:
-        out.append(warning(f"{where}.proxy.serviceAccount", f"wins over {where}.serviceAccount ({sa!r})"))
+        out.append(warning(f"{where}.proxy.serviceAccount", f"wins over {where}.serviceAccount ({shown(sa)})"))
     if sql.workloadIdentity.enabled and not (proxy_sa or sa):
         out.append(
             warning(f"{where}.serviceAccount", "empty: the proxy runs as the namespace's default ServiceAccount")
@@ -98,7 +98,7 @@ def object_storage(ctx: Settings) -> list[Result]:
         out.append(
             error(
                 "spec.storage.buckets.symbols",
-                f"{bucket!r} is not a valid bucket name: 3-63 lowercase letters, digits, '.' and '-', "
+                f"{shown(bucket)} is not a valid bucket name: 3-63 lowercase letters, digits, '.' and '-', "
                 "starting and ending with a letter or digit, not an IP address",
             )
         )

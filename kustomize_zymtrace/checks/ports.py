@@ -12,6 +12,7 @@ from typing import NamedTuple
 from ..components import COMPONENTS, PROXY, Component
 from ..results import Result, error
 from ..settings import Settings
+from . import shown
 
 
 class Opened(NamedTuple):
@@ -71,7 +72,7 @@ def _clashes(opened: list[Opened], where: str) -> list[Result]:
         if first is not port:
             # Reported at the field that chose a name (the other port's name is fixed), else at the port.
             at, other = (first, port) if first.name_path and not port.name_path else (port, first)
-            message = f"{at.name!r} is also the name of {other.path} {where}: port names must be unique"
+            message = f"{shown(at.name)} is also the name of {other.path} {where}: port names must be unique"
             out.append(error(at.name_path or at.path, message))
     return out
 

@@ -9,15 +9,28 @@ from typing import TYPE_CHECKING
 from ..settings import GENERATED_BY, Obj, Settings, resource_name
 
 if TYPE_CHECKING:
+    from ..model import ZymtraceBackend
     from .credentials import SecretMaterial
 
 __all__ = ["GENERATED_BY", "Context", "Obj", "resource_name"]
 
 
 class Context(Settings):
+    def __init__(self, backend: ZymtraceBackend) -> None:
+        super().__init__(backend)
+        self._sealed: dict[tuple[str, str], str] = {}
+
     @cached_property
     def secrets(self) -> dict[str, SecretMaterial]:
         """Contents of every generated Opaque Secret (computed once, read by Secrets and env wiring)."""
         from .credentials import secret_material
 
         return secret_material(self)
+
+    def sealed(self, salt: str, value: str) -> str:
+        """seal() of a secret value, once per render (the same value sits in several Secret keys)."""
+        from .finalize import seal
+
+        if (salt, value) not in self._sealed:
+            self._sealed[salt, value] = seal(salt, value)
+        return self._sealed[salt, value]

@@ -35,12 +35,56 @@ KIND_ORDER = (
 )
 
 
+# scrypt cost of sealing one inline secret for the checksum: 8 MiB and 20-40 ms per guess, so a
+# dictionary attack on a checksum runs at tens of guesses per second per core instead of billions.
+SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**13, 8, 1
+
+
 def digest(value: Any) -> str:
     return hashlib.sha256(json.dumps(value, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 
+def seal(salt: str, value: str) -> str:
+    """A salted, memory-hard hash of one secret value (hex)."""
+    key = hashlib.scrypt(value.encode(), salt=salt.encode(), n=SCRYPT_N, r=SCRYPT_R, p=SCRYPT_P, dklen=32)
+    return key.hex()
+
+
+def checksum_inputs(ctx: Context, objects: list[Obj]) -> dict[tuple[str, str], Any]:
+    """What the pod-rolling checksum covers, per ConfigMap and Secret: ConfigMaps as they are; in our
+    Secrets each secret value replaced by seal() with a salt naming the deployment and the field.
+
+    Why: workloads are readable by more people than Secrets are. An unsalted fast hash over Secret
+    plaintext lets anyone who reads a Deployment test password guesses offline at GPU speed. No key
+    outside the output exists to make an HMAC with (output must be deterministic, from the config
+    alone), so the guess is made slow instead: scrypt per secret value, salted per namespace, instance
+    and field so nothing is precomputed across deployments. A changed secret still changes its seal,
+    so pods still roll. The chart's published default values are no secret; they are not sealed,
+    which keeps the default render fast.
+    """
+    inputs: dict[tuple[str, str], Any] = {}
+    for obj in objects:
+        if obj["kind"] == "ConfigMap":
+            inputs["ConfigMap", obj["metadata"]["name"]] = obj.get("data")
+    for suffix, material in ctx.secrets.items():
+        content = {}
+        for key, value in material.data.items():
+            path = material.secret_keys.get(key)
+            if path and not _public(path, material):
+                value = ctx.sealed(f"{ctx.namespace}/{ctx.instance}/{path}", value)
+            content[key] = value
+        inputs["Secret", ctx.name(suffix)] = content
+    return inputs
+
+
+def _public(path: str, material: Any) -> bool:
+    from . import is_public_default
+
+    return is_public_default(path, material.inline[path].value)
+
+
 def finalize(ctx: Context, objects: list[Obj]) -> list[Obj]:
-    consumable = {(o["kind"], o["metadata"]["name"]): o for o in objects if o["kind"] in ("ConfigMap", "Secret")}
+    consumable = checksum_inputs(ctx, objects)
     for obj in objects:
         if obj["kind"] in WORKLOADS:
             harden(ctx, obj)
@@ -95,16 +139,13 @@ def consumed(pod: Obj) -> Iterator[tuple[str, str]]:
             yield "Secret", volume["secret"]["secretName"]
 
 
-def _add_checksum(workload: Obj, consumable: dict[tuple[str, str], Obj]) -> None:
+def _add_checksum(workload: Obj, consumable: dict[tuple[str, str], Any]) -> None:
     """Roll the pods when anything they read from our ConfigMaps or Secrets changes."""
     template = workload["spec"]["template"]
     keys = sorted(set(consumed(template["spec"])) & consumable.keys())
     if not keys:
         return
-    contents = [
-        [kind, name, consumable[kind, name].get("data"), consumable[kind, name].get("stringData")]
-        for kind, name in keys
-    ]
+    contents = [[kind, name, consumable[kind, name]] for kind, name in keys]
     template["metadata"].setdefault("annotations", {})[CHECKSUM] = digest(contents)
 
 
