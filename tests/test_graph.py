@@ -7,8 +7,8 @@ from typing import Any, NamedTuple
 
 from helpers import ROOT, cli, config, render
 
-from kustomize_zymtrace.loading import load
 from kustomize_zymtrace.components import COMPONENTS
+from kustomize_zymtrace.loading import load
 from kustomize_zymtrace.review.graph import mermaid
 
 BASE_CONFIG = ROOT / "base" / "generator" / "zymtrace.yaml"
