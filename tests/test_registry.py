@@ -236,3 +236,28 @@ def test_distinct_ports_pass() -> None:
     )
     ingest = next(o for o in objects if o["kind"] == "Service" and o["metadata"]["name"] == "zymtrace-ingest")
     assert [p["port"] for p in ingest["spec"]["ports"]] == [8375, 18376, 8377]
+
+
+@pytest.mark.parametrize("case", PORT_CLASHES)
+def test_port_clashes_the_old_code_passed_on_are_what_the_api_server_rejects(case: str, apiserver: Any) -> None:
+    """The judge: the same config rendered without the cross-field checks (what the old code emitted)
+    is refused by a real API server, or, where the server cannot see it (two processes of one pod on one
+    port), would crash-loop; the render now stops it first, naming the field."""
+    from kustomize_zymtrace.loading import validate_document
+    from kustomize_zymtrace.render import render as render_objects
+
+    spec, path, _ = PORT_CLASHES[case]
+    assert path in {r.path for r in render_errors(spec)}  # stopped before anything reaches the server
+    namespace = "ports-" + "".join(ch if ch.isalnum() else "-" for ch in case.lower())[:50].strip("-")
+    apiserver.namespace(namespace)
+    unchecked = render_objects(validate_document(config(spec, namespace=namespace)))
+    results = apiserver.apply_all(unchecked, dry_run=True)
+    verdict = [f"{r.ref}: {r.message}" for r in results if not r.ok]
+    verdict += [f"{r.ref}: warning: {w}" for r in results for w in r.warnings]
+    if case == "sidecar proxy = identity port":
+        # Valid objects to the server; at run time the proxy and the app both bind 7829 in one pod.
+        proxy = next(o for o in unchecked if o["kind"] == "Deployment" and o["metadata"]["name"] == "zymtrace-identity")
+        sidecar = proxy["spec"]["template"]["spec"]["initContainers"][0]
+        assert "--port=7829" in sidecar["command"]
+    else:
+        assert any("Duplicate value" in line or "duplicate" in line.lower() for line in verdict), verdict
