@@ -153,7 +153,7 @@ def _validation_results(exc: ValidationError) -> list[Result]:
     for err in exc.errors(include_url=False):
         loc = tuple(err["loc"])
         # A bad map key is reported at the key's own path, e.g. spec.services.web.env.1BAD.
-        item = (format_path(loc[:-1] if loc and loc[-1] == "[key]" else loc), _message(err))
+        item = (format_path(loc[:-1] if loc and loc[-1] == "[key]" else loc), _message(dict(err)))
         if item not in seen:
             seen.add(item)
             results.append(error(*item))
@@ -185,7 +185,9 @@ def _repaired_checks(document: dict[str, Any], exc: ValidationError) -> list[Res
     from .checks import check
 
     repaired = merge_values({}, document)  # a deep copy
-    locations = [tuple(e["loc"][:-1] if e["loc"][-1:] == ("[key]",) else e["loc"]) for e in exc.errors()]
+    locations: list[tuple[Any, ...]] = [
+        tuple(e["loc"][:-1] if e["loc"][-1:] == ("[key]",) else e["loc"]) for e in exc.errors()
+    ]
     for loc in locations:
         parent: Any = repaired
         for part in loc[:-1]:

@@ -11,9 +11,9 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal
 
 if sys.version_info >= (3, 11):
-    from typing import assert_never
+    from typing import assert_never as assert_never
 else:  # pragma: no cover
-    from typing_extensions import assert_never
+    from typing_extensions import assert_never as assert_never
 
 from .components import BY_KEY, Component, Port
 

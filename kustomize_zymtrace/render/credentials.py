@@ -102,11 +102,11 @@ def secret_material(ctx: Context) -> dict[str, SecretMaterial]:
     if ctx.spec.aiAssistant.enabled:
         material["ai-assistant-secrets"] = _ai_assistant(ctx)
     if ctx.spec.globalSymbolization.enabled:
-        config = ctx.spec.globalSymbolization.config
+        symbolization = ctx.spec.globalSymbolization.config
         sym = SecretMaterial()
         where = "spec.globalSymbolization.config"
-        sym.put(["SYMDB__GLOBAL_SYM_ENDPOINT__AWS_ACCESS_KEY_ID"], credential(config, "accessKey", where))
-        sym.put(["SYMDB__GLOBAL_SYM_ENDPOINT__AWS_SECRET_ACCESS_KEY"], credential(config, "secretKey", where))
+        sym.put(["SYMDB__GLOBAL_SYM_ENDPOINT__AWS_ACCESS_KEY_ID"], credential(symbolization, "accessKey", where))
+        sym.put(["SYMDB__GLOBAL_SYM_ENDPOINT__AWS_SECRET_ACCESS_KEY"], credential(symbolization, "secretKey", where))
         material["global-symbolization-secrets"] = sym
     mtls = ctx.spec.services.gateway.mtls
     if mtls.enabled and not mtls.existingSecret:

@@ -20,7 +20,8 @@ def _merged(*layers: dict[str, Any]) -> dict[str, Any]:
     result: dict[str, Any] = {}
     for layer in layers:
         result = merge_values(result, layer)
-    return strip_nulls(result)
+    merged: dict[str, Any] = strip_nulls(result)
+    return merged
 
 
 def _scratch_name(path: str) -> str:
