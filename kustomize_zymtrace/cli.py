@@ -10,7 +10,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .results import ConfigError, Result
@@ -97,7 +97,7 @@ def cmd_render(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _write(objects: list[dict], output: str, layout: str) -> None:
+def _write(objects: list[dict[str, Any]], output: str, layout: str) -> None:
     from .output import write_directory
 
     written = write_directory(objects, Path(output), layout)

@@ -174,7 +174,7 @@ def _directory_of(config: dict[str, Any], items: list[dict[str, Any]]) -> str:
         annotations = _annotations(candidate)
         for key in PATH_ANNOTATIONS:
             if isinstance(annotations.get(key), str):
-                return posixpath.dirname(annotations[key])
+                return posixpath.dirname(str(annotations[key]))
     return ""
 
 

@@ -13,7 +13,7 @@ from pydantic_core import ValidationError
 from . import yamlio
 from .api import API_VERSION, KIND
 from .model import compiled
-from .results import ConfigError, Result, error
+from .results import ConfigError, Result, error, mask
 from .values import merge_values, strip_nulls
 
 if TYPE_CHECKING:
@@ -21,16 +21,14 @@ if TYPE_CHECKING:
 
     from .model import ZymtraceBackend
 
-# Leaves whose values are never echoed back in a message.
+# Leaves whose values are never echoed back in a message. The ...SecretName/SecretKey references and
+# existingSecret are included: what fails validation there is often a password pasted into the wrong field.
 _SECRET_WORDS = ("password", "secret", "apikey", "token", "licensekey", "privatekey", "accesskey")
 _SECRET_NAMES = ("key", "cert", "ca")
-_NOT_SECRET_SUFFIXES = ("secretname", "secretkey")
 
 
 def is_secret_field(name: str) -> bool:
     lowered = name.lower()
-    if lowered.endswith(_NOT_SECRET_SUFFIXES):
-        return False
     return lowered in _SECRET_NAMES or any(word in lowered for word in _SECRET_WORDS)
 
 
@@ -43,6 +41,7 @@ def format_path(loc: tuple[Any, ...]) -> str:
 
 def _describe(value: Any) -> str:
     if isinstance(value, str):
+        value = mask(value)  # a user:password@ in any address
         return repr(value) if len(value) <= 60 else repr(value[:57] + "...")
     if isinstance(value, (dict, list)):
         return f"a {'mapping' if isinstance(value, dict) else 'list'}"
@@ -154,7 +153,7 @@ def _validation_results(exc: ValidationError) -> list[Result]:
     for err in exc.errors(include_url=False):
         loc = tuple(err["loc"])
         # A bad map key is reported at the key's own path, e.g. spec.services.web.env.1BAD.
-        item = (format_path(loc[:-1] if loc and loc[-1] == "[key]" else loc), _message(err))
+        item = (format_path(loc[:-1] if loc and loc[-1] == "[key]" else loc), _message(dict(err)))
         if item not in seen:
             seen.add(item)
             results.append(error(*item))
@@ -186,7 +185,9 @@ def _repaired_checks(document: dict[str, Any], exc: ValidationError) -> list[Res
     from .checks import check
 
     repaired = merge_values({}, document)  # a deep copy
-    locations = [tuple(e["loc"][:-1] if e["loc"][-1:] == ("[key]",) else e["loc"]) for e in exc.errors()]
+    locations: list[tuple[Any, ...]] = [
+        tuple(e["loc"][:-1] if e["loc"][-1:] == ("[key]",) else e["loc"]) for e in exc.errors()
+    ]
     for loc in locations:
         parent: Any = repaired
         for part in loc[:-1]:

@@ -31,6 +31,18 @@ class Result(NamedTuple):
         return item
 
 
+def mask(text: str) -> str:
+    """A value quoted in a message without the credentials it may carry: everything before the last '@'
+    (after any scheme://) is hidden, so a user:password@ part never shows, whatever the password holds
+    ('/', '@', spaces) and whether or not the URL has a '//'."""
+    if "@" not in text:
+        return text
+    scheme, sep, rest = text.partition("://")
+    if not sep or "@" in scheme:
+        scheme, rest = "", text
+    return f"{scheme}{sep}***@{rest.rsplit('@', 1)[1]}"
+
+
 def error(path: str, message: str) -> Result:
     return Result(message=message, path=path, severity="error")
 

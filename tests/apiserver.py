@@ -139,7 +139,7 @@ class ApiServer:
             query["dryRun"] = "All"
         path = f"{self.object_path(obj)}?{urllib.parse.urlencode(query)}"
         status, body, warnings = self.request(
-            "PATCH", path, json.dumps(obj).encode(), content_type="application/apply-patch+yaml"
+            "PATCH", path, json.dumps(obj, ensure_ascii=False).encode(), content_type="application/apply-patch+yaml"
         )
         return Applied(obj, status, body, warnings)
 

@@ -1,31 +1,31 @@
 """Cross-field rules the schema cannot express: the chart's render-time failures (inventory 8.3), the ones
 users would expect and the chart lacks, and warnings for risky but valid settings. All are collected.
 
-Each rule reads the validated config through the renderers' Context, so a derived value (the effective
-auth type, a service's HPA settings) has one definition for the checks and the output alike."""
+Each rule reads the resolved settings (settings.py) and the component registry, never the renderers, so
+a derived value (the effective auth type, a service's HPA settings, a port number) has one definition for
+the checks and the output alike."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from ..render.context import Context
-from ..results import Result
+from ..results import Result, mask
+from ..settings import Settings
 
 if TYPE_CHECKING:
     from ..model import ZymtraceBackend
 
-Check = Callable[[Context], list[Result]]
+Check = Callable[[Settings], list[Result]]
 
 
 def url(value: str) -> bool:
     return value.startswith(("http://", "https://"))
 
 
-def shown(address: str) -> str:
-    """An address quoted in a message, without the user:password@ an URL may carry."""
-    return repr(re.sub(r"//[^/@\s]*@", "//***@", address))
+def shown(value: str) -> str:
+    """A value quoted in a message, without the user:password@ it may carry."""
+    return repr(mask(value))
 
 
 def given(section: Any, field: str) -> bool:
@@ -34,8 +34,11 @@ def given(section: Any, field: str) -> bool:
 
 
 def check(backend: ZymtraceBackend) -> list[Result]:
+    from .addresses import RULES as ADDRESS_RULES
     from .data import RULES as DATA_RULES
+    from .ports import RULES as PORT_RULES
     from .services import RULES as SERVICE_RULES
 
-    ctx = Context(backend)
-    return [result for rule in (*DATA_RULES, *SERVICE_RULES) for result in rule(ctx)]
+    ctx = Settings(backend)
+    rules = (*ADDRESS_RULES, *DATA_RULES, *SERVICE_RULES, *PORT_RULES)
+    return [result for rule in rules for result in rule(ctx)]

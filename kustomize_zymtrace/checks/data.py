@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import re
 
-from ..render.context import Context
+from ..components import DATABASES
 from ..results import Result, error, warning
+from ..settings import Settings
 from . import given, shown, url
 
 CLOUDSQL_INSTANCE = re.compile(r"^[a-z0-9][a-z0-9:.\-]*:[a-z0-9-]+:[a-z0-9][a-z0-9-]*$")
 BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 
 
-def clickhouse(ctx: Context) -> list[Result]:
+def clickhouse(ctx: Settings) -> list[Result]:
     spec = ctx.spec
     ch, out = spec.clickhouse, []
     if ch.mode == "use_existing":
@@ -26,7 +27,7 @@ def clickhouse(ctx: Context) -> list[Result]:
     return out
 
 
-def postgres(ctx: Context) -> list[Result]:
+def postgres(ctx: Settings) -> list[Result]:
     spec = ctx.spec
     pg, out = spec.postgres, []
     where = f"spec.postgres.{pg.mode}"
@@ -45,19 +46,19 @@ def postgres(ctx: Context) -> list[Result]:
     return out
 
 
-def _cloudsql(ctx: Context) -> list[Result]:
+def _cloudsql(ctx: Settings) -> list[Result]:
     spec = ctx.spec
     sql, out = spec.postgres.gcp_cloudsql, []
     where = "spec.postgres.gcp_cloudsql"
     if not sql.instance:
         out.append(error(f"{where}.instance", "required with mode gcp_cloudsql (PROJECT:REGION:INSTANCE)"))
     elif not CLOUDSQL_INSTANCE.match(sql.instance):
-        out.append(error(f"{where}.instance", f"must be PROJECT:REGION:INSTANCE (found {sql.instance!r})"))
+        out.append(error(f"{where}.instance", f"must be PROJECT:REGION:INSTANCE (found {shown(sql.instance)})"))
     if not sql.user:
         out.append(error(f"{where}.user", "required with mode gcp_cloudsql (the IAM database user)"))
     proxy_sa, sa = sql.proxy.serviceAccount, sql.serviceAccount
     if proxy_sa and sa and proxy_sa != sa:
-        out.append(warning(f"{where}.proxy.serviceAccount", f"wins over {where}.serviceAccount ({sa!r})"))
+        out.append(warning(f"{where}.proxy.serviceAccount", f"wins over {where}.serviceAccount ({shown(sa)})"))
     if sql.workloadIdentity.enabled and not (proxy_sa or sa):
         out.append(
             warning(f"{where}.serviceAccount", "empty: the proxy runs as the namespace's default ServiceAccount")
@@ -67,13 +68,13 @@ def _cloudsql(ctx: Context) -> list[Result]:
     return out
 
 
-def data_volumes(ctx: Context) -> list[Result]:
-    spec = ctx.spec
+def data_volumes(ctx: Settings) -> list[Result]:
     out = []
-    for section in ("clickhouse", "postgres", "storage"):
-        values = getattr(spec, section)
-        if values.mode != "create":
+    for database in DATABASES:
+        if not ctx.in_cluster(database):
             continue
+        section = database.mode_section
+        values = ctx.at(section)
         volume, where = values.create.storage, f"spec.{section}.create.storage"
         if volume.type == "existing_pvc" and not volume.existing_pvc.pvcName:
             out.append(error(f"{where}.existing_pvc.pvcName", "required with storage.type existing_pvc"))
@@ -89,7 +90,7 @@ def data_volumes(ctx: Context) -> list[Result]:
     return out
 
 
-def object_storage(ctx: Context) -> list[Result]:
+def object_storage(ctx: Settings) -> list[Result]:
     spec = ctx.spec
     storage, out = spec.storage, []
     bucket = storage.buckets.symbols
@@ -97,7 +98,7 @@ def object_storage(ctx: Context) -> list[Result]:
         out.append(
             error(
                 "spec.storage.buckets.symbols",
-                f"{bucket!r} is not a valid bucket name: 3-63 lowercase letters, digits, '.' and '-', "
+                f"{shown(bucket)} is not a valid bucket name: 3-63 lowercase letters, digits, '.' and '-', "
                 "starting and ending with a letter or digit, not an IP address",
             )
         )

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from ..render.autoscaling import AUTOSCALED, effective_hpa
-from ..render.context import Context
+from ..components import AUTOSCALED
 from ..results import Result, error, warning
+from ..settings import Settings
 from . import given
 
 
@@ -12,7 +12,7 @@ def _pem(value: str | None) -> bool:
     return bool(value) and "-----BEGIN" in str(value)
 
 
-def auth(ctx: Context) -> list[Result]:
+def auth(ctx: Settings) -> list[Result]:
     spec = ctx.spec
     a, out = spec.auth, []
     effective = ctx.auth_type
@@ -58,11 +58,11 @@ def auth(ctx: Context) -> list[Result]:
     return out
 
 
-def services(ctx: Context) -> list[Result]:
+def services(ctx: Settings) -> list[Result]:
     spec = ctx.spec
     out: list[Result] = []
     node_ports: dict[int, str] = {}
-    for name in AUTOSCALED:
+    for name in (c.key for c in AUTOSCALED):
         svc = getattr(spec.services, name)
         where = f"spec.services.{name}"
         if "app" in svc.podLabels:
@@ -100,11 +100,11 @@ def _replica_range(where: str, low: int, high: int) -> list[Result]:
     return [error(f"{where}.minReplicas", f"{low} > maxReplicas {high}")] if low > high else []
 
 
-def autoscaling(ctx: Context) -> list[Result]:
+def autoscaling(ctx: Settings) -> list[Result]:
     spec = ctx.spec
     common = spec.services.common.hpa
     out = _replica_range("spec.services.common.hpa", common.minReplicas, common.maxReplicas)
-    for name in AUTOSCALED:
+    for name in (c.key for c in AUTOSCALED):
         svc = getattr(spec.services, name)
         where = f"spec.services.{name}.hpa"
         if svc.hpa is not None and svc.hpa.enabled is None and common.enabled:
@@ -112,7 +112,7 @@ def autoscaling(ctx: Context) -> list[Result]:
             out.append(warning(f"{where}.enabled", message))
         if not ctx.hpa_enabled(name):
             continue
-        settings = effective_hpa(ctx, name)
+        settings = ctx.effective_hpa(name)
         out += _replica_range(where, settings["minReplicas"], settings["maxReplicas"])
         if "cpu" not in svc.resources.requests:
             out.append(warning(f"spec.services.{name}.resources.requests.cpu", "missing: a CPU target needs a request"))
@@ -122,7 +122,7 @@ def autoscaling(ctx: Context) -> list[Result]:
     return out
 
 
-def gateway(ctx: Context) -> list[Result]:
+def gateway(ctx: Settings) -> list[Result]:
     spec = ctx.spec
     out: list[Result] = []
     mtls = spec.services.gateway.mtls
@@ -138,7 +138,7 @@ def gateway(ctx: Context) -> list[Result]:
     return out
 
 
-def platform(ctx: Context) -> list[Result]:
+def platform(ctx: Settings) -> list[Result]:
     spec = ctx.spec
     out: list[Result] = []
     registry = spec.global_.registry

@@ -19,6 +19,7 @@ from . import (
     services,
 )
 from .context import GENERATED_BY, Context, Obj
+from .credentials import Inline
 from .finalize import finalize
 
 COMPONENTS = (
@@ -69,19 +70,25 @@ def objects(ctx: Context) -> list[Obj]:
 def plaintext_findings(ctx: Context) -> list[Result]:
     """A warning per credential written inline into a generated Secret (so into git, unencrypted)."""
     holders: dict[str, list[str]] = {}
-    values: dict[str, str] = {}
+    inline: dict[str, Inline] = {}
     for suffix, material in ctx.secrets.items():
         for path, value in material.inline.items():
             holders.setdefault(path, []).append(ctx.name(suffix))
-            values[path] = value
+            inline[path] = value
     findings = []
     for path, owners in holders.items():
-        field = path.rsplit(".", 1)[1]
-        instead = "an existing Secret" if field == "mcpServers" else f"{field}SecretName"
-        public = " It is the chart's public default." if values[path] == _default_at(path) else ""
-        message = f"written in plain text into Secret {' and '.join(owners)}; reference {instead} instead.{public}"
+        public = " It is the chart's public default." if is_public_default(path, inline[path].value) else ""
+        message = (
+            f"written in plain text into Secret {' and '.join(owners)}; reference {inline[path].instead} instead."
+            f"{public}"
+        )
         findings.append(warning(path, message))
     return findings
+
+
+def is_public_default(path: str, value: str) -> bool:
+    """The value is the chart's published default at that field: no secret at all."""
+    return value == _default_at(path)
 
 
 def _default_at(path: str) -> object:

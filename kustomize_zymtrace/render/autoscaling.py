@@ -4,41 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..components import AUTOSCALED, PROXY
 from ..values import as_dict
 from .context import Context, Obj
-
-AUTOSCALED = ("gateway", "identity", "ingest", "symdb", "ui", "web")
-HPA_KEYS = (
-    "minReplicas",
-    "maxReplicas",
-    "targetCPUUtilizationPercentage",
-    "targetMemoryUtilizationPercentage",
-    "behavior",
-)
 
 
 def render(ctx: Context) -> list[Obj]:
     objects: list[Obj] = []
-    for service in AUTOSCALED:
-        enabled = ctx.hpa_enabled(service)
+    for component in AUTOSCALED:
+        enabled = ctx.hpa_enabled(component.key)
         if enabled:
-            objects.append(hpa(ctx, service, effective_hpa(ctx, service)))
-        objects.append(pdb(ctx, service, enabled))
+            objects.append(hpa(ctx, component.key, ctx.effective_hpa(component.key)))
+        objects.append(pdb(ctx, component.key, enabled))
     proxy = ctx.spec.postgres.gcp_cloudsql.hpa
     if ctx.cloudsql and not ctx.cloudsql_sidecar and proxy.enabled:
-        objects.append(hpa(ctx, "postgres-proxy", as_dict(proxy)))
+        objects.append(hpa(ctx, PROXY.key, as_dict(proxy)))
     return objects
-
-
-def effective_hpa(ctx: Context, service: str) -> dict[str, Any]:
-    """Key by key: the service's own value when given, else services.common.hpa's (chart section 5)."""
-    common = ctx.spec.services.common.hpa
-    own = getattr(ctx.spec.services, service).hpa
-    merged = {}
-    for key in HPA_KEYS:
-        value = getattr(own, key) if own is not None else None
-        merged[key] = value if value is not None else getattr(common, key)
-    return merged
 
 
 def _metric(resource: str, target: int | None) -> list[Obj]:

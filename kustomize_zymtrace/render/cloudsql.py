@@ -3,11 +3,9 @@ in every pod that uses PostgreSQL (no unauthenticated database endpoint in the n
 
 from __future__ import annotations
 
+from ..components import PROXY, PROXY_CONTAINER, component
 from .context import Context, Obj
 from .pods import resources, scheduling
-from .wiring import uses
-
-CONTAINER = "cloud-sql-proxy"
 
 
 def render(ctx: Context) -> list[Obj]:
@@ -21,7 +19,7 @@ def render(ctx: Context) -> list[Obj]:
         "spec": {
             "clusterIP": "None",
             "ports": [{"name": "psql", "port": sql.proxy.port, "targetPort": "psql"}],
-            "selector": ctx.selector("postgres-proxy"),
+            "selector": ctx.selector(PROXY.key),
         },
     }
     pod: Obj = scheduling(ctx.spec.postgres)
@@ -29,13 +27,13 @@ def render(ctx: Context) -> list[Obj]:
         pod["serviceAccountName"] = ctx.cloudsql_service_account
     pod["containers"] = [proxy_container(ctx, sidecar=False)]
     spec: Obj = {} if sql.hpa.enabled else {"replicas": sql.replicas}
-    spec["selector"] = {"matchLabels": ctx.selector("postgres-proxy")}
+    spec["selector"] = {"matchLabels": ctx.selector(PROXY.key)}
     # No random rollout annotation: the checksum the finalizer adds rolls the proxy when its inputs change.
-    spec["template"] = {"metadata": {"labels": ctx.selector("postgres-proxy")}, "spec": pod}
+    spec["template"] = {"metadata": {"labels": ctx.selector(PROXY.key)}, "spec": pod}
     deployment: Obj = {
         "apiVersion": "apps/v1",
         "kind": "Deployment",
-        "metadata": ctx.metadata("postgres-proxy", app="postgres-proxy"),
+        "metadata": ctx.metadata(PROXY.key, app=PROXY.key),
         "spec": spec,
     }
     return [service, deployment]
@@ -51,7 +49,7 @@ def proxy_container(ctx: Context, *, sidecar: bool) -> Obj:
         command.append("--private-ip")
     command.append(sql.instance)
     container: Obj = {
-        "name": CONTAINER,
+        "name": PROXY_CONTAINER,
         "image": f"{sql.proxy.image.repository}:{sql.proxy.image.tag}",
         "imagePullPolicy": ctx.pull_policy,
         "command": command,
@@ -71,6 +69,6 @@ def proxy_container(ctx: Context, *, sidecar: bool) -> Obj:
 
 def proxy_sidecars(ctx: Context, workload: str) -> list[Obj]:
     """The init-container list entry that gives a PostgreSQL client its own proxy, in sidecar placement."""
-    if ctx.cloudsql_sidecar and uses(workload, "postgres"):
+    if ctx.proxy_sidecar_in(component(workload)):
         return [proxy_container(ctx, sidecar=True)]
     return []

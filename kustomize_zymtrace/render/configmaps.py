@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
+from ..components import SERVICES, callers_of
+from ..settings import assert_never
 from .context import Context, Obj
-from .credentials import APPS_DB, mcp_servers_are_secret, mcp_servers_json
+from .credentials import APPS_DB, CLICKHOUSE_CLIENTS, mcp_servers_are_secret, mcp_servers_json
 
-CLICKHOUSE_CLIENTS = (
-    ("INGEST__CLICKHOUSE", "profiling"),
-    ("INGEST__METRICS__CLICKHOUSE", "metrics"),
-    ("WEB__CLICKHOUSE", "profiling"),
-    ("WEB__METRICS__CLICKHOUSE", "metrics"),
-)
-METRIC_REPORTERS = ("INGEST", "IDENTITY", "WEB", "SYMDB")
+# The services that serve /metrics also report their own metrics to ingest's trusted port.
+METRIC_REPORTERS = tuple(c.env_prefix for c in SERVICES if c.metrics)
 
 
 def flag(value: bool) -> str:
@@ -72,19 +69,19 @@ def _clickhouse(ctx: Context) -> dict[str, str]:
 def _postgres(ctx: Context) -> dict[str, str]:
     pg = ctx.spec.postgres
     data: dict[str, str] = {}
-    if pg.mode != "gcp_cloudsql":
+    if not ctx.cloudsql:
         data["POSTGRES_USER"] = ctx.postgres_user
-    section = getattr(pg, pg.mode)
+    section = getattr(pg, ctx.postgres_mode)
     for app in APPS_DB:
         data[f"{app}__POSTGRES__USERNAME"] = ctx.postgres_user
         data[f"{app}__POSTGRES__ADDR"] = ctx.postgres_address
-        if pg.mode == "create":
+        if ctx.postgres_in_cluster:
             continue
         data[f"{app}__POSTGRES__DATABASE"] = f"{section.database}_{app.lower()}"
         data[f"{app}__POSTGRES__AUTO_CREATE_DBS"] = flag(section.autoCreateDBs)
-        if pg.mode == "use_existing":
+        if ctx.postgres_mode == "use_existing":
             data[f"{app}__POSTGRES__SECURE"] = flag(section.secure)
-        elif pg.mode == "aws_aurora":
+        elif ctx.postgres_mode == "aws_aurora":
             data[f"{app}__POSTGRES__SECURE"] = "true"
     return data
 
@@ -106,15 +103,19 @@ def _endpoints(ctx: Context) -> dict[str, str]:
         data[f"{prefix}__METRIC_REPORTER__EXPORT_PERIOD_SEC"] = str(reporter.exportPeriodSec)
         data[f"{prefix}__METRIC_REPORTER__ALIGN_TIMESTAMPS"] = flag(reporter.alignTimestamps)
         data[f"{prefix}__METRIC_REPORTER__CONSOLE"] = flag(reporter.console)
-    for prefix in ("INGEST", "SYMDB", "WEB"):
-        data[f"{prefix}__IDENTITY_SERVICE__ENDPOINT"] = identity
-        data[f"{prefix}__IDENTITY_SERVICE__HEALTH_ENDPOINT"] = identity_health
-    for prefix in ("INGEST", "WEB"):
-        data[f"{prefix}__SYMDB__ENDPOINT"] = via_gateway
-        data[f"{prefix}__SYMDB__ENDPOINT_TRUSTED"] = via_gateway_trusted
-        data[f"{prefix}__SYMDB__HEALTH_ENDPOINT"] = symdb_health
-    for prefix, service in (("IDENTITY", services.identity), ("INGEST", services.ingest), ("SYMDB", services.symdb)):
-        data[f"{prefix}__GRPC_SERVER__BIND_ADDR_HEALTH_CHECK"] = f"0.0.0.0:{service.portHealth}"
+    for caller in callers_of("identity"):
+        data[f"{caller.env_prefix}__IDENTITY_SERVICE__ENDPOINT"] = identity
+        data[f"{caller.env_prefix}__IDENTITY_SERVICE__HEALTH_ENDPOINT"] = identity_health
+    for caller in callers_of("symdb"):
+        data[f"{caller.env_prefix}__SYMDB__ENDPOINT"] = via_gateway
+        data[f"{caller.env_prefix}__SYMDB__ENDPOINT_TRUSTED"] = via_gateway_trusted
+        data[f"{caller.env_prefix}__SYMDB__HEALTH_ENDPOINT"] = symdb_health
+    # The gRPC services bind their health port here (from the port each declares as http-health).
+    for service in SERVICES:
+        for port in service.ports:
+            if port.name == "http-health":
+                bind = f"0.0.0.0:{ctx.port_number(service, port)}"
+                data[f"{service.env_prefix}__GRPC_SERVER__BIND_ADDR_HEALTH_CHECK"] = bind
     data["INGEST__EVENT_TTL_HOURS"] = str(ctx.spec.global_.dataRetentionDays * 24)
     data["WEB_SERVICE"] = f"http://{ctx.name('web')}:{services.web.port}"
     data["INGEST_SERVICE"] = f"grpc://{ctx.name('ingest')}:{services.ingest.port}"
@@ -124,13 +125,20 @@ def _endpoints(ctx: Context) -> dict[str, str]:
 
 def bucket_endpoint(ctx: Context) -> str:
     storage = ctx.spec.storage
-    if storage.mode == "create":
+    if ctx.minio_in_cluster:
         return f"http://{ctx.name('minio')}:{storage.create.service.api.port}"
     existing = storage.use_existing
-    if existing.type == "s3":
-        # The seed documents s3.endpoint as a custom endpoint; the chart only validated it.
-        return existing.s3.endpoint or f"https://s3.dualstack.{existing.s3.region}.amazonaws.com"
-    return existing.minio.endpoint if existing.type == "minio" else existing.gcs.endpoint
+    kind = ctx.storage_type
+    match kind:
+        case "s3":
+            # s3.endpoint is a custom endpoint; the chart only validated it.
+            return existing.s3.endpoint or f"https://s3.dualstack.{existing.s3.region}.amazonaws.com"
+        case "minio":
+            return existing.minio.endpoint
+        case "gcs":
+            return existing.gcs.endpoint
+        case _:
+            assert_never(kind)
 
 
 def _storage(ctx: Context) -> dict[str, str]:
@@ -139,7 +147,7 @@ def _storage(ctx: Context) -> dict[str, str]:
         "SYMDB__SYMBOL_BUCKET__BUCKET_NAME": storage.buckets.symbols,
         "SYMDB__SYMBOL_BUCKET__AWS_ENDPOINT": bucket_endpoint(ctx),
     }
-    if storage.mode == "use_existing" and storage.use_existing.type == "s3":
+    if not ctx.minio_in_cluster and ctx.storage_type == "s3":
         s3 = storage.use_existing.s3
         data["SYMDB__SYMBOL_BUCKET__AWS_REGION"] = s3.region
         if s3.useIAM:

@@ -6,20 +6,24 @@ existing Secret, turned into `secretKeyRef` env entries on exactly the container
 
 from __future__ import annotations
 
+import base64
 import json
 from typing import Any, NamedTuple
 
+from ..components import service_clients
+from ..settings import assert_never
 from ..values import as_dict
 from .context import Context, Obj
 
-APPS_DB = ("IDENTITY", "SYMDB", "WEB")
-CLICKHOUSE_PASSWORDS = (
-    "CLICKHOUSE_PASSWORD",
-    "INGEST__CLICKHOUSE__PASSWORD",
-    "INGEST__METRICS__CLICKHOUSE__PASSWORD",
-    "WEB__CLICKHOUSE__PASSWORD",
-    "WEB__METRICS__CLICKHOUSE__PASSWORD",
+# The services with their own PostgreSQL / ClickHouse settings (<SERVICE>__POSTGRES__..., ...), from the
+# registry's stores; ClickHouse clients write profiles and metrics to two databases.
+APPS_DB = tuple(c.env_prefix for c in service_clients("postgres"))
+CLICKHOUSE_CLIENTS = tuple(
+    (f"{c.env_prefix}{part}__CLICKHOUSE", database)
+    for c in service_clients("clickhouse")
+    for part, database in (("", "profiling"), ("__METRICS", "metrics"))
 )
+CLICKHOUSE_PASSWORDS = ("CLICKHOUSE_PASSWORD", *(f"{prefix}__PASSWORD" for prefix, _ in CLICKHOUSE_CLIENTS))
 POSTGRES_PASSWORDS = ("POSTGRES_PASSWORD", *(f"{app}__POSTGRES__PASSWORD" for app in APPS_DB))
 BUCKET_KEY_ID = "SYMDB__SYMBOL_BUCKET__AWS_ACCESS_KEY_ID"
 BUCKET_SECRET = "SYMDB__SYMBOL_BUCKET__AWS_SECRET_ACCESS_KEY"
@@ -30,24 +34,39 @@ class Credential(NamedTuple):
     value: str
     secret_name: str
     secret_key: str
+    instead: str  # what to set instead of writing the value inline
 
 
-def credential(section: Any, name: str, path: str) -> Credential:
+def credential(section: Any, name: str, path: str, *, instead: str = "") -> Credential:
     return Credential(
         path=f"{path}.{name}",
         value=getattr(section, name) or "",
         secret_name=getattr(section, f"{name}SecretName", ""),
         secret_key=getattr(section, f"{name}SecretKey", ""),
+        instead=instead or f"{name}SecretName",
     )
 
 
-class SecretMaterial:
-    """Contents of one generated Secret and the user-Secret references its consumers get instead."""
+class Inline(NamedTuple):
+    """A secret value written in plain text into a generated Secret."""
 
-    def __init__(self) -> None:
+    value: str
+    instead: str  # the field (or object) that would keep it out of the output
+
+
+class SecretMaterial:
+    """Contents of one generated Secret and the user-Secret references its consumers get instead.
+
+    Every value that ends up in a generated Secret is put here, whatever the Secret's type, so the
+    plaintext warnings, gitops.strictSecrets and the pod-rolling checksum see all of them.
+    """
+
+    def __init__(self, secret_type: str = "Opaque") -> None:
+        self.type = secret_type
         self.data: dict[str, str] = {}
         self.refs: list[Obj] = []
-        self.inline: dict[str, str] = {}  # field path -> value written inline (plaintext)
+        self.inline: dict[str, Inline] = {}  # field path -> value written inline (plaintext)
+        self.secret_keys: dict[str, str] = {}  # data key -> field path of the secret it holds
 
     def put(self, names: tuple[str, ...] | list[str], cred: Credential, *, keep_empty: bool = False) -> None:
         if cred.secret_name:
@@ -58,7 +77,12 @@ class SecretMaterial:
             self.data.update(dict.fromkeys(names, cred.value))
             # User names and key ids are not secrets on their own; passwords, keys and tokens are.
             if cred.value and not cred.path.endswith(".user"):
-                self.inline[cred.path] = cred.value
+                self.secret(names, cred.path, cred.value, cred.instead)
+
+    def secret(self, keys: tuple[str, ...] | list[str], path: str, value: str, instead: str) -> None:
+        """Record that data `keys` hold the secret at field `path` (or a value derived from it)."""
+        self.inline[path] = Inline(value, instead)
+        self.secret_keys.update(dict.fromkeys(keys, path))
 
 
 def secret_material(ctx: Context) -> dict[str, SecretMaterial]:
@@ -78,13 +102,42 @@ def secret_material(ctx: Context) -> dict[str, SecretMaterial]:
     if ctx.spec.aiAssistant.enabled:
         material["ai-assistant-secrets"] = _ai_assistant(ctx)
     if ctx.spec.globalSymbolization.enabled:
-        config = ctx.spec.globalSymbolization.config
+        symbolization = ctx.spec.globalSymbolization.config
         sym = SecretMaterial()
         where = "spec.globalSymbolization.config"
-        sym.put(["SYMDB__GLOBAL_SYM_ENDPOINT__AWS_ACCESS_KEY_ID"], credential(config, "accessKey", where))
-        sym.put(["SYMDB__GLOBAL_SYM_ENDPOINT__AWS_SECRET_ACCESS_KEY"], credential(config, "secretKey", where))
+        sym.put(["SYMDB__GLOBAL_SYM_ENDPOINT__AWS_ACCESS_KEY_ID"], credential(symbolization, "accessKey", where))
+        sym.put(["SYMDB__GLOBAL_SYM_ENDPOINT__AWS_SECRET_ACCESS_KEY"], credential(symbolization, "secretKey", where))
         material["global-symbolization-secrets"] = sym
+    mtls = ctx.spec.services.gateway.mtls
+    if mtls.enabled and not mtls.existingSecret:
+        material["gateway-mtls"] = _mtls(ctx)
+    registry = ctx.spec.global_.registry
+    if registry.requirePullSecret and not registry.pullSecretName:
+        material["registry-cred"] = _pull_secret(ctx)
     return material
+
+
+def _mtls(ctx: Context) -> SecretMaterial:
+    mtls = ctx.spec.services.gateway.mtls
+    out = SecretMaterial("kubernetes.io/tls")
+    out.data.update({"ca.crt": mtls.ca, "tls.crt": mtls.cert, "tls.key": mtls.key})
+    if mtls.key:  # the certificates are public; the private key is not
+        out.secret(["tls.key"], "spec.services.gateway.mtls.key", mtls.key, "spec.services.gateway.mtls.existingSecret")
+    return out
+
+
+def _pull_secret(ctx: Context) -> SecretMaterial:
+    g = ctx.spec.global_
+    user, password = g.registry.username, g.registry.password
+    token = base64.b64encode(f"{user}:{password}".encode()).decode()
+    # json.dumps escapes what the chart pasted in raw (a quote in a password broke its JSON).
+    auths = {g.appImageRegistry: {"username": user, "password": password, "auth": token}}
+    out = SecretMaterial("kubernetes.io/dockerconfigjson")
+    out.data[".dockerconfigjson"] = json.dumps({"auths": auths}, separators=(",", ":"))
+    if password:
+        where = "spec.global.registry.password"
+        out.secret([".dockerconfigjson"], where, password, "spec.global.registry.pullSecretName")
+    return out
 
 
 def _auth(ctx: Context) -> SecretMaterial:
@@ -126,34 +179,38 @@ def _clickhouse(ctx: Context) -> SecretMaterial:
 def _postgres(ctx: Context) -> SecretMaterial:
     pg = ctx.spec.postgres
     out = SecretMaterial()
-    if pg.mode == "create":
-        out.data["PGDATA"] = "/var/lib/postgresql/data/pgdata"
-        out.put(POSTGRES_PASSWORDS, credential(pg.create.config, "password", "spec.postgres.create.config"))
-    elif pg.mode == "aws_aurora":
-        for app in APPS_DB:
-            out.data[f"{app}__POSTGRES__USE_IAM"] = "aws"
-            out.data[f"{app}__POSTGRES__AWS_IAM_REGION"] = pg.aws_aurora.region
-            out.data[f"{app}__POSTGRES__PASSWORD"] = ""
-    elif pg.mode == "gcp_cloudsql":
-        out.data.update({f"{app}__POSTGRES__PASSWORD": "" for app in APPS_DB})
-    elif pg.use_existing.useIAM:
-        for app in APPS_DB:
-            out.data[f"{app}__POSTGRES__USE_IAM"] = pg.use_existing.useIAM
-            if pg.use_existing.awsIamRegion:
-                out.data[f"{app}__POSTGRES__AWS_IAM_REGION"] = pg.use_existing.awsIamRegion
-    else:
-        cred = credential(pg.use_existing, "password", "spec.postgres.use_existing")
-        out.put(POSTGRES_PASSWORDS, cred, keep_empty=True)
+    mode = ctx.postgres_mode
+    match mode:
+        case "create":
+            out.data["PGDATA"] = "/var/lib/postgresql/data/pgdata"
+            out.put(POSTGRES_PASSWORDS, credential(pg.create.config, "password", "spec.postgres.create.config"))
+        case "aws_aurora":
+            for app in APPS_DB:
+                out.data[f"{app}__POSTGRES__USE_IAM"] = "aws"
+                out.data[f"{app}__POSTGRES__AWS_IAM_REGION"] = pg.aws_aurora.region
+                out.data[f"{app}__POSTGRES__PASSWORD"] = ""
+        case "gcp_cloudsql":
+            out.data.update({f"{app}__POSTGRES__PASSWORD": "" for app in APPS_DB})
+        case "use_existing" if pg.use_existing.useIAM:
+            for app in APPS_DB:
+                out.data[f"{app}__POSTGRES__USE_IAM"] = pg.use_existing.useIAM
+                if pg.use_existing.awsIamRegion:
+                    out.data[f"{app}__POSTGRES__AWS_IAM_REGION"] = pg.use_existing.awsIamRegion
+        case "use_existing":
+            cred = credential(pg.use_existing, "password", "spec.postgres.use_existing")
+            out.put(POSTGRES_PASSWORDS, cred, keep_empty=True)
+        case _:
+            assert_never(mode)
     return out
 
 
 def _storage(ctx: Context) -> SecretMaterial:
     storage = ctx.spec.storage
     out = SecretMaterial()
-    if storage.mode == "create":
+    if ctx.minio_in_cluster:
         section, user, password, where = storage.create.config, "user", "password", "spec.storage.create.config"
     else:
-        kind = storage.use_existing.type
+        kind = ctx.storage_type
         section = getattr(storage.use_existing, kind)
         where = f"spec.storage.use_existing.{kind}"
         user, password = ("user", "password") if kind == "minio" else ("accessKey", "secretKey")
@@ -178,8 +235,9 @@ def _ai_assistant(ctx: Context) -> SecretMaterial:
     if ai.customLLM.models:
         out.data["WEB__ASSISTANT__CUSTOM_LLM__MODELS"] = ai.customLLM.models
     if mcp_servers_are_secret(ctx):
-        out.data["WEB__ASSISTANT__MCP_SERVERS"] = mcp_servers_json(ctx)
-        out.inline["spec.aiAssistant.mcpServers"] = out.data["WEB__ASSISTANT__MCP_SERVERS"]
+        servers = mcp_servers_json(ctx)
+        out.data["WEB__ASSISTANT__MCP_SERVERS"] = servers
+        out.secret(["WEB__ASSISTANT__MCP_SERVERS"], "spec.aiAssistant.mcpServers", servers, "an existing Secret")
     return out
 
 

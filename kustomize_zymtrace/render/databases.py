@@ -1,12 +1,13 @@
 """The in-cluster databases: ClickHouse, PostgreSQL and MinIO, each a StatefulSet, a Service and a volume.
 
-The three differ only in the data of the DATABASES table and a few container details.
+The three differ only in their registry entries (components.py) and a few container details.
 """
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import Any
 
+from ..components import DATABASES, Component
 from .context import Context, Obj
 from .pods import env_block, exec_probe, resources, scheduling
 
@@ -23,28 +24,13 @@ CLICKHOUSE_SYSTEM_LOGS = """<clickhouse>
 """
 
 
-class Database(NamedTuple):
-    component: str  # object names: <prefix>-<component>
-    section: str  # spec.<section> holds mode, scheduling and create.*
-    secret: str  # the generated Secret the server loads
-    mount: str  # where the data volume goes
-    headless: bool
-
-
-DATABASES = (
-    Database("clickhouse", "clickhouse", "clickhouse-secrets", "/var/lib/clickhouse", headless=False),
-    Database("postgres", "postgres", "postgres-secrets", "/var/lib/postgresql/data", headless=True),
-    Database("minio", "storage", "minio-secrets", "/data", headless=False),
-)
-
-
 def render(ctx: Context) -> list[Obj]:
     objects: list[Obj] = []
     for db in DATABASES:
-        section = getattr(ctx.spec, db.section)
-        if section.mode != "create":
+        if not ctx.in_cluster(db):
             continue
-        if db.component == "clickhouse":
+        section = ctx.at(db.mode_section)
+        if db.key == "clickhouse":
             objects.append(_clickhouse_config(ctx))
         claim = persistent_volume_claim(ctx, db, section.create.storage)
         if claim:
@@ -54,18 +40,11 @@ def render(ctx: Context) -> list[Obj]:
     return objects
 
 
-def _ports(ctx: Context, db: Database) -> list[tuple[str, int]]:
-    spec = ctx.spec
-    if db.component == "clickhouse":
-        service = spec.clickhouse.create.service
-        return [("http", service.http.port), ("native", service.native.port)]
-    if db.component == "postgres":
-        return [("psql", spec.postgres.create.service.port)]
-    service = spec.storage.create.service
-    return [("api", service.api.port), ("console", service.console.port)]
+def _ports(ctx: Context, db: Component) -> list[tuple[str, int]]:
+    return [(port.name, ctx.port_number(db, port)) for port in db.ports]
 
 
-def persistent_volume_claim(ctx: Context, db: Database, volume: Any) -> Obj | None:
+def persistent_volume_claim(ctx: Context, db: Component, volume: Any) -> Obj | None:
     if volume.type != "persistent":
         return None
     spec: Obj = {"accessModes": ["ReadWriteOnce"]}
@@ -75,17 +54,17 @@ def persistent_volume_claim(ctx: Context, db: Database, volume: Any) -> Obj | No
     return {
         "apiVersion": "v1",
         "kind": "PersistentVolumeClaim",
-        "metadata": ctx.metadata(db.component, app=db.component),
+        "metadata": ctx.metadata(db.key, app=db.key),
         "spec": spec,
     }
 
 
-def _data_volume(ctx: Context, db: Database, volume: Any) -> tuple[Obj, Obj]:
+def _data_volume(ctx: Context, db: Component, volume: Any) -> tuple[Obj, Obj]:
     """(volume, volumeMount) of the data directory for a storage.type (chart 3.0.7)."""
-    mount: Obj = {"name": "data", "mountPath": db.mount}
+    mount: Obj = {"name": "data", "mountPath": db.data_mount}
     if volume.type == "empty_dir":
         return {"name": "data", "emptyDir": {}}, mount
-    claim = ctx.name(db.component)
+    claim = ctx.name(db.key)
     if volume.type == "existing_pvc":
         claim = volume.existing_pvc.pvcName
         if volume.existing_pvc.subPath:
@@ -93,18 +72,18 @@ def _data_volume(ctx: Context, db: Database, volume: Any) -> tuple[Obj, Obj]:
     return {"name": "data", "persistentVolumeClaim": {"claimName": claim}}, mount
 
 
-def _container(ctx: Context, db: Database, section: Any) -> tuple[Obj, list[Obj]]:
+def _container(ctx: Context, db: Component, section: Any) -> tuple[Obj, list[Obj]]:
     """The server container and the pod's volumes."""
     create = section.create
     volume, mount = _data_volume(ctx, db, create.storage)
     container: Obj = {
-        "name": ctx.name(db.component),
+        "name": ctx.name(db.key),
         "image": ctx.db_image(create.image.repository, create.image.tag),
         "imagePullPolicy": ctx.pull_policy,
     }
     container.update(resources(create.resources))
     volumes, mounts = [volume], [mount]
-    if db.component == "clickhouse":
+    if db.key == "clickhouse":
         check = ["clickhouse-client", "--query", "SELECT 1"]
         probes = (exec_probe(check, create.healthProbes.liveness), exec_probe(check, create.healthProbes.readiness))
         mounts.append(
@@ -115,7 +94,7 @@ def _container(ctx: Context, db: Database, section: Any) -> tuple[Obj, list[Obj]
             }
         )
         volumes.append({"name": "config", "configMap": {"name": ctx.name("clickhouse-config")}})
-    elif db.component == "postgres":
+    elif db.key == "postgres":
         # The chart probes as user postgres whatever the configured user; pg_isready only needs a role name.
         check = ["pg_isready", "-U", create.config.user]
         live = {"initialDelaySeconds": 60, "periodSeconds": 30, "timeoutSeconds": 5, "failureThreshold": 10}
@@ -126,33 +105,33 @@ def _container(ctx: Context, db: Database, section: Any) -> tuple[Obj, list[Obj]
         check = ["mc", "ready", "local"]
         probes = (exec_probe(check, create.healthProbes.liveness), exec_probe(check, create.healthProbes.readiness))
     container["ports"] = [{"name": name, "containerPort": port} for name, port in _ports(ctx, db)]
-    container.update(env_block(ctx, [("ConfigMap", "config"), ("Secret", db.secret)]))
+    container.update(env_block(ctx, [("ConfigMap", "config"), ("Secret", db.server_secret)]))
     container["volumeMounts"] = mounts
     container["livenessProbe"], container["readinessProbe"] = probes
     return container, volumes
 
 
-def _statefulset(ctx: Context, db: Database, section: Any) -> Obj:
+def _statefulset(ctx: Context, db: Component, section: Any) -> Obj:
     container, volumes = _container(ctx, db, section)
     pod: Obj = {**scheduling(section), "containers": [container], "volumes": volumes}
     return {
         "apiVersion": "apps/v1",
         "kind": "StatefulSet",
-        "metadata": ctx.metadata(db.component, app=db.component),
+        "metadata": ctx.metadata(db.key, app=db.key),
         "spec": {
-            "serviceName": ctx.name(db.component),
+            "serviceName": ctx.name(db.key),
             "replicas": section.create.replicas,
-            "selector": {"matchLabels": ctx.selector(db.component)},
-            "template": {"metadata": {"labels": ctx.selector(db.component)}, "spec": pod},
+            "selector": {"matchLabels": ctx.selector(db.key)},
+            "template": {"metadata": {"labels": ctx.selector(db.key)}, "spec": pod},
         },
     }
 
 
-def _service(ctx: Context, db: Database, ports: list[tuple[str, int]]) -> Obj:
+def _service(ctx: Context, db: Component, ports: list[tuple[str, int]]) -> Obj:
     spec: Obj = {"clusterIP": "None"} if db.headless else {"type": "ClusterIP"}
     spec["ports"] = [{"name": name, "port": port, "targetPort": name} for name, port in ports]
-    spec["selector"] = ctx.selector(db.component)
-    return {"apiVersion": "v1", "kind": "Service", "metadata": ctx.metadata(db.component), "spec": spec}
+    spec["selector"] = ctx.selector(db.key)
+    return {"apiVersion": "v1", "kind": "Service", "metadata": ctx.metadata(db.key), "spec": spec}
 
 
 def _clickhouse_config(ctx: Context) -> Obj:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Iterator
 from typing import Any
 
+from ..model import compiled
 from .context import GENERATED_BY, Context, Obj
 from .security import harden
 from .stages import wave
@@ -38,12 +40,77 @@ KIND_ORDER = (
 )
 
 
+# scrypt cost of sealing one inline secret for the checksum: 8 MiB and 20-40 ms per guess, so a
+# dictionary attack on a checksum runs at tens of guesses per second per core instead of billions.
+SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**13, 8, 1
+
+
 def digest(value: Any) -> str:
     return hashlib.sha256(json.dumps(value, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 
+def seal(salt: str, value: str) -> str:
+    """A salted, memory-hard hash of one secret value (hex)."""
+    key = hashlib.scrypt(value.encode(), salt=salt.encode(), n=SCRYPT_N, r=SCRYPT_R, p=SCRYPT_P, dklen=32)
+    return key.hex()
+
+
+def checksum_inputs(objects: list[Obj], owner: str = "") -> dict[tuple[str, str], Any]:
+    """What the pod-rolling checksum covers, per ConfigMap and Secret: ConfigMaps as they are; in
+    Secrets each value replaced by seal() with a salt naming the deployment (`owner`, the namespace
+    and instance that generated it; for a Secret of someone else's, its namespace and name).
+
+    Why: workloads are readable by more people than Secrets are. An unsalted fast hash over Secret
+    plaintext lets anyone who reads a Deployment test password guesses offline at GPU speed. No key
+    outside the output exists to make an HMAC with (output must be deterministic, from the config
+    alone), so the guess is made slow instead: scrypt per secret value, salted per namespace and
+    instance so nothing is precomputed across deployments. A changed secret still changes its seal,
+    so pods still roll. Values published among the chart's defaults are no secret; they are not
+    sealed, which keeps the default render fast.
+
+    The renderer and the finishing pass (kustomize_zymtrace.finish) both call this on objects, so a
+    pass over an unchanged render gives back the same checksums.
+    """
+    seals: dict[tuple[str, str], str] = {}
+    public = public_values()
+    inputs: dict[tuple[str, str], Any] = {}
+    for obj in objects:
+        meta = obj.get("metadata") or {}
+        if obj.get("kind") == "ConfigMap":
+            inputs["ConfigMap", meta.get("name")] = obj.get("data")
+        elif obj.get("kind") == "Secret":
+            marked = (meta.get("annotations") or {}).get(GENERATED_BY)
+            salt = str(marked or owner or f"{meta.get('namespace', '')}/{meta.get('name')}")
+            content = {}
+            for field in ("data", "stringData"):
+                for key, value in (obj.get(field) or {}).items():
+                    if isinstance(value, str) and value and value not in public:
+                        if (salt, value) not in seals:
+                            seals[salt, value] = seal(salt, value)
+                        value = seals[salt, value]
+                    content[f"{field}.{key}"] = value
+            inputs["Secret", meta.get("name")] = content
+    return inputs
+
+
+@functools.cache
+def public_values() -> frozenset[str]:
+    """Every string among the chart's published default values."""
+    found: set[str] = set()
+    pending: list[Any] = [compiled.defaults()]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, dict):
+            pending += node.values()
+        elif isinstance(node, list):
+            pending += node
+        elif isinstance(node, str) and node:
+            found.add(node)
+    return frozenset(found)
+
+
 def finalize(ctx: Context, objects: list[Obj]) -> list[Obj]:
-    consumable = {(o["kind"], o["metadata"]["name"]): o for o in objects if o["kind"] in ("ConfigMap", "Secret")}
+    consumable = checksum_inputs(objects, owner=f"{ctx.namespace}/{ctx.instance}")
     for obj in objects:
         if obj["kind"] in WORKLOADS:
             harden(ctx, obj)
@@ -103,16 +170,13 @@ def consumed(pod: Obj) -> Iterator[tuple[str, str]]:
             yield "Secret", volume["secret"]["secretName"]
 
 
-def set_checksum(workload: Obj, consumable: dict[tuple[str, str], Obj]) -> None:
+def set_checksum(workload: Obj, consumable: dict[tuple[str, str], Any]) -> None:
     """Roll the pods when anything they read from our ConfigMaps or Secrets changes."""
     template = workload["spec"]["template"]
     keys = sorted(set(consumed(template["spec"])) & consumable.keys())
     if not keys:
         return
-    contents = [
-        [kind, name, consumable[kind, name].get("data"), consumable[kind, name].get("stringData")]
-        for kind, name in keys
-    ]
+    contents = [[kind, name, consumable[kind, name]] for kind, name in keys]
     template["metadata"].setdefault("annotations", {})[CHECKSUM] = digest(contents)
 
 

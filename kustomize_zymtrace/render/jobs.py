@@ -153,7 +153,7 @@ def minio_init(ctx: Context) -> Obj:
 
 def bucket_check(ctx: Context) -> Obj:
     storage = ctx.spec.storage
-    kind = storage.use_existing.type
+    kind = ctx.storage_type
     bucket = shlex.quote(storage.buckets.symbols)
     args = [
         f"--bucket-name {bucket}",

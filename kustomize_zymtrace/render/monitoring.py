@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
+from ..components import COMPONENTS
 from .context import Context, Obj
-
-# service -> the container port serving /metrics (web serves it on its REST port).
-METRICS_PORTS = {"identity": "http-health", "ingest": "http-health", "symdb": "http-health", "web": "http"}
 
 
 def render(ctx: Context) -> list[Obj]:
@@ -13,8 +11,9 @@ def render(ctx: Context) -> list[Obj]:
     if not monitor.enabled:
         return []
     objects = []
-    for service, port in METRICS_PORTS.items():
-        endpoint = {"port": port, "path": "/metrics"}
+    for component in (c for c in COMPONENTS if c.metrics):
+        service = component.key
+        endpoint = {"port": component.metrics, "path": "/metrics"}
         if monitor.interval:
             endpoint["interval"] = monitor.interval
         objects.append(

@@ -6,30 +6,33 @@ are exactly the workloads wiring.py connects to it.
 
 from __future__ import annotations
 
+from ..components import PROXY, STORE_DATABASE, Component, Store, clients_of, component
 from .context import Context, Obj
-from .wiring import Store, clients_of
 
 
 def render(ctx: Context) -> list[Obj]:
     if not ctx.spec.services.activateNetworkPolicies:
         return []
-    spec = ctx.spec
     policies = []
     if ctx.clickhouse_in_cluster:
-        ports = [spec.clickhouse.create.service.http.port, spec.clickhouse.create.service.native.port]
-        policies.append(database_policy(ctx, "clickhouse", "clickhouse", ports))
+        policies.append(database_policy(ctx, "clickhouse", STORE_DATABASE["clickhouse"]))
     if ctx.postgres_in_cluster:
-        policies.append(database_policy(ctx, "postgres", "postgres", [spec.postgres.create.service.port]))
+        policies.append(database_policy(ctx, "postgres", STORE_DATABASE["postgres"]))
     elif ctx.cloudsql and not ctx.cloudsql_sidecar:
         # A sidecar proxy listens on loopback only: there is nothing in the namespace to protect.
-        port = spec.postgres.gcp_cloudsql.proxy.port
-        policies.append(database_policy(ctx, "postgres", "postgres-proxy", [port]))
-    policies.append(_policy(ctx, "ui", "ui", [("gateway", [spec.services.ui.port])]))
+        policies.append(database_policy(ctx, "postgres", PROXY))
+    ui = component("ui")
+    policies.append(_policy(ctx, "ui", "ui", [("gateway", _ports(ctx, ui))]))
     return policies
 
 
-def database_policy(ctx: Context, store: Store, target: str, ports: list[int]) -> Obj:
-    return _policy(ctx, store, target, [(client, ports) for client in clients_of(store)])
+def _ports(ctx: Context, target: Component) -> list[int]:
+    return [ctx.port_number(target, port) for port in target.ports]
+
+
+def database_policy(ctx: Context, store: Store, target: Component) -> Obj:
+    ports = _ports(ctx, target)
+    return _policy(ctx, store, target.key, [(client.key, ports) for client in clients_of(store)])
 
 
 def _policy(ctx: Context, name: str, target: str, peers: list[tuple[str, list[int]]]) -> Obj:

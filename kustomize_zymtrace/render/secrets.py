@@ -1,58 +1,34 @@
-"""Generated Secrets: the Opaque ones (see credentials.py), the gateway's mTLS Secret, the pull Secret."""
+"""Generated Secrets, one per credential-path material (credentials.py): Opaque ones as stringData, the
+gateway's mTLS Secret and the registry pull Secret as base64 data, as their types expect."""
 
 from __future__ import annotations
 
 import base64
-import json
 
 from .context import Context, Obj
+from .credentials import SecretMaterial
+
+# Secrets that carry the app label of what uses them (kept from the chart, for in-place adoption).
+APP_LABEL = {"gateway-mtls": "gateway", "registry-cred": "registry-cred"}
 
 
 def render(ctx: Context) -> list[Obj]:
-    objects = [opaque(ctx, suffix, material.data) for suffix, material in ctx.secrets.items()]
-    mtls = ctx.spec.services.gateway.mtls
-    if mtls.enabled and not mtls.existingSecret:
-        objects.append(_mtls(ctx))
-    registry = ctx.spec.global_.registry
-    if registry.requirePullSecret and not registry.pullSecretName:
-        objects.append(_pull_secret(ctx))
-    return objects
+    return [secret(ctx, suffix, material) for suffix, material in ctx.secrets.items()]
 
 
-def opaque(ctx: Context, suffix: str, data: dict[str, str]) -> Obj:
-    return {
+def secret(ctx: Context, suffix: str, material: SecretMaterial) -> Obj:
+    obj: Obj = {
         "apiVersion": "v1",
         "kind": "Secret",
-        "metadata": ctx.metadata(suffix),
-        "type": "Opaque",
-        "stringData": dict(sorted(data.items())),
+        "metadata": ctx.metadata(suffix, app=APP_LABEL.get(suffix)),
+        "type": material.type,
     }
+    if material.type == "Opaque":
+        obj["stringData"] = dict(sorted(material.data.items()))
+    else:
+        obj["data"] = {key: _b64(value) for key, value in material.data.items()}
+    return obj
 
 
 def _b64(text: str) -> str:
     return base64.b64encode(text.encode()).decode()
-
-
-def _mtls(ctx: Context) -> Obj:
-    mtls = ctx.spec.services.gateway.mtls
-    return {
-        "apiVersion": "v1",
-        "kind": "Secret",
-        "metadata": ctx.metadata("gateway-mtls", app="gateway"),
-        "type": "kubernetes.io/tls",
-        "data": {"ca.crt": _b64(mtls.ca), "tls.crt": _b64(mtls.cert), "tls.key": _b64(mtls.key)},
-    }
-
-
-def _pull_secret(ctx: Context) -> Obj:
-    g = ctx.spec.global_
-    user, password = g.registry.username, g.registry.password
-    # json.dumps escapes what the chart pasted in raw (a quote in a password broke its JSON).
-    auths = {g.appImageRegistry: {"username": user, "password": password, "auth": _b64(f"{user}:{password}")}}
-    return {
-        "apiVersion": "v1",
-        "kind": "Secret",
-        "metadata": ctx.metadata("registry-cred", app="registry-cred"),
-        "type": "kubernetes.io/dockerconfigjson",
-        "data": {".dockerconfigjson": _b64(json.dumps({"auths": auths}, separators=(",", ":")))},
-    }

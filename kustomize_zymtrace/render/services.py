@@ -2,49 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import Any
 
+from ..components import SERVICES, Component
 from .cloudsql import proxy_sidecars
 from .context import Context, Obj
 from .pods import app_scheduling, http_probe, pull_secrets, resources, workload_env
 from .wiring import service_account
 
 
-class Probe(NamedTuple):
-    live_path: str
-    ready_path: str
-    port: str  # a port attribute of the service's values, or a container port name
-    live: tuple[int, int, int, int]  # initialDelay, period, timeout (0: default), failureThreshold
-    ready: tuple[int, int, int, int]
-
-
-GATEWAY_PROBE = Probe("/ready", "/ready", "admin", (30, 60, 0, 5), (5, 10, 0, 5))
-HEALTH_PROBE = Probe("/liveness", "/readiness", "portHealth", (60, 10, 5, 3), (15, 10, 5, 5))
-WEB_PROBE = Probe("/liveness", "/readiness", "port", (30, 60, 0, 5), (5, 10, 0, 5))
-UI_PROBE = Probe("/index.html", "/index.html", "port", (30, 60, 0, 5), (5, 10, 0, 5))
-
-
-class App(NamedTuple):
-    key: str  # services.<key>; objects are named <prefix>-<key>
-    command: str | None  # None: the image's entrypoint
-    ports: tuple[tuple[str, str], ...]  # (port name, values attribute holding the number)
-    probe: Probe
-
-
-BACKEND_PORTS = (("http", "port"), ("http-trusted", "portTrusted"), ("http-health", "portHealth"))
-APPS = (
-    App("gateway", None, (("http", "port"), ("http-trusted", "portTrusted"), ("admin", "adminPort")), GATEWAY_PROBE),
-    App("identity", "zymtrace-identity", (("http", "port"), ("http-health", "portHealth")), HEALTH_PROBE),
-    App("ingest", "zymtrace-ingest", BACKEND_PORTS, HEALTH_PROBE),
-    App("symdb", "zymtrace-symdb", BACKEND_PORTS, HEALTH_PROBE),
-    App("ui", None, (("http", "port"),), UI_PROBE),
-    App("web", "zymtrace-web", (("http", "port"),), WEB_PROBE),
-)
-
-
 def render(ctx: Context) -> list[Obj]:
     objects: list[Obj] = []
-    for app in APPS:
+    for app in SERVICES:
         objects.append(deployment(ctx, app))
         objects.append(service(ctx, app))
     return objects
@@ -60,8 +29,10 @@ def _timed(path: str, port: int | str, timing: tuple[int, int, int, int]) -> Obj
     return http_probe(path, port, initial, period, timeout=timeout, failure=failure)
 
 
-def _probes(ctx: Context, app: App, service: Any) -> Obj:
+def _probes(ctx: Context, app: Component, service: Any) -> Obj:
     probe = app.probe
+    if probe is None:
+        return {}
     port = getattr(service, probe.port, probe.port)
     out: Obj = {}
     if _switch(ctx, service, "liveness"):
@@ -71,14 +42,13 @@ def _probes(ctx: Context, app: App, service: Any) -> Obj:
     return out
 
 
-def _container(ctx: Context, app: App, service: Any) -> Obj:
+def _container(ctx: Context, app: Component, service: Any) -> Obj:
     container: Obj = {"name": ctx.name(app.key), "image": ctx.app_image(app.key), "imagePullPolicy": ctx.pull_policy}
     if app.command:
         container["command"] = [app.command]
-    ports = [(name, getattr(service, attr)) for name, attr in app.ports]
-    if app.key == "gateway":
-        ports.append(("mtls", service.mtls.port))  # declared even without mTLS, as the chart does
-    container["ports"] = [{"name": name, "containerPort": port, "protocol": "TCP"} for name, port in ports]
+    container["ports"] = [
+        {"name": port.name, "containerPort": ctx.port_number(app, port), "protocol": "TCP"} for port in app.ports
+    ]
     container.update(workload_env(ctx, app.key, service.env))
     container.update(resources(service.resources))
     if app.key == "gateway" and service.mtls.enabled:
@@ -88,7 +58,7 @@ def _container(ctx: Context, app: App, service: Any) -> Obj:
     return container
 
 
-def deployment(ctx: Context, app: App) -> Obj:
+def deployment(ctx: Context, app: Component) -> Obj:
     service = getattr(ctx.spec.services, app.key)
     pod: Obj = {**app_scheduling(ctx, app.key), **pull_secrets(ctx)}
     account = service_account(ctx, app.key)
@@ -117,25 +87,24 @@ def deployment(ctx: Context, app: App) -> Obj:
     }
 
 
-def _service_ports(ctx: Context, app: App, service: Any) -> list[Obj]:
+def _service_ports(ctx: Context, app: Component, service: Any) -> list[Obj]:
     exposure = service.service
     ports: list[Obj] = []
-    for index, (name, attr) in enumerate(app.ports):
-        port: Obj = {"name": name, "port": getattr(service, attr), "targetPort": name, "protocol": "TCP"}
-        if app.key == "gateway" and name == "http":
-            port["name"] = exposure.portName
-        if app.key == "gateway" and name == "http-trusted":
-            port["targetPort"] = service.portTrusted
+    for index, declared in enumerate(p for p in app.ports if ctx.on_service(app, p)):
+        number = ctx.port_number(app, declared)
+        port: Obj = {
+            "name": ctx.service_port_name(app, declared),
+            "port": number,
+            "targetPort": number if declared.target_number else declared.name,
+            "protocol": "TCP",
+        }
         if index == 0 and exposure.type == "NodePort" and exposure.nodePort != "":
             port["nodePort"] = exposure.nodePort
         ports.append(port)
-    if app.key == "gateway" and service.mtls.enabled:
-        mtls = service.mtls.port
-        ports.append({"name": "mtls", "port": mtls, "targetPort": mtls, "protocol": "TCP"})
     return ports
 
 
-def service(ctx: Context, app: App) -> Obj:
+def service(ctx: Context, app: Component) -> Obj:
     values = getattr(ctx.spec.services, app.key)
     exposure = values.service
     spec: Obj = {"type": exposure.type}

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..components import COMPONENTS
+
 # stage -> (Argo CD sync wave, Flux directory)
 STAGES: dict[str, tuple[int, str]] = {
     "prepare": (-3, "1-databases"),  # configuration, credentials, volumes, policies
@@ -18,7 +20,8 @@ STAGES: dict[str, tuple[int, str]] = {
     "ingress": (1, "3-services"),  # exposure last
 }
 PREPARE_KINDS = ("Secret", "ConfigMap", "PersistentVolumeClaim", "ServiceAccount", "NetworkPolicy")
-DATABASE_APPS = ("-clickhouse", "-postgres", "-minio", "-postgres-proxy")
+# App label suffixes of what runs in the databases stage: the databases and the Cloud SQL proxy.
+DATABASE_APPS = tuple(f"-{c.key}" for c in COMPONENTS if c.kind in ("database", "proxy"))
 
 
 def _app(obj: dict[str, Any]) -> str:

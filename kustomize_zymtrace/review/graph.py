@@ -9,10 +9,10 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, NamedTuple
 
+from ..components import COMPONENTS, callers_of
 from ..render import Context, objects, prepare
 from ..render.configmaps import bucket_endpoint
 from ..render.context import Obj
-from ..render.wiring import WORKLOAD_STORES
 
 if TYPE_CHECKING:
     from ..model import ZymtraceBackend
@@ -49,14 +49,14 @@ def _address(value: str) -> str:
 def connections(ctx: Context) -> tuple[list[tuple[str, str, str]], dict[str, Node]]:
     """Who talks to what: (client, server, label) by component name, and the external services involved.
 
-    The one place this module knows the backend's wiring: the store clients come from the wiring table,
+    The one place this module knows the backend's wiring: the store clients come from the component registry,
     the service routes from the gateway's and the services' endpoint configuration.
     """
     talks: list[tuple[str, str, str]] = [("gateway", target, "routes") for target in ("ui", "web", "ingest", "symdb")]
-    talks += [(client, "identity", "auth") for client in ("ingest", "symdb", "web")]
+    talks += [(client.key, "identity", "auth") for client in callers_of("identity")]
     stores, external = _stores(ctx)
-    for workload, used in WORKLOAD_STORES.items():
-        talks += [(workload, stores[store][0], stores[store][1]) for store in used]
+    for component in COMPONENTS:
+        talks += [(component.key, stores[store][0], stores[store][1]) for store in component.stores]
     if ctx.minio_in_cluster:
         talks.append(("minio-init", "minio", "creates the bucket"))
     if ctx.cloudsql and not ctx.cloudsql_sidecar:

@@ -1,0 +1,56 @@
+"""No credentials inside addresses: a user:password@ in a host, endpoint or URL would be written into a
+ConfigMap (readable by anyone who reads the namespace's config) and echoed in Job logs. Credentials
+belong in the password/key fields, which go through the credential path into Secrets."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from ..results import Result, error
+from ..settings import Settings
+
+# Fields (by the end of their name) that hold a host, an endpoint, a URL or a list of them.
+ADDRESS_SUFFIXES = ("host", "hosts", "endpoint", "url", "uri", "issuers", "registry")
+
+
+def _fields(node: Any) -> Iterator[tuple[str, Any]]:
+    """(name, value) of a validated section's fields; nothing for plain values and maps."""
+    fields = getattr(type(node), "model_fields", None)
+    if fields is not None:
+        for name, field in fields.items():
+            yield field.alias or name, getattr(node, name)
+    elif hasattr(node, "__dict__") and not isinstance(node, type):
+        yield from vars(node).items()
+
+
+def _addresses(node: Any, path: str) -> Iterator[tuple[str, str]]:
+    for name, value in _fields(node):
+        where = f"{path}.{name}"
+        if isinstance(value, str):
+            if name.lower().endswith(ADDRESS_SUFFIXES):
+                yield where, value
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                if isinstance(item, str) and name.lower().endswith(ADDRESS_SUFFIXES):
+                    yield f"{where}[{index}]", item
+                elif not isinstance(item, (str, int, float, bool, dict)):
+                    yield from _addresses(item, f"{where}[{index}]")
+        elif value is not None and not isinstance(value, (int, float, bool, dict)):
+            yield from _addresses(value, where)
+
+
+def credentials_in_addresses(ctx: Settings) -> list[Result]:
+    out = []
+    for path, value in _addresses(ctx.spec, "spec"):
+        if "@" in value:
+            # The value is not quoted: it holds a credential.
+            message = (
+                "must not carry credentials (user:password@): they would land in a ConfigMap and in logs; "
+                "give the user and password in their own fields (or an existing Secret)"
+            )
+            out.append(error(path, message))
+    return out
+
+
+RULES = (credentials_in_addresses,)
