@@ -122,12 +122,30 @@ def _message(err: dict[str, Any]) -> str:
     return text if secret or value is None else f"{text} (found {_describe(value)})"
 
 
+IMAGE_REGISTRY_RULE = "a registry host with an optional port and path, such as ghcr.io/org (no scheme, no spaces)"
+IMAGE_TAG_RULE = "an image tag: up to 128 letters, digits, '_', '.', '-', not starting with '.' or '-'"
 DNS_LABEL_RULE = "a DNS label: lowercase letters, digits and '-', starting and ending alphanumeric"
 LABEL_KEY_RULE = "a label key: an optional DNS prefix and '/', then up to 63 letters, digits, '-', '_', '.'"
 # Field name -> (rule for a key of that map, rule for a value): what a pattern mismatch means there.
 PATTERN_RULES: dict[str, tuple[str, str]] = {
     "namespace": ("", DNS_LABEL_RULE),
-    "namePrefix": ("", DNS_LABEL_RULE),
+    "namePrefix": ("", DNS_LABEL_RULE.replace("alphanumeric", "alphanumeric, starting with a letter")),
+    "imageRegistry": ("", IMAGE_REGISTRY_RULE),
+    "appImageRegistry": ("", IMAGE_REGISTRY_RULE),
+    "dbImageRegistry": ("", IMAGE_REGISTRY_RULE),
+    "repository": (
+        "",
+        "an image repository: lowercase path components separated by '/', optionally after a "
+        "registry host, no scheme, tag or spaces",
+    ),
+    "tag": ("", IMAGE_TAG_RULE),
+    "appVersion": ("", IMAGE_TAG_RULE),
+    "chartVersion": ("", "a label value: up to 63 letters, digits, '-', '_', '.', starting and ending alphanumeric"),
+    "interval": ("", "a duration such as 30s, 1m or 1h30m"),
+    "user": ("", "a user name: letters, digits, '_', '.', '@', '-', no spaces"),
+    "clusterName": ("", "a cluster name: letters, digits, '_', '.', '@', '-', no spaces"),
+    "database": ("", "a database name prefix: letters, digits and '_', not starting with a digit (at most 50)"),
+    "name": ("", "a sysctl name such as net.ipv4.ip_unprivileged_port_start"),
     "clusterDomain": ("", "a DNS domain such as cluster.local"),
     "env": ("an environment variable name: letters, digits, '_', '-', '.', not starting with a digit", ""),
     "annotations": (LABEL_KEY_RULE, ""),

@@ -31,6 +31,18 @@ def strip_nulls(value: Any) -> Any:
     return value
 
 
+def plain(value: Any) -> Any:
+    """A validated Kubernetes sub-object (affinity, a security context, HPA behavior) as the API's plain
+    data: its given fields only (their defaults are null), nested objects and lists converted too."""
+    if hasattr(value, "__pydantic_fields_set__"):
+        return {key: plain(item) for key, item in vars(value).items() if item is not None}
+    if isinstance(value, dict):
+        return {key: plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [plain(item) for item in value]
+    return value
+
+
 def as_dict(section: Any, *, exclude_none: bool = False, only_given: bool = False) -> dict[str, Any]:
     """A validated section's own fields as a plain dict (nested sections converted too)."""
     given = getattr(section, "__pydantic_fields_set__", None) if only_given else None

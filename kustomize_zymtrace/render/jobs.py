@@ -179,7 +179,8 @@ def bucket_check(ctx: Context) -> Obj:
         **env_block(ctx, env_sources(ctx, "bucket-check"), dict(svc.env)),
     }
     container.update(resources(svc.resources))
-    pod: Obj = {**app_scheduling(ctx, "migrate"), **pull_secrets(ctx)}
+    # The chart's placement helpers look the Job up as services.bucket-check, then services.common.
+    pod: Obj = {**scheduling(ctx.spec.services.bucket_check, ctx.spec.services.common), **pull_secrets(ctx)}
     account = service_account(ctx, "bucket-check")
     if account:
         pod["serviceAccountName"] = account
