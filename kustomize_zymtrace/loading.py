@@ -14,7 +14,7 @@ from . import yamlio
 from .api import API_VERSION, KIND
 from .model import compiled
 from .results import ConfigError, Result, error
-from .values import merge_values, strip_nulls
+from .values import merge_values, null_lists, strip_nulls
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
@@ -94,6 +94,28 @@ def _did_you_mean(word: str, options: list[str]) -> str:
     return f"; did you mean {close[0]!r}?" if close else ""
 
 
+def not_json_message(value: yamlio.NotJson) -> str:
+    return (
+        f"a YAML {value.kind} (line {value.line}) has no JSON type and means different things to different "
+        "tools: quote it to use it as text"
+    )
+
+
+# pydantic error kinds for a value of the wrong shape, in the config's own words.
+SHAPE_MESSAGES = {
+    "model_type": "must be a mapping of keys",
+    "model_attributes_type": "must be a mapping of keys",
+    "dict_type": "must be a mapping",
+    "list_type": "must be a list",
+    "string_type": "must be a string",
+    "int_type": "must be an integer",
+    "int_parsing": "must be an integer",
+    "int_from_float": "must be a whole number",
+    "bool_type": "must be true or false",
+    "bool_parsing": "must be true or false",
+}
+
+
 def _message(err: dict[str, Any]) -> str:
     loc = tuple(err["loc"])
     kind = err["type"]
@@ -116,10 +138,30 @@ def _message(err: dict[str, Any]) -> str:
         hint = _did_you_mean(str(value), options) if not secret else ""
         found = "" if secret else f"found {_describe(value)}; "
         return f"{found}allowed: {', '.join(options) or err['ctx']['expected']}{hint}"
-    text = err["msg"].removeprefix("Value error, ")
+    text = SHAPE_MESSAGES.get(kind) or _bound_message(kind, err.get("ctx") or {}) or err["msg"]
+    text = text.removeprefix("Value error, ")
     if kind == "string_pattern_mismatch":
         text = _pattern_message(loc)
-    return text if secret or value is None else f"{text} (found {_describe(value)})"
+    if secret or value is None or (kind == "value_error" and isinstance(value, (dict, list))):
+        return text  # a rule about a whole section names its own fields
+    return f"{text} (found {_describe(value)})"
+
+
+def _bound_message(kind: str, ctx: dict[str, Any]) -> str | None:
+    bounds = {
+        "less_than_equal": ("le", "at most"),
+        "greater_than_equal": ("ge", "at least"),
+        "less_than": ("lt", "less than"),
+        "greater_than": ("gt", "more than"),
+    }
+    if kind in bounds and bounds[kind][0] in ctx:
+        key, words = bounds[kind]
+        return f"must be {words} {ctx[key]}"
+    if kind in ("too_short", "too_long") and "min_length" in ctx:
+        return f"must have at least {ctx['min_length']} item(s)"
+    if kind in ("string_too_long", "too_long") and "max_length" in ctx:
+        return f"must be at most {ctx['max_length']} long"
+    return None
 
 
 IMAGE_REGISTRY_RULE = "a registry host with an optional port and path, such as ghcr.io/org (no scheme, no spaces)"
@@ -184,13 +226,16 @@ def validate_document(document: Any) -> ZymtraceBackend:
     model/compiled.py). Raises ConfigError listing every problem."""
     if not isinstance(document, dict):
         raise ConfigError([error("", f"a {KIND} config must be a mapping, found {_describe(document)}")])
+    not_json = yamlio.not_json_values(document)
+    if not_json:
+        raise ConfigError([error(path, not_json_message(value)) for path, value in not_json])
     document = dict(document)
     spec = document.get("spec")
     if spec is None:
         spec = {}
     if not isinstance(spec, dict):
         raise ConfigError([error("spec", f"must be a mapping of the chart's values, found {_describe(spec)}")])
-    document["spec"] = strip_nulls(merge_values(compiled.defaults(), spec))
+    document["spec"] = strip_nulls(merge_values(compiled.defaults(), null_lists(compiled.defaults(), spec)))
     try:
         return compiled.validator().validate_python(document)  # type: ignore[no-any-return]
     except ValidationError as exc:

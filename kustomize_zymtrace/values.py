@@ -21,6 +21,21 @@ def _copy(value: Any) -> Any:
     return value
 
 
+def null_lists(defaults: Any, overrides: Any) -> Any:
+    """Helm's rule for a null over a list default (auth.admin.roles: null): the list is gone, not back
+    to its default. A null over a map or a scalar is handled by strip_nulls after the merge."""
+    if not isinstance(overrides, dict) or not isinstance(defaults, dict):
+        return overrides
+    out: dict[str, Any] = {}
+    for key, value in overrides.items():
+        default = defaults.get(key)
+        if value is None and isinstance(default, list) and default:
+            out[key] = []
+        else:
+            out[key] = null_lists(default, value)
+    return out
+
+
 def strip_nulls(value: Any) -> Any:
     """Drop null-valued keys. Applied after the merge, it gives Helm's rule: a null removes the default
     (`limits: {cpu: null}` leaves no CPU limit), and a section set to null falls back to its defaults."""
