@@ -29,7 +29,7 @@ _NOT_SECRET_SUFFIXES = ("secretname", "secretkey")
 
 def is_secret_field(name: str) -> bool:
     lowered = name.lower()
-    if lowered.endswith(_NOT_SECRET_SUFFIXES):
+    if lowered.endswith(_NOT_SECRET_SUFFIXES) and lowered != "secretkey":  # S3's secretKey is the secret
         return False
     return lowered in _SECRET_NAMES or any(word in lowered for word in _SECRET_WORDS)
 

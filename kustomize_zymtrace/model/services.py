@@ -9,6 +9,7 @@ from .base import (
     EnvName,
     EnvValue,
     Image,
+    ImageTag,
     Labels,
     NonNegative,
     ObjectName,
@@ -67,7 +68,7 @@ class ServiceHpa(Strict):
 
 
 class Common(Scheduling):
-    imageTag: str = doc("", "Tag of every zymtrace image unless the service sets its own.")
+    imageTag: ImageTag = doc("", "Tag of every zymtrace image unless the service sets its own.")
     env: Annotated[dict[EnvName, EnvValue], AfterValidator(config_map_size)] = doc_factory(
         dict, "Extra variables for every container (via <prefix>-config)."
     )
