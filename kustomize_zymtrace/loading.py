@@ -141,7 +141,7 @@ def _message(err: dict[str, Any]) -> str:
     text = SHAPE_MESSAGES.get(kind) or _bound_message(kind, err.get("ctx") or {}) or err["msg"]
     text = text.removeprefix("Value error, ")
     if kind == "string_pattern_mismatch":
-        text = _pattern_message(loc)
+        text = _pattern_message(loc, (err.get("ctx") or {}).get("pattern", ""))
     if secret or value is None or (kind == "value_error" and isinstance(value, (dict, list))):
         return text  # a rule about a whole section names its own fields
     return f"{text} (found {_describe(value)})"
@@ -197,8 +197,22 @@ for _labels in ("nodeSelector", "labels", "podLabels", "additionalLabels"):
     PATTERN_RULES[_labels] = (LABEL_KEY_RULE, "a label value: up to 63 letters, digits, '-', '_', '.'")
 
 
-def _pattern_message(loc: tuple[Any, ...]) -> str:
-    """What the value at `loc` must look like, named after the field (or map) it belongs to."""
+def _pattern_rules() -> dict[str, str]:
+    """Shared patterns (model/base.py) -> the rule in words; error path only."""
+    from .model import base
+
+    return {
+        base.LABEL_VALUE: "must be a label value: up to 63 letters, digits, '-', '_', '.', starting and ending "
+        "alphanumeric",
+        base.QUALIFIED_NAME: "must be " + LABEL_KEY_RULE,
+    }
+
+
+def _pattern_message(loc: tuple[Any, ...], pattern: str = "") -> str:
+    """What the value at `loc` must look like: by its pattern when it is a shared one, else named after the
+    field (or map) it belongs to."""
+    if loc and loc[-1] != "[key]" and pattern in _pattern_rules():
+        return _pattern_rules()[pattern]
     if loc and loc[-1] == "[key]":  # (..., map field, the key, "[key]")
         return "must be " + PATTERN_RULES.get(str(loc[-3]), ("a valid key", ""))[0]
     # The field's own value, or an entry's value in a map field.

@@ -170,6 +170,18 @@ SPEC_CASES: list[tuple[str, str, dict[str, Any], str]] = [
         ),
         f"{P_AFF}.podAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].namespaces[0]",
     ),
+    (
+        "affinity",
+        "Lt-negative",
+        node_terms({"key": "cpus", "operator": "Lt", "values": ["-3"]}),
+        f"{P_NODE}[0].matchExpressions[0].values[0]",
+    ),
+    (
+        "affinity",
+        "label-value",
+        node_terms({"key": "zone", "operator": "In", "values": ["eu west"]}),
+        f"{P_NODE}[0].matchExpressions[0].values[0]",
+    ),
     ("affinity", "scalar", affinity("anywhere"), P_AFF),
     ("affinity", "list", {"clickhouse": {"affinity": []}}, "spec.clickhouse.affinity"),
     (
@@ -1070,3 +1082,132 @@ def test_environment_krm_stdin_closed() -> None:
 def test_catalogue_size() -> None:
     categories = {category for category, *_ in ALL}
     assert len(ALL) >= 150 and len(categories) >= 15
+
+
+# ---------------------------------------------------------------- the other side: valid edges are accepted
+
+EDGE_SPEC: dict[str, Any] = {
+    "global": {
+        "namePrefix": "z" + "a" * 38 + "9",  # the longest prefix: 40 characters
+        "chartVersion": "v" + "1" * 61 + "z",  # a 63-character label value
+        "appImageRegistry": "localhost:5000/team_a/sub-path",
+        "dbImageRegistry": "Registry.Example.com:443",
+    },
+    "services": {
+        "common": {
+            "imageTag": "v1.2.3_rc-1",
+            "tolerations": [
+                {"operator": "Exists"},
+                {"key": "example.com/dedicated", "operator": "Equal", "value": "zymtrace", "effect": "NoSchedule"},
+                {"key": "node.kubernetes.io/unreachable", "effect": "NoExecute", "tolerationSeconds": 2**62},
+            ],
+            "affinity": {
+                "nodeAffinity": {
+                    "requiredDuringSchedulingIgnoredDuringExecution": {
+                        "nodeSelectorTerms": [
+                            {"matchExpressions": [{"key": "cpus", "operator": "Gt", "values": ["3"]}]},
+                            {"matchFields": [{"key": "metadata.name", "operator": "In", "values": ["n1"]}]},
+                        ]
+                    },
+                    "preferredDuringSchedulingIgnoredDuringExecution": [
+                        {"weight": 100, "preference": {"matchExpressions": [{"key": "a", "operator": "Exists"}]}}
+                    ],
+                },
+                "podAntiAffinity": {
+                    "preferredDuringSchedulingIgnoredDuringExecution": [
+                        {
+                            "weight": 1,
+                            "podAffinityTerm": {
+                                "topologyKey": "kubernetes.io/hostname",
+                                "labelSelector": {"matchExpressions": [{"key": "app", "operator": "DoesNotExist"}]},
+                                "namespaces": ["a" * 63],
+                            },
+                        }
+                    ]
+                },
+            },
+            "hpa": {
+                "enabled": True,
+                "minReplicas": 1,
+                "maxReplicas": 2**31 - 1,
+                "behavior": {
+                    "scaleUp": {
+                        "stabilizationWindowSeconds": 3600,
+                        "selectPolicy": "Disabled",
+                        "policies": [{"type": "Percent", "value": 2**31 - 1, "periodSeconds": 1800}],
+                    },
+                    "scaleDown": {
+                        "stabilizationWindowSeconds": 0,
+                        "policies": [{"type": "Pods", "value": 1, "periodSeconds": 1}],
+                    },
+                },
+            },
+        },
+        "ingest": {"port": 65535, "portTrusted": 1, "portHealth": 8377},
+        "web": {
+            "resources": {
+                "requests": {"cpu": "100m", "memory": "1.5Gi", "ephemeral-storage": "1e3"},
+                "limits": {"cpu": 0.5, "memory": "1.5Gi", "hugepages-2Mi": "0", "example.com/gpu": 1},
+            },
+            "podLabels": {"example.com/" + "k" * 63: "v" * 63},
+            "podAnnotations": {"note": "x" * (200 * 1024)},
+        },
+        "gateway": {"service": {"portName": "a" * 15}},
+        "bucket-check": {"nodeSelector": {"pool": "jobs"}},
+    },
+    "security": {
+        "podSecurityContext": {
+            "runAsUser": 2**31 - 1,
+            "runAsGroup": 0,
+            "fsGroupChangePolicy": "OnRootMismatch",
+            "supplementalGroups": [0, 2**31 - 1],
+            "seccompProfile": {"type": "Localhost", "localhostProfile": "profiles/zymtrace.json"},
+        },
+        "containerSecurityContext": {"capabilities": {"add": ["NET_BIND_SERVICE"], "drop": ["ALL"]}},
+    },
+    "clickhouse": {
+        "create": {
+            "storage": {"className": "a" * 63 + "." + "b" * 63, "size": "1.5Gi"},
+            "healthProbes": {"liveness": {"periodSeconds": 2**31 - 1, "failureThreshold": 2**31 - 1}},
+        }
+    },
+    "postgres": {
+        "create": {
+            "storage": {"type": "existing_pvc", "existing_pvc": {"pvcName": "data", "subPath": "a/..b/c.d"}},
+        }
+    },
+    "ingress": {
+        "enabled": True,
+        "className": "nginx.internal",
+        "hosts": {
+            "gateway": {
+                "host": "*.zymtrace.example.com",
+                "paths": [
+                    {"path": "/api/v1", "pathType": "Exact"},
+                    {"path": "/x", "pathType": "ImplementationSpecific"},
+                ],
+            }
+        },
+        "tls": [{"secretName": "tls.example", "hosts": ["*.zymtrace.example.com"]}],
+    },
+    "metricReporter": {"podMonitor": {"enabled": True, "interval": "1h30m15s"}},
+}
+
+
+def test_edge_values_are_accepted_by_the_api_server(apiserver: Any) -> None:
+    """The limits enforced above are the API server's own: values at the edge still apply."""
+    from helpers import config as make_config
+    from helpers import record
+
+    from kustomize_zymtrace.loading import load
+    from kustomize_zymtrace.render import render
+
+    apiserver.namespace("edges")
+    backend, _ = load(make_config(EDGE_SPEC, namespace="edges"))
+    objects = record(render(backend))
+    kinds = {obj["kind"] for obj in objects}
+    assert {"HorizontalPodAutoscaler", "Ingress", "PodMonitor", "Job"} <= kinds
+    results = apiserver.apply_all(objects, dry_run=True)
+    rejected = [f"{r.ref}: {r.message}" for r in results if not r.ok]
+    assert not rejected, "valid edge values rejected by the API server:\n" + "\n".join(rejected)
+    assert len(results) == len(objects)

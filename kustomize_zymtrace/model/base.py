@@ -83,7 +83,8 @@ ServiceType = Literal["ClusterIP", "NodePort", "LoadBalancer"]
 # and environment variable names, so a bad one fails here and not at the API server.
 QUALIFIED_NAME = r"^(" + DNS_SUBDOMAIN + r"/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$"
 LabelKey = Annotated[str, Field(pattern=QUALIFIED_NAME, max_length=316)]
-LabelValue = Annotated[str, Field(pattern=r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$", max_length=63)]
+LABEL_VALUE = r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$"
+LabelValue = Annotated[str, Field(pattern=LABEL_VALUE, max_length=63)]
 EnvName = Annotated[str, Field(pattern=r"^[-._a-zA-Z][-._a-zA-Z0-9]*$")]
 Labels = dict[LabelKey, LabelValue]
 Annotations = Annotated[dict[LabelKey, str], AfterValidator(annotations_size)]

@@ -36,16 +36,22 @@ class LabelSelector(Strict):
 
 
 class NodeSelectorRequirement(Strict):
-    key: LabelKey = doc(..., "Node label (or field) key.")
+    key: LabelKey = doc(..., "Node label key.")
     operator: Literal["In", "NotIn", "Exists", "DoesNotExist", "Gt", "Lt"] = doc(..., "Operator.")
-    values: list[str] | None = doc(None, "Values (one integer for Gt and Lt).")
+    values: list[LabelValue] | None = doc(None, "Label values (one non-negative integer for Gt and Lt).")
 
     _check = model_validator(mode="after")(check_selector_requirement)
 
 
+class NodeFieldRequirement(NodeSelectorRequirement):
+    key: Literal["metadata.name"] = doc(..., "The node field (metadata.name).")
+    operator: Literal["In", "NotIn"] = doc(..., "In or NotIn.")
+    values: list[str] | None = doc(None, "Node names.")
+
+
 class NodeSelectorTerm(Strict):
     matchExpressions: list[NodeSelectorRequirement] | None = doc(None, "Requirements on node labels.")
-    matchFields: list[NodeSelectorRequirement] | None = doc(None, "Requirements on node fields.")
+    matchFields: list[NodeFieldRequirement] | None = doc(None, "Requirements on node fields.")
 
 
 class NodeSelector(Strict):

@@ -152,7 +152,7 @@ def check_selector_requirement(requirement: Any) -> Any:
         raise ValueError(f"values must be non-empty with operator {requirement.operator}")
     if requirement.operator in ("Exists", "DoesNotExist") and values:
         raise ValueError(f"values must be empty with operator {requirement.operator}")
-    if requirement.operator in ("Gt", "Lt") and (len(values) != 1 or not re.match(r"^-?[0-9]+$", values[0])):
+    if requirement.operator in ("Gt", "Lt") and (len(values) != 1 or not re.match(r"^[0-9]+$", values[0])):
         raise ValueError(f"operator {requirement.operator} takes exactly one integer value")
     return requirement
 
