@@ -1211,3 +1211,91 @@ def test_edge_values_are_accepted_by_the_api_server(apiserver: Any) -> None:
     rejected = [f"{r.ref}: {r.message}" for r in results if not r.ok]
     assert not rejected, "valid edge values rejected by the API server:\n" + "\n".join(rejected)
     assert len(results) == len(objects)
+
+
+# ---------------------------------------------------------------- Helm parity and the one YAML reading
+
+
+def _render(spec: dict[str, Any]) -> list[dict[str, Any]]:
+    from helpers import render
+
+    return render(spec)
+
+
+def _env(objects: list[dict[str, Any]], kind: str, name: str) -> dict[str, Any]:
+    return next(o for o in objects if o["kind"] == kind and o["metadata"]["name"] == name)["data"]
+
+
+def test_null_deletes_list_defaults_as_in_helm() -> None:
+    """auth.admin.roles: null leaves no roles (the chart then omits the variable), not the default back."""
+    provider = {"clientId": "c", "redirectUri": "https://z.example.com/api/v1/oauth2/callback"}
+    spec = {"auth": {"type": "oidc", "oidc": {"provider": {**provider, "scopes": None, "extraParams": None}}}}
+    spec["auth"]["admin"] = {"roles": None}
+    data = _env(_render(spec), "ConfigMap", "zymtrace-auth-config")
+    defaults = _env(
+        _render({"auth": {"type": "oidc", "oidc": {"provider": provider}}}),
+        "ConfigMap",
+        "zymtrace-auth-config",
+    )
+    for key in ("IDENTITY__AUTH__ADMIN__ROLES", "IDENTITY__AUTH__OIDC__SCOPES", "IDENTITY__AUTH__OIDC__EXTRA_PARAMS"):
+        assert key in defaults and key not in data
+
+
+def test_from_helm_values_keeps_an_explicit_null(tmp_path: Path) -> None:
+    from kustomize_zymtrace.helm_values import convert
+
+    values = (
+        "services:\n  common:\n    hpa:\n      enabled: true\n"
+        "      behavior: null\n      targetMemoryUtilizationPercentage: null\n"
+    )
+    out = yaml.safe_load(convert(values, "values.yaml", name="z", namespace="z"))
+    hpa = out["spec"]["services"]["common"]["hpa"]
+    assert hpa["behavior"] is None and hpa["targetMemoryUtilizationPercentage"] is None
+    assert hpa["maxReplicas"] == 10  # the chart's other defaults are still pinned
+    objects = _render(out["spec"])
+    scaler = next(o for o in objects if o["kind"] == "HorizontalPodAutoscaler")
+    assert "behavior" not in scaler["spec"]
+    assert [m["resource"]["name"] for m in scaler["spec"]["metrics"]] == ["cpu"]
+
+
+def test_one_yaml_reading_for_convert_and_render(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`namePrefix: on` is the text "on" to kustomize (YAML 1.2): the converter and render agree on it."""
+    from kustomize_zymtrace.cli import main
+
+    values = tmp_path / "values.yaml"
+    values.write_text("global:\n  namePrefix: on\n")
+    assert main(["from-helm-values", str(values)]) == 0
+    converted = tmp_path / "config.yaml"
+    converted.write_text(capsys.readouterr().out)
+    assert main(["render", str(converted)]) == 0
+    names = [o["metadata"]["name"] for o in yaml.safe_load_all(capsys.readouterr().out)]
+    assert "on-gateway" in names
+
+
+def test_from_helm_values_rejects_duplicate_keys(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from kustomize_zymtrace.cli import main
+
+    values = tmp_path / "values.yaml"
+    values.write_text("gitops:\n  strictSecrets: true\n  strictSecrets: false\n")
+    assert main(["from-helm-values", str(values)]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "duplicate key 'strictSecrets' (first at line 2)" in captured.err and "line 3" in captured.err
+
+
+def test_bucket_check_placement_from_the_charts_key() -> None:
+    storage = {"mode": "use_existing", "use_existing": {"type": "s3", "s3": {"region": "eu-west-1", "useIAM": "aws"}}}
+    spec = {
+        "storage": storage,
+        "services": {
+            "migrate": {"nodeSelector": {"pool": "migrate"}, "tolerations": [{"operator": "Exists"}]},
+            "bucket-check": {"nodeSelector": {"pool": "checks"}},
+        },
+    }
+    objects = _render(spec)
+    job = next(o for o in objects if o["kind"] == "Job" and "-bucket-check-" in o["metadata"]["name"])
+    pod = job["spec"]["template"]["spec"]
+    assert pod["nodeSelector"] == {"pool": "checks"}  # its own key
+    assert pod["tolerations"] == [{"operator": "Exists"}]  # else the migrate Job's
+    migrate = next(o for o in objects if o["kind"] == "Job" and "-migrate-" in o["metadata"]["name"])
+    assert migrate["spec"]["template"]["spec"]["nodeSelector"] == {"pool": "migrate"}

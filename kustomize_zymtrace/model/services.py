@@ -187,7 +187,8 @@ class Services(Strict):
     migrate: MigrateService = Field(default_factory=MigrateService)
     bucket_check: BucketCheck = doc_factory(
         BucketCheck,
-        "nodeSelector, tolerations and affinity of the bucket-check Job (each else services.common's).",
+        "nodeSelector, tolerations and affinity of the bucket-check Job (each else services.migrate's, else "
+        "services.common's).",
         alias="bucket-check",
     )
     gateway: GatewayService = Field(default_factory=GatewayService)
