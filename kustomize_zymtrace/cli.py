@@ -6,6 +6,8 @@ plugin. Otherwise a subcommand. Exit codes: 0 success, 1 invalid input, 2 usage 
 
 from __future__ import annotations
 
+import errno
+import io
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -29,18 +31,59 @@ def _report(results: Sequence[Result], source: str = "") -> None:
 
 
 def _read(path: str) -> bytes:
-    if path == "-":
-        return sys.stdin.buffer.read()
     try:
+        if path == "-":
+            return _stdin().read()
         return Path(path).read_bytes()
     except OSError as exc:
-        raise ConfigError([Result(f"cannot read {path}: {exc.strerror or exc}")]) from None
+        raise ConfigError([Result(f"cannot read {'stdin' if path == '-' else path}: {exc.strerror or exc}")]) from None
+
+
+def _stdin() -> Any:
+    if sys.stdin is None:  # started with stdin closed
+        raise ConfigError([Result("cannot read stdin: it is closed")])
+    return sys.stdin.buffer
+
+
+class _Stdout(io.TextIOBase):
+    """sys.stdout whose failures (closed pipe, full disk, closed descriptor) are input/environment
+    problems: one line and exit 1, never a traceback or an internal error."""
+
+    def write(self, text: str) -> int:
+        try:
+            if sys.stdout is None:
+                raise OSError(errno.EBADF, "it is closed")
+            return sys.stdout.write(text)
+        except OSError as exc:
+            raise _stdout_failed(exc) from None
+
+    def flush(self) -> None:
+        try:
+            if sys.stdout is not None:
+                sys.stdout.flush()
+        except OSError as exc:
+            raise _stdout_failed(exc) from None
+
+
+def _stdout_failed(exc: OSError) -> ConfigError:
+    # What is still buffered goes nowhere, so the interpreter's own flush at exit cannot fail again.
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, AttributeError, ValueError):
+        pass
+    return ConfigError([Result(f"cannot write to stdout: {exc.strerror or exc}")])
+
+
+STDOUT = _Stdout()
 
 
 def _guarded(run: Callable[[], int], debug: bool = False) -> int:
     """Every failure becomes one readable line; tracebacks only with --debug / ZYMTRACE_DEBUG=1."""
     try:
-        return run()
+        code = run()
+        STDOUT.flush()
+        return code
     except ConfigError as exc:
         _report(exc.results)
         return EXIT_INVALID
@@ -59,7 +102,11 @@ def _guarded(run: Callable[[], int], debug: bool = False) -> int:
 def run_krm() -> int:
     from .krm import process
 
-    outcome = process(sys.stdin.buffer.read(), sys.stdout)
+    try:
+        data = _stdin().read()
+    except OSError as exc:
+        raise ConfigError([Result(f"cannot read stdin: {exc.strerror or exc}")]) from None
+    outcome = process(data, STDOUT)  # type: ignore[arg-type]
     for line in outcome.messages:
         print(line, file=sys.stderr)
     return outcome.exit_code
@@ -78,7 +125,7 @@ def run_plugin(config_path: str) -> int:
     backend, warnings = load_file_text(text, config_path)
     objects, notes = render_with_findings(backend)
     _report(warnings + notes)
-    sys.stdout.write(yamlio.dump_all(objects))
+    STDOUT.write(yamlio.dump_all(objects))
     return EXIT_OK
 
 
@@ -93,7 +140,7 @@ def cmd_render(args: argparse.Namespace) -> int:
     if args.output:
         _write(objects, args.output, args.layout)
     else:
-        sys.stdout.write(yamlio.dump_all(objects))
+        STDOUT.write(yamlio.dump_all(objects))
     return EXIT_OK
 
 
@@ -156,14 +203,14 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
     from .schema import json_schema
 
-    sys.stdout.write(json.dumps(json_schema(), indent=2) + "\n")
+    STDOUT.write(json.dumps(json_schema(), indent=2) + "\n")
     return EXIT_OK
 
 
 def cmd_from_helm_values(args: argparse.Namespace) -> int:
     from .helm_values import convert
 
-    sys.stdout.write(convert(_read(args.values), args.values, name=args.name, namespace=args.namespace))
+    STDOUT.write(convert(_read(args.values), args.values, name=args.name, namespace=args.namespace))
     return EXIT_OK
 
 
@@ -172,7 +219,7 @@ def cmd_install_plugin(args: argparse.Namespace) -> int:
 
     path = install(Path(args.home) if args.home else None)
     print(f"installed {path}", file=sys.stderr)
-    print(f"use it with: KUSTOMIZE_PLUGIN_HOME={path.parents[3]} kubectl kustomize --enable-alpha-plugins DIR")
+    STDOUT.write(f"use it with: KUSTOMIZE_PLUGIN_HOME={path.parents[3]} kubectl kustomize --enable-alpha-plugins DIR\n")
     return EXIT_OK
 
 
@@ -237,7 +284,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args
     if not args:
-        if sys.stdin.isatty():
+        if sys.stdin is not None and sys.stdin.isatty():
             build_parser().print_help(sys.stderr)
             return EXIT_USAGE
         return _guarded(run_krm)

@@ -34,6 +34,7 @@ a Helm values file.
 # Single-validator types (model/base.py, model/services.py), named by their validator function.
 VALIDATED_TYPES = {
     "quantity": "quantity",
+    "positive_quantity": "quantity",
     "node_port": "node port or empty",
     "mcp_hosts": "`all` \\| `ingress` \\| list",
     "env_value": "scalar",
@@ -84,6 +85,10 @@ def _rows(model: type[BaseModel], prefix: str, defaults: dict[str, Any]) -> Iter
         nested = field_model(field.annotation)
         is_list_of_models = typing.get_origin(field.annotation) is list
         description = (field.description or "").replace("|", "\\|")
+        if nested is not None and nested.__module__.endswith(".kube"):
+            # A Kubernetes API object, validated as the API server does: the API reference documents it.
+            yield f"| `{path}` | {_kube_type(nested, field)} |  | {description} |"
+            continue
         if nested is not None and not is_list_of_models:
             if _optional(field):  # an optional block: its own row, then its keys
                 yield f"| `{path}` | object or null |  | {description} |"
@@ -91,6 +96,11 @@ def _rows(model: type[BaseModel], prefix: str, defaults: dict[str, Any]) -> Iter
             continue
         kind = _type_name(field.annotation, field.metadata)
         yield f"| `{path}` | {kind} | {_default(defaults.get(key))} | {description} |"
+
+
+def _kube_type(model: type[BaseModel], field: FieldInfo) -> str:
+    title = (model.__doc__ or "").strip().split("\n")[0].rstrip(".")
+    return f"Kubernetes {title if '/' in title else model.__name__}" + (" or null" if _optional(field) else "")
 
 
 def _optional(field: FieldInfo) -> bool:

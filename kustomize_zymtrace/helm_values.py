@@ -52,6 +52,15 @@ CHART_DEFAULTS: tuple[tuple[tuple[str, ...], Any, tuple[tuple[str, ...], Any] | 
 )
 
 
+def _given(tree: Any, path: tuple[str, ...]) -> bool:
+    """The key is in the values, null included: an explicit null deletes the default, as in Helm."""
+    for key in path[:-1]:
+        if not isinstance(tree, dict) or key not in tree:
+            return False
+        tree = tree[key]
+    return isinstance(tree, dict) and path[-1] in tree
+
+
 def _get(tree: Any, path: tuple[str, ...]) -> Any:
     for key in path:
         if not isinstance(tree, dict) or key not in tree:
@@ -90,7 +99,7 @@ def _uses_hpa(values: dict[str, Any]) -> bool:
 def pin_chart_defaults(values: CommentedMap) -> None:
     hpa = _uses_hpa(values)
     for path, default, condition in CHART_DEFAULTS:
-        if _get(values, path) is not None:
+        if _given(values, path):
             continue
         if condition is None and not hpa:
             continue
@@ -110,6 +119,18 @@ def _take_header(values: CommentedMap) -> str:
 
 
 def convert(data: bytes | str, source: str, *, name: str, namespace: str) -> str:
+    from . import yamlio
+
+    # Read once as render reads it (YAML 1.2 core, duplicate keys and non-JSON values are errors), so
+    # a value means the same here, in render and in kustomize; ruamel only keeps the comments.
+    documents = [d for d in yamlio.load_all(data, source) if d is not None]
+    if len(documents) > 1:
+        raise ConfigError([error("", f"{source}: a values file holds one YAML document, found {len(documents)}")])
+    not_json = yamlio.not_json_values(documents[0] if documents else None)
+    if not_json:
+        from .loading import not_json_message
+
+        raise ConfigError([error(f"spec.{path}", not_json_message(value)) for path, value in not_json])
     yaml = YAML()
     yaml.preserve_quotes = True
     yaml.indent(mapping=2, sequence=4, offset=2)
@@ -134,20 +155,12 @@ def convert(data: bytes | str, source: str, *, name: str, namespace: str) -> str
         ]
     )
     document["spec"] = values
-    from .loading import load  # validate before printing anything
-
-    load(_plain(document))
     out = io.StringIO()
     out.write(f"# yaml-language-server: $schema={SCHEMA_ID}\n")
     out.write(f"# Converted from {source} by kustomize-zymtrace from-helm-values.\n")
     out.write(header)
     yaml.dump(document, out)
+    from .loading import load_file_text  # validate what render will read, before printing anything
+
+    load_file_text(out.getvalue(), source)
     return out.getvalue()
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value

@@ -14,7 +14,7 @@ from . import yamlio
 from .api import API_VERSION, KIND
 from .model import compiled
 from .results import ConfigError, Result, error, mask
-from .values import merge_values, strip_nulls
+from .values import merge_values, null_lists, strip_nulls
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
@@ -93,6 +93,28 @@ def _did_you_mean(word: str, options: list[str]) -> str:
     return f"; did you mean {close[0]!r}?" if close else ""
 
 
+def not_json_message(value: yamlio.NotJson) -> str:
+    return (
+        f"a YAML {value.kind} (line {value.line}) has no JSON type and means different things to different "
+        "tools: quote it to use it as text"
+    )
+
+
+# pydantic error kinds for a value of the wrong shape, in the config's own words.
+SHAPE_MESSAGES = {
+    "model_type": "must be a mapping of keys",
+    "model_attributes_type": "must be a mapping of keys",
+    "dict_type": "must be a mapping",
+    "list_type": "must be a list",
+    "string_type": "must be a string",
+    "int_type": "must be an integer",
+    "int_parsing": "must be an integer",
+    "int_from_float": "must be a whole number",
+    "bool_type": "must be true or false",
+    "bool_parsing": "must be true or false",
+}
+
+
 def _message(err: dict[str, Any]) -> str:
     loc = tuple(err["loc"])
     kind = err["type"]
@@ -115,18 +137,56 @@ def _message(err: dict[str, Any]) -> str:
         hint = _did_you_mean(str(value), options) if not secret else ""
         found = "" if secret else f"found {_describe(value)}; "
         return f"{found}allowed: {', '.join(options) or err['ctx']['expected']}{hint}"
-    text = err["msg"].removeprefix("Value error, ")
+    text = SHAPE_MESSAGES.get(kind) or _bound_message(kind, err.get("ctx") or {}) or err["msg"]
+    text = text.removeprefix("Value error, ")
     if kind == "string_pattern_mismatch":
-        text = _pattern_message(loc)
-    return text if secret or value is None else f"{text} (found {_describe(value)})"
+        text = _pattern_message(loc, (err.get("ctx") or {}).get("pattern", ""))
+    if secret or value is None or (kind == "value_error" and isinstance(value, (dict, list))):
+        return text  # a rule about a whole section names its own fields
+    return f"{text} (found {_describe(value)})"
 
 
+def _bound_message(kind: str, ctx: dict[str, Any]) -> str | None:
+    bounds = {
+        "less_than_equal": ("le", "at most"),
+        "greater_than_equal": ("ge", "at least"),
+        "less_than": ("lt", "less than"),
+        "greater_than": ("gt", "more than"),
+    }
+    if kind in bounds and bounds[kind][0] in ctx:
+        key, words = bounds[kind]
+        return f"must be {words} {ctx[key]}"
+    if kind in ("too_short", "too_long") and "min_length" in ctx:
+        return f"must have at least {ctx['min_length']} item(s)"
+    if kind in ("string_too_long", "too_long") and "max_length" in ctx:
+        return f"must be at most {ctx['max_length']} long"
+    return None
+
+
+IMAGE_REGISTRY_RULE = "a registry host with an optional port and path, such as ghcr.io/org (no scheme, no spaces)"
+IMAGE_TAG_RULE = "an image tag: up to 128 letters, digits, '_', '.', '-', not starting with '.' or '-'"
 DNS_LABEL_RULE = "a DNS label: lowercase letters, digits and '-', starting and ending alphanumeric"
 LABEL_KEY_RULE = "a label key: an optional DNS prefix and '/', then up to 63 letters, digits, '-', '_', '.'"
 # Field name -> (rule for a key of that map, rule for a value): what a pattern mismatch means there.
 PATTERN_RULES: dict[str, tuple[str, str]] = {
     "namespace": ("", DNS_LABEL_RULE),
-    "namePrefix": ("", DNS_LABEL_RULE),
+    "namePrefix": ("", DNS_LABEL_RULE.replace("alphanumeric", "alphanumeric, starting with a letter")),
+    "imageRegistry": ("", IMAGE_REGISTRY_RULE),
+    "appImageRegistry": ("", IMAGE_REGISTRY_RULE),
+    "dbImageRegistry": ("", IMAGE_REGISTRY_RULE),
+    "repository": (
+        "",
+        "an image repository: lowercase path components separated by '/', optionally after a "
+        "registry host, no scheme, tag or spaces",
+    ),
+    "tag": ("", IMAGE_TAG_RULE),
+    "appVersion": ("", IMAGE_TAG_RULE),
+    "chartVersion": ("", "a label value: up to 63 letters, digits, '-', '_', '.', starting and ending alphanumeric"),
+    "interval": ("", "a duration such as 30s, 1m or 1h30m"),
+    "user": ("", "a user name: letters, digits, '_', '.', '@', '-', no spaces"),
+    "clusterName": ("", "a cluster name: letters, digits, '_', '.', '@', '-', no spaces"),
+    "database": ("", "a database name prefix: letters, digits and '_', not starting with a digit (at most 50)"),
+    "name": ("", "a sysctl name such as net.ipv4.ip_unprivileged_port_start"),
     "clusterDomain": ("", "a DNS domain such as cluster.local"),
     "env": ("an environment variable name: letters, digits, '_', '-', '.', not starting with a digit", ""),
     "annotations": (LABEL_KEY_RULE, ""),
@@ -136,8 +196,22 @@ for _labels in ("nodeSelector", "labels", "podLabels", "additionalLabels"):
     PATTERN_RULES[_labels] = (LABEL_KEY_RULE, "a label value: up to 63 letters, digits, '-', '_', '.'")
 
 
-def _pattern_message(loc: tuple[Any, ...]) -> str:
-    """What the value at `loc` must look like, named after the field (or map) it belongs to."""
+def _pattern_rules() -> dict[str, str]:
+    """Shared patterns (model/base.py) -> the rule in words; error path only."""
+    from .model import base
+
+    return {
+        base.LABEL_VALUE: "must be a label value: up to 63 letters, digits, '-', '_', '.', starting and ending "
+        "alphanumeric",
+        base.QUALIFIED_NAME: "must be " + LABEL_KEY_RULE,
+    }
+
+
+def _pattern_message(loc: tuple[Any, ...], pattern: str = "") -> str:
+    """What the value at `loc` must look like: by its pattern when it is a shared one, else named after the
+    field (or map) it belongs to."""
+    if loc and loc[-1] != "[key]" and pattern in _pattern_rules():
+        return _pattern_rules()[pattern]
     if loc and loc[-1] == "[key]":  # (..., map field, the key, "[key]")
         return "must be " + PATTERN_RULES.get(str(loc[-3]), ("a valid key", ""))[0]
     # The field's own value, or an entry's value in a map field.
@@ -165,13 +239,16 @@ def validate_document(document: Any) -> ZymtraceBackend:
     model/compiled.py). Raises ConfigError listing every problem."""
     if not isinstance(document, dict):
         raise ConfigError([error("", f"a {KIND} config must be a mapping, found {_describe(document)}")])
+    not_json = yamlio.not_json_values(document)
+    if not_json:
+        raise ConfigError([error(path, not_json_message(value)) for path, value in not_json])
     document = dict(document)
     spec = document.get("spec")
     if spec is None:
         spec = {}
     if not isinstance(spec, dict):
         raise ConfigError([error("spec", f"must be a mapping of the chart's values, found {_describe(spec)}")])
-    document["spec"] = strip_nulls(merge_values(compiled.defaults(), spec))
+    document["spec"] = strip_nulls(merge_values(compiled.defaults(), null_lists(compiled.defaults(), spec)))
     try:
         return compiled.validator().validate_python(document)  # type: ignore[no-any-return]
     except ValidationError as exc:

@@ -12,6 +12,7 @@ are never touched.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 from pathlib import Path
@@ -36,13 +37,45 @@ def _ours(path: Path) -> bool:
         return False
 
 
-def _write_if_changed(path: Path, text: str) -> None:
-    if path.exists() and path.read_text() == text:
-        return  # unchanged files keep their mtime: reviewable, cache-friendly
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False, prefix=".tmp-", suffix=".yaml") as tmp:
-        tmp.write(text)
-    os.replace(tmp.name, path)
+def _unchanged(path: Path, text: str) -> bool:
+    try:
+        return path.read_text() == text  # unchanged files keep their mtime: reviewable, cache-friendly
+    except (OSError, UnicodeDecodeError):
+        return False
+
+
+class _Staging:
+    """Every changed file is first written next to its target as a temporary file; only when all of them
+    are written (no full disk, no read-only directory) do they replace their targets. On failure the
+    temporary files and the directories made for them are removed, so the directory is left as it was."""
+
+    def __init__(self) -> None:
+        self.staged: list[tuple[str, Path]] = []
+        self.made: list[Path] = []
+
+    def mkdir(self, directory: Path) -> None:
+        missing = [d for d in (directory, *directory.parents) if not d.exists()]
+        directory.mkdir(parents=True, exist_ok=True)
+        self.made += missing
+
+    def stage(self, path: Path, text: str) -> None:
+        self.mkdir(path.parent)
+        with tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False, prefix=".tmp-", suffix=".yaml") as tmp:
+            self.staged.append((tmp.name, path))
+            tmp.write(text)
+            tmp.flush()
+
+    def abandon(self) -> None:
+        for name, _ in self.staged:
+            Path(name).unlink(missing_ok=True)
+        for directory in sorted(self.made, key=lambda d: len(d.parts), reverse=True):
+            with contextlib.suppress(OSError):  # not empty: not ours to remove
+                directory.rmdir()
+
+
+def _cannot_write(directory: Path, exc: OSError) -> ConfigError:
+    where = exc.filename or directory
+    return ConfigError([error("", f"cannot write {where}: {exc.strerror or exc}; nothing was changed")])
 
 
 def _kustomization(resources: list[str]) -> str:
@@ -71,14 +104,27 @@ def write_directory(objects: list[Obj], directory: Path, layout: str = "flat") -
     foreign = [relative for relative in files if (directory / relative).exists() and not _ours(directory / relative)]
     if foreign:  # checked before anything is touched
         raise ConfigError([error("", f"{directory / foreign[0]} exists and was not written by kustomize-zymtrace")])
-    directory.mkdir(parents=True, exist_ok=True)
-    for existing in sorted(directory.rglob("*.yaml")):
-        relative = existing.relative_to(directory).as_posix()
-        if relative not in files and _ours(existing):
-            existing.unlink()
-    for relative, text in files.items():
-        _write_if_changed(directory / relative, text)
-    for empty in sorted((p for p in directory.rglob("*") if p.is_dir()), reverse=True):
-        if not any(empty.iterdir()):
-            empty.rmdir()
+    staging = _Staging()
+    try:
+        staging.mkdir(directory)
+        for relative, text in files.items():
+            if not _unchanged(directory / relative, text):
+                staging.stage(directory / relative, text)
+    except OSError as exc:
+        staging.abandon()
+        raise _cannot_write(directory, exc) from None
+    try:
+        staged = {Path(name) for name, _ in staging.staged}
+        for existing in sorted(directory.rglob("*.yaml")):
+            relative = existing.relative_to(directory).as_posix()
+            if relative not in files and existing not in staged and _ours(existing):
+                existing.unlink()
+        for name, path in staging.staged:
+            os.replace(name, path)
+        for empty in sorted((p for p in directory.rglob("*") if p.is_dir()), reverse=True):
+            if not any(empty.iterdir()):
+                empty.rmdir()
+    except OSError as exc:  # renames within one directory: only a vanished or locked directory gets here
+        staging.abandon()
+        raise ConfigError([error("", f"cannot write {exc.filename or directory}: {exc.strerror or exc}")]) from None
     return len(objects)

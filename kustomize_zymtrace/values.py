@@ -21,6 +21,21 @@ def _copy(value: Any) -> Any:
     return value
 
 
+def null_lists(defaults: Any, overrides: Any) -> Any:
+    """Helm's rule for a null over a list default (auth.admin.roles: null): the list is gone, not back
+    to its default. A null over a map or a scalar is handled by strip_nulls after the merge."""
+    if not isinstance(overrides, dict) or not isinstance(defaults, dict):
+        return overrides
+    out: dict[str, Any] = {}
+    for key, value in overrides.items():
+        default = defaults.get(key)
+        if value is None and isinstance(default, list) and default:
+            out[key] = []
+        else:
+            out[key] = null_lists(default, value)
+    return out
+
+
 def strip_nulls(value: Any) -> Any:
     """Drop null-valued keys. Applied after the merge, it gives Helm's rule: a null removes the default
     (`limits: {cpu: null}` leaves no CPU limit), and a section set to null falls back to its defaults."""
@@ -28,6 +43,18 @@ def strip_nulls(value: Any) -> Any:
         return {key: strip_nulls(item) for key, item in value.items() if item is not None}
     if isinstance(value, list):
         return [strip_nulls(item) for item in value]
+    return value
+
+
+def plain(value: Any) -> Any:
+    """A validated Kubernetes sub-object (affinity, a security context, HPA behavior) as the API's plain
+    data: its given fields only (their defaults are null), nested objects and lists converted too."""
+    if hasattr(value, "__pydantic_fields_set__"):
+        return {key: plain(item) for key, item in vars(value).items() if item is not None}
+    if isinstance(value, dict):
+        return {key: plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [plain(item) for item in value]
     return value
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -10,7 +11,108 @@ import yaml
 from . import emitter
 from .results import ConfigError, error
 
-_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
+class NotJson(str):
+    """A YAML value JSON has no type for (a timestamp, !!binary, !!set, !!omap, !!pairs). Kept as its text
+    so a pass-through item still writes out, and reported with its field path when a config holds one."""
+
+    kind: str
+    line: int
+
+
+def _not_json(kind: str) -> Callable[[Any, Any], NotJson]:
+    def construct(loader: Any, node: Any) -> NotJson:
+        marker = NotJson(node.value if isinstance(node.value, str) else "")
+        marker.kind, marker.line = kind, node.start_mark.line + 1
+        return marker
+
+    return construct
+
+
+class _Loader(_BaseLoader):  # type: ignore[misc]
+    """YAML 1.2's core schema, as kustomize (go-yaml v3) reads it: only true/false are booleans (`on`,
+    `yes`, `no` are strings), only ~/null/empty are null, 0o17 and 0x1F are octal and hex, 017 is 17,
+    no sexagesimal numbers. Duplicate keys are errors; values JSON cannot carry become NotJson."""
+
+    yaml_implicit_resolvers: dict[str, list[tuple[str, Any]]] = {}
+
+    def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+        first: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            if key_node.tag == _MERGE_TAG:
+                continue
+            key = self.construct_object(key_node, deep=True)
+            try:
+                line = first.setdefault(key, key_node.start_mark.line + 1)
+            except TypeError:
+                continue  # an unhashable key: the base constructor reports it
+            if line != key_node.start_mark.line + 1:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {key!r} (first at line {line})", key_node.start_mark
+                )
+        return super().construct_mapping(node, deep=deep)
+
+    def construct_yaml_int(self, node: Any) -> int:
+        text = self.construct_scalar(node)
+        sign, digits = (-1, text[1:]) if text[:1] == "-" else (1, text.lstrip("+"))
+        if digits[:2] in ("0o", "0x"):
+            return sign * int(digits[2:], 8 if digits[1] == "o" else 16)
+        return sign * int(digits, 10)
+
+
+_CORE_SCHEMA = (
+    ("tag:yaml.org,2002:bool", r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF"),
+    ("tag:yaml.org,2002:int", r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$", "-+0123456789"),
+    (
+        "tag:yaml.org,2002:float",
+        r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$",
+        "-+.0123456789",
+    ),
+    (_MERGE_TAG, r"^(?:<<)$", "<"),
+    ("tag:yaml.org,2002:null", r"^(?:~|null|Null|NULL|)$", "~nN"),
+    # go-yaml v3 resolves these as timestamps too: they are reported, not silently read as text.
+    (
+        "tag:yaml.org,2002:timestamp",
+        r"^(?:[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]"
+        r"|[0-9][0-9][0-9][0-9]-[0-9][0-9]?-[0-9][0-9]?(?:[Tt]|[ \t]+)[0-9][0-9]?:[0-9][0-9]:[0-9][0-9]"
+        r"(?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9][0-9]?(?::[0-9][0-9])?))?)$",
+        "0123456789",
+    ),
+)
+for _tag, _pattern, _first in _CORE_SCHEMA:
+    _Loader.add_implicit_resolver(_tag, re.compile(_pattern), list(_first))
+_Loader.yaml_implicit_resolvers.setdefault("", []).append(("tag:yaml.org,2002:null", re.compile(r"^$")))
+_Loader.add_constructor("tag:yaml.org,2002:int", _Loader.construct_yaml_int)
+for _tag, _kind in (
+    ("timestamp", "date/time"),
+    ("binary", "!!binary value"),
+    ("set", "!!set"),
+    ("omap", "!!omap"),
+    ("pairs", "!!pairs"),
+):
+    _Loader.add_constructor(f"tag:yaml.org,2002:{_tag}", _not_json(_kind))
+
+
+def not_json_values(document: Any, path: str = "") -> list[tuple[str, NotJson]]:
+    """(field path, value) of every NotJson value or key in a parsed document."""
+    found: list[tuple[str, NotJson]] = []
+    stack: list[tuple[Any, str]] = [(document, path)]
+    while stack:
+        node, where = stack.pop()
+        if isinstance(node, NotJson):
+            found.append((where, node))
+        elif isinstance(node, dict):
+            for key, value in node.items():
+                inner = f"{where}.{key}" if where else str(key)
+                if isinstance(key, NotJson):
+                    found.append((inner, key))
+                stack.append((value, inner))
+        elif isinstance(node, list):
+            stack.extend((item, f"{where}[{index}]") for index, item in enumerate(node))
+    return sorted(found, key=lambda pair: pair[1].line)
 
 
 def decode(data: str | bytes, source: str) -> str:

@@ -268,7 +268,7 @@ ERRORS = [
         "hpa percent",
         {"services": {"common": {"hpa": {"targetCPUUtilizationPercentage": 120}}}},
         "spec.services.common.hpa.targetCPUUtilizationPercentage",
-        "less than or equal to 100",
+        "must be at most 100",
     ),
     (
         "proxy hpa min > max",

@@ -4,7 +4,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from .base import NonNegative, ObjectName, Positive, Strict, doc, doc_factory
+from .base import NonNegative, ObjectName, Positive, SecretText, Strict, Url, doc, doc_factory
 
 AuthType = Literal["none", "basic", "local", "oidc"]
 
@@ -21,14 +21,14 @@ class ServiceToken(Strict):
 class BasicAuth(Strict):
     enabled: bool | None = doc(None, "Deprecated: true forces auth.type basic. Use auth.type instead.")
     username: str = doc("", "HTTP basic-auth user (required for auth.type basic).")
-    password: str = doc("", "HTTP basic-auth password (required for auth.type basic).")
+    password: SecretText = doc("", "HTTP basic-auth password (required for auth.type basic).")
     passwordSecretName: ObjectName = doc("", "Extension: existing Secret holding the basic-auth password.")
     passwordSecretKey: str = doc("basic-password", "Extension: key inside passwordSecretName.")
 
 
 class Admin(Strict):
     email: str = doc("admin@zymtrace.com", "E-mail of the admin user the identity service creates.")
-    password: str = doc("admin", "Admin password (auth.type local/oidc).")
+    password: SecretText = doc("admin", "Admin password (auth.type local/oidc).")
     passwordSecretName: ObjectName = doc("", "Existing Secret holding the admin password; wins over password.")
     passwordSecretKey: str = doc("admin-password", "Key inside passwordSecretName.")
     roles: list[str] = doc_factory(lambda: ["System Admin"], "Roles of the admin user.")
@@ -62,11 +62,11 @@ class Validation(Strict):
 
 class OidcProvider(Strict):
     clientId: str = doc("", "OAuth client id.")
-    clientSecret: str = doc("", "OAuth client secret.")
+    clientSecret: SecretText = doc("", "OAuth client secret.")
     clientSecretSecretName: ObjectName = doc("", "Existing Secret holding the client secret; wins.")
     clientSecretSecretKey: str = doc("oidc-client-secret", "Key inside clientSecretSecretName.")
-    issuerUri: str = doc("https://accounts.google.com", "OIDC issuer URL (required for oidc).")
-    redirectUri: str = doc(
+    issuerUri: Url = doc("https://accounts.google.com", "OIDC issuer URL (required for oidc).")
+    redirectUri: Url = doc(
         "", "OAuth redirect URL; default <http|https>://<ingress gateway host>/api/v1/oauth2/callback."
     )
     scopes: list[str] = doc_factory(lambda: ["openid", "email", "profile"], "Requested scopes.")
@@ -107,7 +107,7 @@ class OpenAIKey(AnthropicKey):
 
 
 class CustomLLM(Strict):
-    url: str = doc("", "OpenAI-compatible chat completions endpoint.")
+    url: Url = doc("", "OpenAI-compatible chat completions endpoint.")
     apiKey: str = doc("", "API key of the custom endpoint.")
     apiKeySecretName: ObjectName = doc("", "Existing Secret holding the API key; wins over apiKey.")
     apiKeySecretKey: str = doc("custom-llm-api-key", "Key inside apiKeySecretName.")
@@ -116,7 +116,7 @@ class CustomLLM(Strict):
 
 class McpServer(Strict):
     name: str = Field(description="Name of the MCP server.", min_length=1)
-    endpoint: str = Field(description="URL of the MCP server.", min_length=1)
+    endpoint: Url = Field(description="URL of the MCP server.", min_length=1)
     authToken: str = doc("", "Bearer token for the server (moves the list into a Secret).")
 
 

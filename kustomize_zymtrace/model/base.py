@@ -6,9 +6,25 @@ path in an error message reads the same in YAML, Python and the chart's document
 
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, model_validator
 
-from .scalars import QUANTITY_PATTERN, env_value, quantity
+from .scalars import (
+    INT32_MAX,
+    INT64_MAX,
+    QUANTITY_PATTERN,
+    annotations_size,
+    check_resources,
+    check_toleration,
+    env_value,
+    host_port,
+    integer,
+    no_control_characters,
+    port_name,
+    positive_quantity,
+    quantity,
+    sub_path,
+    url,
+)
 
 DNS_LABEL = r"[a-z0-9]([-a-z0-9]*[a-z0-9])?"
 DNS_SUBDOMAIN = DNS_LABEL + r"(\." + DNS_LABEL + r")*"
@@ -24,21 +40,54 @@ EnvValue = Annotated[
     BeforeValidator(env_value),
     WithJsonSchema({"type": ["string", "number", "boolean"]}),
 ]
-Port = Annotated[int, Field(ge=1, le=65535)]
-Percent = Annotated[int, Field(ge=1, le=100)]
-NonNegative = Annotated[int, Field(ge=0)]
-Positive = Annotated[int, Field(ge=1)]
+PositiveQuantity = Annotated[
+    Any,
+    AfterValidator(positive_quantity),
+    WithJsonSchema({"anyOf": [{"type": "string", "pattern": QUANTITY_PATTERN}, {"type": "number"}]}),
+]
+# Integers as the API's int32/int64 fields take them; true/false is not 1/0.
+Int32 = Annotated[int, Field(ge=-(INT32_MAX + 1), le=INT32_MAX), BeforeValidator(integer)]
+Int64 = Annotated[int, Field(ge=-INT64_MAX - 1, le=INT64_MAX), BeforeValidator(integer)]
+Port = Annotated[int, Field(ge=1, le=65535), BeforeValidator(integer)]
+Percent = Annotated[int, Field(ge=1, le=100), BeforeValidator(integer)]
+NonNegative = Annotated[int, Field(ge=0, le=INT32_MAX), BeforeValidator(integer)]
+Positive = Annotated[int, Field(ge=1, le=INT32_MAX), BeforeValidator(integer)]
 # A name of an existing object in the namespace (Secret, ServiceAccount, PVC); empty means "not set".
 ObjectName = Annotated[str, Field(pattern=r"^(" + DNS_SUBDOMAIN + r")?$", max_length=253)]
+# A port name (IANA service name syntax): up to 15 lowercase letters, digits and '-', at least one letter.
+PortName = Annotated[str, AfterValidator(port_name)]
+# Image references as container runtimes parse them (distribution/reference): lowercase path components,
+# an optional registry host (which may carry a port and upper case) first, a tag of word characters.
+_PATH_COMPONENT = r"[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*"
+_REGISTRY_HOST = r"(localhost(:[0-9]+)?|[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+(:[0-9]+)?|[A-Za-z0-9-]+:[0-9]+)"
+ImageRepository = Annotated[
+    str, Field(pattern=rf"^({_REGISTRY_HOST}/)?{_PATH_COMPONENT}(/{_PATH_COMPONENT})*$", max_length=255)
+]
+ImageRegistry = Annotated[
+    str, Field(pattern=rf"^(({_REGISTRY_HOST}|{_PATH_COMPONENT})(/{_PATH_COMPONENT})*)?$", max_length=255)
+]
+ImageTag = Annotated[str, Field(pattern=r"^([A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?$")]
+# Passwords, keys and user names: no control characters (they break the files and command lines the
+# value is written into, and a tool that prints the object would print the value with it).
+SecretText = Annotated[str, AfterValidator(no_control_characters)]
+# A database user the generated database creates: a plain identifier, never empty.
+DatabaseUser = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_.@-]*$", max_length=63)]
+# Same, where empty means "not set" (checks require it where the mode needs it).
+OptionalUser = Annotated[str, Field(pattern=r"^([A-Za-z0-9_][A-Za-z0-9_.@+-]*)?$", max_length=128)]
+# Database name prefixes become SQL identifiers (<prefix>_identity): letters, digits and '_'.
+DatabaseName = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", max_length=50)]
+Url = Annotated[str, AfterValidator(url)]
+HostPort = Annotated[str, AfterValidator(host_port)]
 ServiceType = Literal["ClusterIP", "NodePort", "LoadBalancer"]
 # Kubernetes' rules for label keys (an optional DNS-subdomain prefix, a 63-character name), label values
 # and environment variable names, so a bad one fails here and not at the API server.
 QUALIFIED_NAME = r"^(" + DNS_SUBDOMAIN + r"/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$"
 LabelKey = Annotated[str, Field(pattern=QUALIFIED_NAME, max_length=316)]
-LabelValue = Annotated[str, Field(pattern=r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$", max_length=63)]
+LABEL_VALUE = r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$"
+LabelValue = Annotated[str, Field(pattern=LABEL_VALUE, max_length=63)]
 EnvName = Annotated[str, Field(pattern=r"^[-._a-zA-Z][-._a-zA-Z0-9]*$")]
 Labels = dict[LabelKey, LabelValue]
-Annotations = dict[LabelKey, str]
+Annotations = Annotated[dict[LabelKey, str], AfterValidator(annotations_size)]
 
 
 def doc(default: Any, description: str, **kw: Any) -> Any:
@@ -63,13 +112,16 @@ class Strict(BaseModel):
 
 
 class Image(Strict):
-    repository: str = doc("", "Image repository.")
-    tag: str = doc("", "Image tag.")
+    repository: ImageRepository = doc("", "Image repository.")
+    tag: ImageTag = doc("", "Image tag.")
 
 
 class Resources(Strict):
     requests: dict[str, Quantity] = doc_factory(dict, "Container resource requests.")
-    limits: dict[str, Quantity] = doc_factory(dict, "Container resource limits.")
+    limits: dict[str, Quantity] = doc_factory(dict, "Container resource limits (each at least its request).")
+
+    # The rule is a plain function (scalars.py) so the compiled validator calls it without the classes.
+    _check = model_validator(mode="after")(check_resources)
 
 
 def resources(req_cpu: str, req_mem: str, lim_cpu: str, lim_mem: str, what: str) -> Any:
@@ -84,7 +136,12 @@ class Toleration(Strict):
     operator: Literal["Exists", "Equal"] | None = doc(None, "Exists or Equal.")
     value: str | None = doc(None, "Taint value to match.")
     effect: Literal["NoSchedule", "PreferNoSchedule", "NoExecute", ""] | None = doc(None, "Taint effect.")
-    tolerationSeconds: int | None = doc(None, "How long a NoExecute taint is tolerated.")
+    tolerationSeconds: Int64 | None = doc(None, "How long a NoExecute taint is tolerated.")
+
+    _check = model_validator(mode="after")(check_toleration)
+
+
+from .kube import Affinity  # noqa: E402  (kube.py builds on the types above)
 
 
 class Scheduling(Strict):
@@ -92,12 +149,14 @@ class Scheduling(Strict):
 
     nodeSelector: Labels = doc_factory(dict, "Node labels the pods must match.")
     tolerations: list[Toleration] = doc_factory(list, "Taints the pods tolerate.")
-    affinity: dict[str, Any] = doc_factory(dict, "Pod affinity / anti-affinity / node affinity.")
+    affinity: Affinity = doc_factory(Affinity, "Pod affinity / anti-affinity / node affinity (core/v1 Affinity).")
 
 
 class ExistingPvc(Strict):
     pvcName: ObjectName = doc("", "Name of the existing PersistentVolumeClaim (storage.type existing_pvc).")
-    subPath: str = doc("", "Sub-directory of the claim to mount (existing_pvc only).")
+    subPath: Annotated[str, AfterValidator(sub_path)] = doc(
+        "", "Sub-directory of the claim to mount (existing_pvc only; relative, no '..')."
+    )
 
 
 class DataVolume(Strict):
@@ -107,8 +166,8 @@ class DataVolume(Strict):
         "persistent",
         "persistent (a PVC named after the component), empty_dir (data lost with the pod) or existing_pvc.",
     )
-    size: Quantity = doc("20Gi", "Requested size of the generated PVC.")
-    className: str = doc("", "storageClassName of the generated PVC; empty uses the cluster default.")
+    size: PositiveQuantity = doc("20Gi", "Requested size of the generated PVC.")
+    className: ObjectName = doc("", "storageClassName of the generated PVC; empty uses the cluster default.")
     existing_pvc: ExistingPvc = doc_factory(ExistingPvc, "The claim used with type existing_pvc.")
 
 

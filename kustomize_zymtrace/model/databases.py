@@ -3,16 +3,22 @@
 from typing import Any, Literal
 
 from .base import (
+    DatabaseName,
+    DatabaseUser,
     DataVolume,
     HealthProbes,
+    HostPort,
     Image,
     ObjectName,
+    OptionalUser,
     Percent,
     Port,
     Positive,
     Resources,
     Scheduling,
+    SecretText,
     Strict,
+    Url,
     data_volume,
     db_probes,
     doc,
@@ -34,11 +40,11 @@ def _port(number: int, what: str) -> Any:
 
 
 class ClickHouseCredentials(Strict):
-    user: str = doc("clickhouse", "Database user (CLICKHOUSE_USER and the apps' user name).")
-    password: str = doc("clickhouse123", "Password of that user (default is public: set your own).")
+    user: DatabaseUser = doc("clickhouse", "Database user (CLICKHOUSE_USER and the apps' user name).")
+    password: SecretText = doc("clickhouse123", "Password of that user (default is public: set your own).")
     passwordSecretName: ObjectName = doc("", "Extension: existing Secret holding the password; wins.")
     passwordSecretKey: str = doc("password", "Extension: key inside passwordSecretName.")
-    database: str = doc("zymtrace", "Database prefix: <prefix>_profiling and <prefix>_metrics.")
+    database: DatabaseName = doc("zymtrace", "Database prefix: <prefix>_profiling and <prefix>_metrics.")
 
 
 class ClickHouseServices(Strict):
@@ -59,13 +65,13 @@ class ClickHouseCreate(SecurityOverrides):
 
 
 class ClickHouseExisting(Strict):
-    host: str = doc("", "URL of the HTTP interface, with scheme and port, e.g. https://ch.example.com:8443.")
-    user: str = doc("", "Database user.")
-    password: str = doc("", "Password of that user.")
+    host: Url = doc("", "URL of the HTTP interface, with scheme and port, e.g. https://ch.example.com:8443.")
+    user: OptionalUser = doc("", "Database user.")
+    password: SecretText = doc("", "Password of that user.")
     passwordSecretName: ObjectName = doc("", "Existing Secret holding the password; wins over password.")
     passwordSecretKey: str = doc("password", "Key inside passwordSecretName.")
-    database: str = doc("zymtrace", "Database prefix: <prefix>_profiling and <prefix>_metrics.")
-    clusterName: str = doc("", "ClickHouse cluster name for ON CLUSTER (distributed) setups.")
+    database: DatabaseName = doc("zymtrace", "Database prefix: <prefix>_profiling and <prefix>_metrics.")
+    clusterName: OptionalUser = doc("", "ClickHouse cluster name for ON CLUSTER (distributed) setups.")
     autoCreateDBs: bool = doc(False, "Let ingest create the databases (needs CREATE DATABASE).")
 
 
@@ -79,8 +85,8 @@ class ClickHouse(Scheduling):
 
 
 class PostgresCredentials(Strict):
-    user: str = doc("postgres", "Database user (POSTGRES_USER and the apps' user name).")
-    password: str = doc("postgres123", "Password of that user (default is public: set your own).")
+    user: DatabaseUser = doc("postgres", "Database user (POSTGRES_USER and the apps' user name).")
+    password: SecretText = doc("postgres123", "Password of that user (default is public: set your own).")
     passwordSecretName: ObjectName = doc("", "Extension: existing Secret holding the password; wins.")
     passwordSecretKey: str = doc("password", "Extension: key inside passwordSecretName.")
 
@@ -95,12 +101,12 @@ class PostgresCreate(SecurityOverrides):
 
 
 class PostgresExisting(Strict):
-    host: str = doc("", "host:port of the PostgreSQL server.")
-    user: str = doc("", "Database user.")
-    password: str = doc("", "Password of that user.")
+    host: HostPort = doc("", "host:port of the PostgreSQL server.")
+    user: OptionalUser = doc("", "Database user.")
+    password: SecretText = doc("", "Password of that user.")
     passwordSecretName: ObjectName = doc("", "Existing Secret holding the password; wins over password.")
     passwordSecretKey: str = doc("password", "Key inside passwordSecretName.")
-    database: str = doc("postgres", "Database prefix: <prefix>_identity, <prefix>_symdb, <prefix>_web.")
+    database: DatabaseName = doc("postgres", "Database prefix: <prefix>_identity, <prefix>_symdb, <prefix>_web.")
     secure: bool = doc(False, "Connect with TLS.")
     autoCreateDBs: bool = doc(False, "Let the services create their databases (needs CREATEDB).")
     useIAM: Literal["", "aws"] = doc("", "aws: authenticate with AWS IAM instead of a password.")
@@ -108,9 +114,9 @@ class PostgresExisting(Strict):
 
 
 class PostgresAurora(Strict):
-    host: str = doc("", "Aurora cluster endpoint.")
-    user: str = doc("", "IAM database user (needs the rds_iam role).")
-    database: str = doc("zymtrace", "Database prefix.")
+    host: HostPort = doc("", "Aurora cluster endpoint.")
+    user: OptionalUser = doc("", "IAM database user (needs the rds_iam role).")
+    database: DatabaseName = doc("zymtrace", "Database prefix.")
     region: str = doc("", "AWS region of the cluster.")
     autoCreateDBs: bool = doc(False, "Let the services create their databases.")
     serviceAccount: ObjectName = doc("", "ServiceAccount with the IAM role (IRSA) for identity, symdb, web, migrate.")
@@ -147,8 +153,8 @@ class WorkloadIdentity(Strict):
 
 class PostgresCloudSql(Strict):
     instance: str = doc("", "Instance connection name PROJECT:REGION:INSTANCE.")
-    user: str = doc("", "IAM database user (service account e-mail without .gserviceaccount.com).")
-    database: str = doc("postgres", "Database prefix.")
+    user: OptionalUser = doc("", "IAM database user (service account e-mail without .gserviceaccount.com).")
+    database: DatabaseName = doc("postgres", "Database prefix.")
     autoCreateDBs: bool = doc(False, "Let the services create their databases.")
     privateIP: bool = doc(False, "Connect to the instance's private IP (--private-ip).")
     workloadIdentity: WorkloadIdentity = doc_factory(WorkloadIdentity, "IAM authentication.")

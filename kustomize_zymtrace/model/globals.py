@@ -1,10 +1,27 @@
 """spec.global and the small top-level sections: telemetry, metricReporter, globalSymbolization, prefillDemo."""
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field
 
-from .base import DNS_LABEL, Labels, NonNegative, ObjectName, Positive, Strict, doc, doc_factory
+from .base import (
+    ImageRegistry,
+    ImageTag,
+    Labels,
+    LabelValue,
+    NonNegative,
+    ObjectName,
+    Positive,
+    SecretText,
+    Strict,
+    Url,
+    doc,
+    doc_factory,
+)
+
+# Prometheus durations (the PodMonitor CRD's pattern): 30s, 1m30s, 2h.
+DURATION = r"^((([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?|0)$"
+Duration = Annotated[str, Field(pattern=DURATION)]
 
 
 class Registry(Strict):
@@ -13,8 +30,8 @@ class Registry(Strict):
         "true: pull the zymtrace images with a pull Secret and the private repository names; "
         "false: use the public zymtrace-pub-* images.",
     )
-    username: str = doc("", "Registry user written into the generated pull Secret.")
-    password: str = doc("", "Registry password written into the generated pull Secret.")
+    username: SecretText = doc("", "Registry user written into the generated pull Secret.")
+    password: SecretText = doc("", "Registry password written into the generated pull Secret.")
     pullSecretName: ObjectName = doc(
         "",
         "Extension: an existing kubernetes.io/dockerconfigjson Secret to use instead of generating "
@@ -28,13 +45,18 @@ class Global(Strict):
     licenseKeySecretKey: str = doc("license-key", "Key inside licenseKeySecretName.")
     namePrefix: str = doc(
         "zymtrace",
-        "Prefix of every object name and of every app label.",
-        pattern=f"^{DNS_LABEL}$",
+        "Prefix of every object name and of every app label: a DNS label starting with a letter, as Service "
+        "names must.",
+        pattern=r"^[a-z]([-a-z0-9]*[a-z0-9])?$",
         max_length=40,
     )
-    imageRegistry: str = doc("docker.io", "Registry of the database images; fallback for the zymtrace images.")
-    appImageRegistry: str = doc("ghcr.io/zystem-io", "Registry of the zymtrace images.")
-    dbImageRegistry: str = doc("", "Registry of the database images, overriding imageRegistry (read by the chart).")
+    imageRegistry: ImageRegistry = doc(
+        "docker.io", "Registry of the database images; fallback for the zymtrace images."
+    )
+    appImageRegistry: ImageRegistry = doc("ghcr.io/zystem-io", "Registry of the zymtrace images.")
+    dbImageRegistry: ImageRegistry = doc(
+        "", "Registry of the database images, overriding imageRegistry (read by the chart)."
+    )
     registry: Registry = doc_factory(Registry, "Image pull credentials for the zymtrace images.")
     imagePullPolicy: Literal["Always", "IfNotPresent", "Never"] = doc(
         "IfNotPresent", "imagePullPolicy of every container."
@@ -52,8 +74,8 @@ class Global(Strict):
         "Extension: the cluster DNS domain written into in-cluster addresses (gateway config).",
         pattern=r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$",
     )
-    chartVersion: str = doc("26.8.4", "Extension: value of the chart-version label.")
-    appVersion: str = doc("26.8.4", "Extension: default tag of the zymtrace images.")
+    chartVersion: LabelValue = doc("26.8.4", "Extension: value of the chart-version label (a label value).")
+    appVersion: ImageTag = doc("26.8.4", "Extension: default tag of the zymtrace images.")
 
 
 class Telemetry(Strict):
@@ -63,7 +85,7 @@ class Telemetry(Strict):
 class PodMonitor(Strict):
     enabled: bool = doc(False, "Render prometheus-operator PodMonitors for identity, ingest, symdb and web.")
     additionalLabels: Labels = doc_factory(dict, "Extra labels on the PodMonitors.")
-    interval: str = doc("", "Scrape interval (e.g. 30s); empty uses the operator's default.")
+    interval: Duration = doc("", "Scrape interval (a duration such as 30s or 1m); empty uses the operator's default.")
 
 
 class MetricReporter(Strict):
@@ -77,14 +99,14 @@ class MetricReporter(Strict):
 
 class GlobalSymbolizationConfig(Strict):
     bucketName: str = doc("", "Bucket of the global symbolization service (required when enabled).")
-    accessKey: str = doc("", "Access key id for that bucket.")
+    accessKey: SecretText = doc("", "Access key id for that bucket.")
     accessKeySecretName: ObjectName = doc("", "Extension: existing Secret holding the access key.")
     accessKeySecretKey: str = doc("access-key", "Extension: key inside accessKeySecretName.")
-    secretKey: str = doc("", "Secret access key for that bucket.")
+    secretKey: SecretText = doc("", "Secret access key for that bucket.")
     secretKeySecretName: ObjectName = doc("", "Extension: existing Secret holding the secret key.")
     secretKeySecretKey: str = doc("secret-key", "Extension: key inside secretKeySecretName.")
     region: str = doc("", "Region of that bucket.")
-    endpoint: str = doc("", "S3-compatible endpoint of that bucket.")
+    endpoint: Url = doc("", "S3-compatible endpoint of that bucket.")
 
 
 class GlobalSymbolization(Strict):
@@ -94,6 +116,6 @@ class GlobalSymbolization(Strict):
 
 class PrefillDemo(Strict):
     user: str = doc("", "Demo login pre-filled in the UI (read by the chart, undocumented there).")
-    password: str = doc("", "Demo password (kept in <prefix>-auth-secrets, not in a ConfigMap).")
+    password: SecretText = doc("", "Demo password (kept in <prefix>-auth-secrets, not in a ConfigMap).")
     passwordSecretName: ObjectName = doc("", "Extension: existing Secret holding the demo password.")
     passwordSecretKey: str = doc("demo-password", "Extension: key inside passwordSecretName.")

@@ -1,15 +1,20 @@
 """spec.ingress: the gateway Ingress and the optional mTLS passthrough Ingress."""
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import AfterValidator, Field, model_validator
 
-from .base import Annotations, Strict, doc, doc_factory
+from .base import Annotations, ObjectName, Strict, doc, doc_factory
+from .scalars import check_ingress_path, ingress_host
+
+Host = Annotated[str, AfterValidator(ingress_host)]
 
 
 class IngressPath(Strict):
     path: str = doc("/", "URL path.")
     pathType: Literal["Prefix", "Exact", "ImplementationSpecific"] = doc("Prefix", "Path matching rule.")
+
+    _check = model_validator(mode="after")(check_ingress_path)
 
 
 def _root_path() -> list[dict[str, str]]:
@@ -18,15 +23,15 @@ def _root_path() -> list[dict[str, str]]:
 
 class MtlsHost(Strict):
     enabled: bool = doc(False, "Ingress for the mTLS listener (also needs services.gateway.mtls.enabled).")
-    host: str = doc("", "Host of the mTLS Ingress.")
-    paths: list[IngressPath] = doc_factory(_root_path, "Paths routed to the mTLS port.")
+    host: Host = doc("", "Host of the mTLS Ingress.")
+    paths: list[IngressPath] = doc_factory(_root_path, "Paths routed to the mTLS port.", min_length=1)
     annotations: Annotations = doc_factory(dict, "Annotations of the mTLS Ingress only.")
 
 
 class GatewayHost(Strict):
     enabled: bool = doc(True, "Render the main gateway Ingress (when ingress.enabled).")
-    host: str = doc("", "Public host; also the base of the OIDC redirect, token issuer and MCP host.")
-    paths: list[IngressPath] = doc_factory(_root_path, "Paths routed to the gateway.")
+    host: Host = doc("", "Public host; also the base of the OIDC redirect, token issuer and MCP host.")
+    paths: list[IngressPath] = doc_factory(_root_path, "Paths routed to the gateway.", min_length=1)
     annotations: Annotations = doc_factory(dict, "Annotations of the main Ingress only.")
     mtls: MtlsHost = doc_factory(MtlsHost, "The mTLS Ingress.")
 
@@ -36,13 +41,13 @@ class Hosts(Strict):
 
 
 class IngressTLS(Strict):
-    secretName: str = doc("", "TLS Secret of these hosts.")
-    hosts: list[str] = doc_factory(list, "Hosts covered by the Secret.")
+    secretName: ObjectName = doc("", "TLS Secret of these hosts.")
+    hosts: list[Host] = doc_factory(list, "Hosts covered by the Secret.")
 
 
 class Ingress(Strict):
     enabled: bool = doc(False, "Expose the gateway through an Ingress.")
-    className: str = doc("nginx", "ingressClassName; nginx also adds the gRPC/HTTP2 annotations.")
+    className: ObjectName = doc("nginx", "ingressClassName; nginx also adds the gRPC/HTTP2 annotations.")
     annotations: Annotations = doc_factory(dict, "Annotations of both Ingresses.")
     hosts: Hosts = doc_factory(Hosts, "Hosts.")
     tls: list[IngressTLS] = doc_factory(list, "TLS of the main Ingress; non-empty also makes derived URLs https.")

@@ -13,14 +13,6 @@ QUANTITY_PATTERN = (
 _QUANTITY = re.compile(QUANTITY_PATTERN)
 
 
-def quantity(value: Any) -> str | int | float:
-    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-        raise ValueError("must be a Kubernetes quantity such as 500m, 2 or 1Gi")
-    if isinstance(value, str) and not _QUANTITY.match(value):
-        raise ValueError("must be a Kubernetes quantity such as 500m, 2 or 1Gi")
-    return value
-
-
 def env_value(value: Any) -> str:
     """Render a values-file scalar the way Helm's quote does (true, 1, 1.5)."""
     if isinstance(value, bool):
@@ -53,3 +45,195 @@ def mcp_hosts(value: Any) -> str | list[str]:
     if isinstance(value, list) and all(isinstance(host, str) and host for host in value):
         return value
     raise ValueError('must be "all", "ingress" or a list of host names')
+
+
+# ------------------------------------------------------------------ Kubernetes' own rules
+# The rules below are the API server's (k8s.io/apimachinery/pkg/util/validation and the core, apps,
+# networking and autoscaling validators), so a config we accept is one the cluster accepts.
+
+INT32_MAX = 2**31 - 1
+INT64_MAX = 2**63 - 1
+_DNS_LABEL = r"[a-z0-9]([-a-z0-9]*[a-z0-9])?"
+_DNS_SUBDOMAIN = re.compile(rf"^{_DNS_LABEL}(\.{_DNS_LABEL})*$")
+_IPV4 = r"(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}"
+_HOST_NAME = r"[A-Za-z0-9]([-A-Za-z0-9_]*[A-Za-z0-9])?(\.[A-Za-z0-9]([-A-Za-z0-9_]*[A-Za-z0-9])?)*\.?"
+_HOST = rf"({_IPV4}|{_HOST_NAME}|\[[0-9A-Fa-f:.]+\])"
+_PORT = r"(:[0-9]{1,5})?"
+HOST_PORT = re.compile(rf"^{_HOST}{_PORT}$")
+# scheme://[userinfo@]host[:port][/path][?query][#fragment], nothing a shell or a config file would split on.
+URL = re.compile(rf"^[A-Za-z][A-Za-z0-9+.-]*://([^\s/?#@]+@)?{_HOST}{_PORT}([/?#][^\s\"'`<>\\{{}}|^]*)?$")
+_SHORT_QUANTITY = "must be a Kubernetes quantity such as 500m, 2 or 1Gi"
+_DECIMAL_SUFFIX = {"n": -9, "u": -6, "m": -3, "": 0, "k": 3, "M": 6, "G": 9, "T": 12, "P": 15, "E": 18}
+_BINARY_SUFFIX = {"Ki": 10, "Mi": 20, "Gi": 30, "Ti": 40, "Pi": 50, "Ei": 60}
+
+
+def integer(value: Any) -> Any:
+    """An integer field takes an integer: `replicas: true` is a mistake, not 1 (pydantic would read it so)."""
+    if isinstance(value, bool):
+        raise ValueError("must be an integer, not true/false")
+    return value
+
+
+def quantity(value: Any) -> str | int | float:
+    """resource.Quantity's grammar; negative and non-finite values have no meaning for a size or a budget."""
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise ValueError(_SHORT_QUANTITY)
+    if (isinstance(value, float) and value != value) or value in (float("inf"), float("-inf")):
+        raise ValueError(_SHORT_QUANTITY + " (not infinite or NaN)")
+    if isinstance(value, str) and not _QUANTITY.match(value):
+        raise ValueError(_SHORT_QUANTITY)
+    if quantity_value(value) < 0:
+        raise ValueError(_SHORT_QUANTITY + ", not negative")
+    return value
+
+
+def positive_quantity(value: Any) -> str | int | float:
+    if quantity_value(quantity(value)) <= 0:
+        raise ValueError("must be a size greater than zero, such as 20Gi")
+    return value
+
+
+def quantity_value(value: str | int | float) -> Any:
+    """The number a valid quantity stands for (a Decimal), to compare requests with limits."""
+    from decimal import Decimal
+
+    text = str(value)
+    for suffix, power in _BINARY_SUFFIX.items():
+        if text.endswith(suffix):
+            return Decimal(text[: -len(suffix)]) * (2**power)
+    if text[-1:] in _DECIMAL_SUFFIX and not text[-1:].isdigit() and text[-1:] not in "eE":
+        return Decimal(text[:-1]) * (Decimal(10) ** _DECIMAL_SUFFIX[text[-1]])
+    return Decimal(text)
+
+
+_STANDARD_RESOURCES = ("cpu", "memory", "ephemeral-storage")
+_QUALIFIED = re.compile(rf"^({_DNS_LABEL}(\.{_DNS_LABEL})*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{{0,61}}[A-Za-z0-9])?$")
+_LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
+
+
+def check_resources(section: Any) -> Any:
+    """Container resources as the API server checks them: known or domain-qualified names, and each
+    request no larger than its limit."""
+    for part in ("requests", "limits"):
+        for name in getattr(section, part):
+            standard = name in _STANDARD_RESOURCES or name.startswith("hugepages-")
+            if not standard and not ("/" in name and _QUALIFIED.match(name)):
+                raise ValueError(
+                    f"{part}.{name}: not a resource name: cpu, memory, ephemeral-storage, hugepages-<size> "
+                    "or a domain-qualified extended resource such as example.com/gpu"
+                )
+    for name, request in section.requests.items():
+        limit = section.limits.get(name)
+        if limit is not None and quantity_value(request) > quantity_value(limit):
+            raise ValueError(f"requests.{name} ({request}) is more than limits.{name} ({limit})")
+    return section
+
+
+def check_toleration(toleration: Any) -> Any:
+    """The API server's toleration rules (core/validation validateTolerations)."""
+    operator = toleration.operator or "Equal"
+    if not toleration.key and operator != "Exists":
+        raise ValueError("a toleration without a key must use operator Exists (it matches every taint)")
+    if toleration.key and not _QUALIFIED.match(toleration.key):
+        raise ValueError(f"key {toleration.key!r} is not a valid taint key (a label key)")
+    if operator == "Exists" and toleration.value:
+        raise ValueError("value must be empty when operator is Exists")
+    if operator == "Equal" and toleration.value and not _LABEL_VALUE.match(toleration.value):
+        raise ValueError("value must be a label value: up to 63 letters, digits, '-', '_', '.'")
+    if toleration.tolerationSeconds is not None and toleration.effect != "NoExecute":
+        raise ValueError("tolerationSeconds is only allowed with effect NoExecute")
+    return toleration
+
+
+def check_selector_requirement(requirement: Any) -> Any:
+    """In/NotIn need values, Exists/DoesNotExist take none, Gt/Lt take one integer (node selectors)."""
+    values = requirement.values or []
+    if requirement.operator in ("In", "NotIn") and not values:
+        raise ValueError(f"values must be non-empty with operator {requirement.operator}")
+    if requirement.operator in ("Exists", "DoesNotExist") and values:
+        raise ValueError(f"values must be empty with operator {requirement.operator}")
+    if requirement.operator in ("Gt", "Lt") and (len(values) != 1 or not re.match(r"^[0-9]+$", values[0])):
+        raise ValueError(f"operator {requirement.operator} takes exactly one integer value")
+    return requirement
+
+
+def check_seccomp(profile: Any) -> Any:
+    if profile.type == "Localhost" and not profile.localhostProfile:
+        raise ValueError("localhostProfile is required with type Localhost")
+    if profile.type != "Localhost" and profile.localhostProfile is not None:
+        raise ValueError("localhostProfile is only allowed with type Localhost")
+    return profile
+
+
+def annotations_size(value: Any) -> Any:
+    """The API server's limit on all annotations of an object together."""
+    if sum(len(key) + len(item) for key, item in value.items()) > 256 * 1024:
+        raise ValueError("annotations may hold at most 256 KiB together (keys and values)")
+    return value
+
+
+def config_map_size(value: Any) -> Any:
+    """Values that land in one ConfigMap, which holds at most 1 MiB."""
+    if sum(len(str(key)) + len(str(item).encode()) for key, item in value.items()) > 1024 * 1024 - 64 * 1024:
+        raise ValueError("too large: these values share one ConfigMap, which holds at most 1 MiB")
+    return value
+
+
+def no_control_characters(value: Any) -> Any:
+    """Passwords and user names: control characters are never typed on purpose, and break the files and
+    command lines the value is written into."""
+    if isinstance(value, str) and re.search(r"[\x00-\x1f\x7f]", value):
+        raise ValueError("must not contain control characters (line breaks, tabs, escapes)")
+    return value
+
+
+def sub_path(value: Any) -> Any:
+    if isinstance(value, str) and (value.startswith("/") or ".." in value.split("/")):
+        raise ValueError("must be a relative path inside the volume: no leading '/' and no '..'")
+    return value
+
+
+def ingress_host(value: Any) -> Any:
+    """networking/v1 host: a DNS subdomain, optionally with a leading '*.' wildcard, never an IP address."""
+    if isinstance(value, str) and value:
+        name = value.removeprefix("*.")
+        if len(value) > 253 or not _DNS_SUBDOMAIN.match(name) or re.match(rf"^{_IPV4}$", name):
+            raise ValueError("must be a DNS host name such as zymtrace.example.com (lowercase, optional '*.' prefix)")
+    return value
+
+
+def check_ingress_path(path: Any) -> Any:
+    """networking/v1 HTTPIngressPath rules for path and pathType."""
+    text = path.path
+    if not text.startswith("/"):
+        raise ValueError(f"path {text!r} must start with '/'")
+    if path.pathType in ("Prefix", "Exact"):
+        if "//" in text or re.search(r"/\.\.?(/|$)", text):
+            raise ValueError(f"path {text!r} must not contain '//', '/./' or '/../'")
+        if re.search(r"[\s;{}]", text):
+            raise ValueError(f"path {text!r} must not contain spaces, ';', '{{' or '}}'")
+    return path
+
+
+def url(value: Any) -> Any:
+    if isinstance(value, str) and value and not URL.match(value):
+        raise ValueError(
+            "must be a URL with http:// or https://, a host, an optional port and path (no spaces or shell characters)"
+        )
+    return value
+
+
+def host_port(value: Any) -> Any:
+    if isinstance(value, str) and value:
+        port = value.rsplit(":", 1)[1] if re.search(r":[0-9]+$", value) else None
+        if not HOST_PORT.match(value) or (port is not None and not 1 <= int(port) <= 65535):
+            raise ValueError("must be a host name or IP address with an optional :port, e.g. db.example.com:5432")
+    return value
+
+
+def port_name(value: Any) -> Any:
+    """IANA service name syntax, as the API server checks port names."""
+    valid = len(value) <= 15 and re.match(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", value) and re.search("[a-z]", value)
+    if not valid or "--" in value:
+        raise ValueError("must be a port name: up to 15 lowercase letters, digits and '-', with a letter, no '--'")
+    return value

@@ -1,8 +1,9 @@
 """spec.security: hardening of every pod and container (not part of the chart's values)."""
 
-from typing import Any, Literal
+from typing import Literal
 
 from .base import Strict, doc, doc_factory
+from .kube import PodSecurityContext, SecurityContext
 
 
 class Security(Strict):
@@ -16,14 +17,20 @@ class Security(Strict):
     automountServiceAccountToken: bool = doc(
         False, "Mount a service-account token into the pods (none of them calls the Kubernetes API)."
     )
-    podSecurityContext: dict[str, Any] = doc_factory(dict, "Merged over every pod's securityContext.")
-    containerSecurityContext: dict[str, Any] = doc_factory(dict, "Merged over every container's securityContext.")
+    podSecurityContext: PodSecurityContext = doc_factory(
+        PodSecurityContext, "Merged over every pod's securityContext (core/v1 PodSecurityContext)."
+    )
+    containerSecurityContext: SecurityContext = doc_factory(
+        SecurityContext, "Merged over every container's securityContext (core/v1 SecurityContext)."
+    )
 
 
 class SecurityOverrides(Strict):
     """Per-component securityContext overrides, merged last (a null removes a key)."""
 
-    podSecurityContext: dict[str, Any] = doc_factory(dict, "Extension: merged over this pod's securityContext.")
-    securityContext: dict[str, Any] = doc_factory(
-        dict, "Extension: merged over this pod's containers' securityContext."
+    podSecurityContext: PodSecurityContext = doc_factory(
+        PodSecurityContext, "Extension: merged over this pod's securityContext."
+    )
+    securityContext: SecurityContext = doc_factory(
+        SecurityContext, "Extension: merged over this pod's containers' securityContext."
     )

@@ -2,17 +2,20 @@
 
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, Field, WithJsonSchema
+from pydantic import AfterValidator, BeforeValidator, Field, WithJsonSchema
 
 from .base import (
     Annotations,
     EnvName,
     EnvValue,
     Image,
+    ImageTag,
     Labels,
+    NonNegative,
     ObjectName,
     Percent,
     Port,
+    PortName,
     Positive,
     Resources,
     Scheduling,
@@ -22,7 +25,8 @@ from .base import (
     doc_factory,
     resources,
 )
-from .scalars import mcp_hosts, node_port
+from .kube import HpaBehavior
+from .scalars import config_map_size, mcp_hosts, node_port
 from .security import SecurityOverrides
 
 NodePort = Annotated[Any, BeforeValidator(node_port), WithJsonSchema({"anyOf": [{"const": ""}, {"type": "integer"}]})]
@@ -49,7 +53,7 @@ class CommonHpa(Strict):
     maxReplicas: Positive = doc(5, "Maximum replicas.")
     targetCPUUtilizationPercentage: Percent | None = doc(80, "Target CPU utilization (omitted when null).")
     targetMemoryUtilizationPercentage: Percent | None = doc(None, "Target memory utilization (when given).")
-    behavior: dict[str, Any] | None = doc(None, "autoscaling/v2 behavior block (when given).")
+    behavior: HpaBehavior | None = doc(None, "autoscaling/v2 behavior block (when given).")
 
 
 class ServiceHpa(Strict):
@@ -60,12 +64,14 @@ class ServiceHpa(Strict):
     maxReplicas: Positive | None = doc(None, "Maximum replicas (default: services.common.hpa).")
     targetCPUUtilizationPercentage: Percent | None = doc(None, "Target CPU utilization.")
     targetMemoryUtilizationPercentage: Percent | None = doc(None, "Target memory utilization.")
-    behavior: dict[str, Any] | None = doc(None, "autoscaling/v2 behavior block.")
+    behavior: HpaBehavior | None = doc(None, "autoscaling/v2 behavior block.")
 
 
 class Common(Scheduling):
-    imageTag: str = doc("", "Tag of every zymtrace image unless the service sets its own.")
-    env: dict[EnvName, EnvValue] = doc_factory(dict, "Extra variables for every container (via <prefix>-config).")
+    imageTag: ImageTag = doc("", "Tag of every zymtrace image unless the service sets its own.")
+    env: Annotated[dict[EnvName, EnvValue], AfterValidator(config_map_size)] = doc_factory(
+        dict, "Extra variables for every container (via <prefix>-config)."
+    )
     hpa: CommonHpa = doc_factory(CommonHpa, "Autoscaling defaults.")
 
 
@@ -77,7 +83,7 @@ class Exposure(Strict):
 
 
 class GatewayExposure(Exposure):
-    portName: str = doc("http", "Name of the main Service port (grpc for Istio).")
+    portName: PortName = doc("http", "Name of the main Service port (grpc for Istio).")
 
 
 def _image(repository: str) -> Any:
@@ -145,7 +151,7 @@ class GatewayService(AppService):
     portTrusted: Port = doc(9900, "Trusted listener.")
     adminPort: Port = doc(9901, "Envoy admin port (probes).")
     xff_append: bool = doc(False, "Written to SKIP_XFF_APPEND, as the chart does.")
-    xff_num_trusted_hops: int = doc(2, "XFF_NUM_TRUSTED_HOPS.", ge=0)
+    xff_num_trusted_hops: NonNegative = doc(2, "XFF_NUM_TRUSTED_HOPS.")
     service: GatewayExposure = doc_factory(GatewayExposure, "The gateway Service.")
     mtls: Mtls = doc_factory(Mtls, "Mutual TLS listener.")
     resources: Resources = resources("500m", "512Mi", "1000m", "1Gi", "gateway")
@@ -165,6 +171,10 @@ class MigrateService(Scheduling, SecurityOverrides):
     healthProbes: ProbeOverride | None = doc(None, "Accepted for compatibility; a Job has no probes.")
 
 
+class BucketCheck(Scheduling):
+    """Placement of the bucket-check Job, read from the same key as the chart does."""
+
+
 class Services(Strict):
     activateNetworkPolicies: bool = doc(True, "NetworkPolicies for the in-cluster databases and the UI.")
     healthProbes: ProbeSwitches = doc_factory(ProbeSwitches, "Probe switches for every service.")
@@ -175,4 +185,10 @@ class Services(Strict):
     ui: UiService = Field(default_factory=UiService)
     identity: IdentityService = Field(default_factory=IdentityService)
     migrate: MigrateService = Field(default_factory=MigrateService)
+    bucket_check: BucketCheck = doc_factory(
+        BucketCheck,
+        "nodeSelector, tolerations and affinity of the bucket-check Job (each else services.migrate's, else "
+        "services.common's).",
+        alias="bucket-check",
+    )
     gateway: GatewayService = Field(default_factory=GatewayService)

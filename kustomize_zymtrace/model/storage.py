@@ -11,7 +11,9 @@ from .base import (
     Positive,
     Resources,
     Scheduling,
+    SecretText,
     Strict,
+    Url,
     data_volume,
     db_probes,
     doc,
@@ -22,10 +24,10 @@ from .security import SecurityOverrides
 
 
 class MinioCredentials(Strict):
-    user: str = doc("minio", "MinIO root user (also symdb's access key).")
+    user: SecretText = doc("minio", "MinIO root user (also symdb's access key).")
     userSecretName: ObjectName = doc("", "Extension: existing Secret holding the root user.")
     userSecretKey: str = doc("user", "Extension: key inside userSecretName.")
-    password: str = doc("minio123", "MinIO root password (default is public: set your own).")
+    password: SecretText = doc("minio123", "MinIO root password (default is public: set your own).")
     passwordSecretName: ObjectName = doc("", "Extension: existing Secret holding the root password.")
     passwordSecretKey: str = doc("password", "Extension: key inside passwordSecretName.")
 
@@ -53,25 +55,25 @@ class StorageCreate(SecurityOverrides):
 
 
 class ExistingMinio(Strict):
-    endpoint: str = doc("", "MinIO URL with http:// or https://.")
-    user: str = doc("", "Access key.")
+    endpoint: Url = doc("", "MinIO URL with http:// or https://.")
+    user: SecretText = doc("", "Access key.")
     userSecretName: ObjectName = doc("", "Existing Secret holding the access key; wins over user.")
     userSecretKey: str = doc("user", "Key inside userSecretName.")
-    password: str = doc("", "Secret key.")
+    password: SecretText = doc("", "Secret key.")
     passwordSecretName: ObjectName = doc("", "Existing Secret holding the secret key; wins over password.")
     passwordSecretKey: str = doc("password", "Key inside passwordSecretName.")
 
 
 class ExistingS3(Strict):
     region: str = doc("", "AWS region of the bucket.")
-    endpoint: str = doc("", "Custom S3 endpoint (optional); default https://s3.dualstack.<region>.amazonaws.com.")
-    accessKey: str = doc("", "AWS access key id.")
+    endpoint: Url = doc("", "Custom S3 endpoint (optional); default https://s3.dualstack.<region>.amazonaws.com.")
+    accessKey: SecretText = doc("", "AWS access key id.")
     accessKeySecretName: ObjectName = doc("", "Existing Secret holding the access key id; wins.")
     accessKeySecretKey: str = doc("access-key", "Key inside accessKeySecretName.")
-    secretKey: str = doc("", "AWS secret access key.")
+    secretKey: SecretText = doc("", "AWS secret access key.")
     secretKeySecretName: ObjectName = doc("", "Existing Secret holding the secret access key; wins.")
     secretKeySecretKey: str = doc("secret-key", "Key inside secretKeySecretName.")
-    sessionToken: str = doc("", "AWS session token (optional).")
+    sessionToken: SecretText = doc("", "AWS session token (optional).")
     sessionTokenSecretName: ObjectName = doc("", "Extension: existing Secret holding the session token.")
     sessionTokenSecretKey: str = doc("session-token", "Extension: key inside sessionTokenSecretName.")
     useIAM: Literal["aws"] | None = doc(None, "aws: use the pod's IAM role instead of keys.")
@@ -79,11 +81,11 @@ class ExistingS3(Strict):
 
 
 class ExistingGcs(Strict):
-    endpoint: str = doc("https://storage.googleapis.com", "GCS S3-compatible endpoint.")
-    accessKey: str = doc("", "HMAC access key.")
+    endpoint: Url = doc("https://storage.googleapis.com", "GCS S3-compatible endpoint.")
+    accessKey: SecretText = doc("", "HMAC access key.")
     accessKeySecretName: ObjectName = doc("", "Existing Secret holding the HMAC access key; wins.")
     accessKeySecretKey: str = doc("access-key", "Key inside accessKeySecretName.")
-    secretKey: str = doc("", "HMAC secret.")
+    secretKey: SecretText = doc("", "HMAC secret.")
     secretKeySecretName: ObjectName = doc("", "Existing Secret holding the HMAC secret; wins.")
     secretKeySecretKey: str = doc("secret-key", "Key inside secretKeySecretName.")
 

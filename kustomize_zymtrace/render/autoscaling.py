@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..components import AUTOSCALED, PROXY
-from ..values import as_dict
+from ..values import as_dict, plain
 from .context import Context, Obj
 
 
@@ -44,7 +44,7 @@ def hpa(ctx: Context, target: str, settings: dict[str, Any]) -> Obj:
     if metrics:
         spec["metrics"] = metrics
     if settings.get("behavior"):
-        spec["behavior"] = settings["behavior"]
+        spec["behavior"] = plain(settings["behavior"])
     return {
         "apiVersion": "autoscaling/v2",
         "kind": "HorizontalPodAutoscaler",

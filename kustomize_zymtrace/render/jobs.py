@@ -179,7 +179,9 @@ def bucket_check(ctx: Context) -> Obj:
         **env_block(ctx, env_sources(ctx, "bucket-check"), dict(svc.env)),
     }
     container.update(resources(svc.resources))
-    pod: Obj = {**app_scheduling(ctx, "migrate"), **pull_secrets(ctx)}
+    # Field by field: services.bucket-check (the key the chart reads), else the migrate Job's placement.
+    placement = {**app_scheduling(ctx, "migrate"), **scheduling(ctx.spec.services.bucket_check)}
+    pod: Obj = {**placement, **pull_secrets(ctx)}
     account = service_account(ctx, "bucket-check")
     if account:
         pod["serviceAccountName"] = account

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..values import as_dict
+from ..values import plain
 from .context import Context, Obj
 
 if TYPE_CHECKING:
@@ -14,19 +14,13 @@ from .wiring import env_from, env_sources
 SCHEDULING_FIELDS = ("nodeSelector", "tolerations", "affinity")
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, list):
-        return [as_dict(item, exclude_none=True) for item in value]
-    return dict(value)
-
-
 def scheduling(own: Scheduling, fallback: Scheduling | None = None) -> Obj:
     """Each field from `own` when set, else from `fallback`, as a whole (the chart never merges them)."""
     out: Obj = {}
     for name in SCHEDULING_FIELDS:
-        value = getattr(own, name) or (getattr(fallback, name) if fallback is not None else None)
+        value = plain(getattr(own, name)) or (plain(getattr(fallback, name)) if fallback is not None else None)
         if value:
-            out[name] = _plain(value)
+            out[name] = value
     return out
 
 
@@ -67,7 +61,7 @@ def http_probe(path: str, port: int | str, initial: int, period: int, *, timeout
 
 def exec_probe(command: list[str], timing: Any) -> Obj:
     probe: Obj = {"exec": {"command": command}}
-    probe.update(as_dict(timing, exclude_none=True))
+    probe.update(plain(timing))
     return probe
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..components import IMAGES, Needs, component, container_images
-from ..values import merge_values, strip_nulls
+from ..values import merge_values, plain, strip_nulls
 from .context import Context, Obj
 
 
@@ -47,14 +47,18 @@ def harden(ctx: Context, workload: Obj) -> None:
             pod_context["sysctls"] = [{"name": "net.ipv4.ip_unprivileged_port_start", "value": "0"}]
         _add_scratch_volumes(pod, containers, needs)
     pod_context["seccompProfile"] = {"type": "RuntimeDefault"}
-    pod["securityContext"] = _merged(pod_context, security.podSecurityContext, overrides.podSecurityContext)
+    pod["securityContext"] = _merged(
+        pod_context, plain(security.podSecurityContext), plain(overrides.podSecurityContext)
+    )
     pod["automountServiceAccountToken"] = security.automountServiceAccountToken
     for container, need in zip(containers, needs, strict=True):
         context: Obj = {"allowPrivilegeEscalation": False}
         if restricted or need.non_root_image:
             context.update(runAsNonRoot=True, runAsUser=need.user, readOnlyRootFilesystem=True)
         context["capabilities"] = {"drop": ["ALL"] if restricted or need.drop_all else ["NET_RAW"]}
-        container["securityContext"] = _merged(context, security.containerSecurityContext, overrides.securityContext)
+        container["securityContext"] = _merged(
+            context, plain(security.containerSecurityContext), plain(overrides.securityContext)
+        )
 
 
 def _add_scratch_volumes(pod: Obj, containers: list[Obj], needs: list[Needs]) -> None:

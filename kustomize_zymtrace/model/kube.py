@@ -1,0 +1,193 @@
+"""Kubernetes API objects the config passes through to the cluster (affinity, security contexts, HPA
+behavior), typed after the Kubernetes API so a typo or an out-of-range value fails here, with the field
+path, and not at the API server. Field names and rules are the API's (core/v1, autoscaling/v2)."""
+
+from typing import Annotated, Literal
+
+from pydantic import BeforeValidator, Field, model_validator
+
+from .base import LabelKey, Labels, LabelValue, Quantity, Strict, doc
+from .scalars import INT32_MAX, check_seccomp, check_selector_requirement, integer
+
+# The API server's bounds on user and group ids.
+Id = Annotated[int, Field(ge=0, le=INT32_MAX), BeforeValidator(integer)]
+Count = Annotated[int, Field(ge=1, le=INT32_MAX), BeforeValidator(integer)]
+Period = Annotated[int, Field(ge=1, le=1800), BeforeValidator(integer)]
+Window = Annotated[int, Field(ge=0, le=3600), BeforeValidator(integer)]
+SYSCTL = r"^([a-z0-9]([-_a-z0-9]*[a-z0-9])?[./])*[a-z0-9]([-_a-z0-9]*[a-z0-9])?$"
+Weight = Annotated[int, Field(ge=1, le=100), BeforeValidator(integer)]
+DnsLabel = Annotated[str, Field(pattern=r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", max_length=63)]
+
+
+# ------------------------------------------------------------------ affinity (core/v1)
+
+
+class LabelSelectorRequirement(Strict):
+    key: LabelKey = doc(..., "Label key the selector applies to.")
+    operator: Literal["In", "NotIn", "Exists", "DoesNotExist"] = doc(..., "In, NotIn, Exists or DoesNotExist.")
+    values: list[LabelValue] | None = doc(None, "Values for In and NotIn.")
+
+    _check = model_validator(mode="after")(check_selector_requirement)
+
+
+class LabelSelector(Strict):
+    matchLabels: Labels | None = doc(None, "Labels the pods must carry.")
+    matchExpressions: list[LabelSelectorRequirement] | None = doc(None, "Label requirements.")
+
+
+class NodeSelectorRequirement(Strict):
+    key: LabelKey = doc(..., "Node label key.")
+    operator: Literal["In", "NotIn", "Exists", "DoesNotExist", "Gt", "Lt"] = doc(..., "Operator.")
+    values: list[LabelValue] | None = doc(None, "Label values (one non-negative integer for Gt and Lt).")
+
+    _check = model_validator(mode="after")(check_selector_requirement)
+
+
+class NodeFieldRequirement(NodeSelectorRequirement):
+    key: Literal["metadata.name"] = doc(..., "The node field (metadata.name).")
+    operator: Literal["In", "NotIn"] = doc(..., "In or NotIn.")
+    values: list[str] | None = doc(None, "Node names.")
+
+
+class NodeSelectorTerm(Strict):
+    matchExpressions: list[NodeSelectorRequirement] | None = doc(None, "Requirements on node labels.")
+    matchFields: list[NodeFieldRequirement] | None = doc(None, "Requirements on node fields.")
+
+
+class NodeSelector(Strict):
+    nodeSelectorTerms: list[NodeSelectorTerm] = doc(..., "Terms, any of which must match.", min_length=1)
+
+
+class PreferredSchedulingTerm(Strict):
+    weight: Weight = doc(..., "Weight 1-100.")
+    preference: NodeSelectorTerm = doc(..., "The node selector term.")
+
+
+class NodeAffinity(Strict):
+    requiredDuringSchedulingIgnoredDuringExecution: NodeSelector | None = doc(None, "Hard node requirements.")
+    preferredDuringSchedulingIgnoredDuringExecution: list[PreferredSchedulingTerm] | None = doc(
+        None, "Soft node preferences."
+    )
+
+
+class PodAffinityTerm(Strict):
+    labelSelector: LabelSelector | None = doc(None, "Pods this term selects.")
+    namespaceSelector: LabelSelector | None = doc(None, "Namespaces this term looks in.")
+    namespaces: list[DnsLabel] | None = doc(None, "Namespaces this term looks in.")
+    topologyKey: LabelKey = doc(..., "Node label that defines the topology domain.")
+    matchLabelKeys: list[LabelKey] | None = doc(None, "Pod label keys merged into the selector.")
+    mismatchLabelKeys: list[LabelKey] | None = doc(None, "Pod label keys negated into the selector.")
+
+
+class WeightedPodAffinityTerm(Strict):
+    weight: Weight = doc(..., "Weight 1-100.")
+    podAffinityTerm: PodAffinityTerm = doc(..., "The pod affinity term.")
+
+
+class PodAffinity(Strict):
+    requiredDuringSchedulingIgnoredDuringExecution: list[PodAffinityTerm] | None = doc(None, "Hard terms.")
+    preferredDuringSchedulingIgnoredDuringExecution: list[WeightedPodAffinityTerm] | None = doc(None, "Soft terms.")
+
+
+class Affinity(Strict):
+    """core/v1 Affinity."""
+
+    nodeAffinity: NodeAffinity | None = doc(None, "Node affinity.")
+    podAffinity: PodAffinity | None = doc(None, "Pod affinity.")
+    podAntiAffinity: PodAffinity | None = doc(None, "Pod anti-affinity.")
+
+
+# ------------------------------------------------------------------ security contexts (core/v1)
+
+
+class SeccompProfile(Strict):
+    type: Literal["RuntimeDefault", "Unconfined", "Localhost"] = doc(..., "RuntimeDefault, Unconfined or Localhost.")
+    localhostProfile: str | None = doc(None, "Profile file (type Localhost only).")
+
+    _check = model_validator(mode="after")(check_seccomp)
+
+
+class AppArmorProfile(SeccompProfile):
+    pass
+
+
+class SELinuxOptions(Strict):
+    user: str | None = doc(None, "SELinux user.")
+    role: str | None = doc(None, "SELinux role.")
+    type: str | None = doc(None, "SELinux type.")
+    level: str | None = doc(None, "SELinux level.")
+
+
+class WindowsOptions(Strict):
+    gmsaCredentialSpecName: str | None = doc(None, "GMSA credential spec name.")
+    gmsaCredentialSpec: str | None = doc(None, "GMSA credential spec.")
+    runAsUserName: str | None = doc(None, "Windows user name.")
+    hostProcess: bool | None = doc(None, "Run as a host process.")
+
+
+class Capabilities(Strict):
+    add: list[str] | None = doc(None, "Capabilities added.")
+    drop: list[str] | None = doc(None, "Capabilities dropped.")
+
+
+class Sysctl(Strict):
+    name: str = doc(..., "Sysctl name.", pattern=SYSCTL)
+    value: str = doc(..., "Sysctl value.")
+
+
+class PodSecurityContext(Strict):
+    """core/v1 PodSecurityContext."""
+
+    runAsUser: Id | None = doc(None, "User id of every container's process.")
+    runAsGroup: Id | None = doc(None, "Group id of every container's process.")
+    runAsNonRoot: bool | None = doc(None, "Refuse to start a container that would run as root.")
+    fsGroup: Id | None = doc(None, "Group that owns mounted volumes.")
+    fsGroupChangePolicy: Literal["OnRootMismatch", "Always"] | None = doc(None, "When volume ownership changes.")
+    supplementalGroups: list[Id] | None = doc(None, "Extra group ids.")
+    supplementalGroupsPolicy: Literal["Merge", "Strict"] | None = doc(None, "Merge or Strict.")
+    sysctls: list[Sysctl] | None = doc(None, "Namespaced sysctls.")
+    seccompProfile: SeccompProfile | None = doc(None, "Seccomp profile.")
+    appArmorProfile: AppArmorProfile | None = doc(None, "AppArmor profile.")
+    seLinuxOptions: SELinuxOptions | None = doc(None, "SELinux context.")
+    seLinuxChangePolicy: Literal["MountOption", "Recursive"] | None = doc(None, "SELinux relabelling policy.")
+    windowsOptions: WindowsOptions | None = doc(None, "Windows options.")
+
+
+class SecurityContext(Strict):
+    """core/v1 SecurityContext (of a container)."""
+
+    runAsUser: Id | None = doc(None, "User id of the process.")
+    runAsGroup: Id | None = doc(None, "Group id of the process.")
+    runAsNonRoot: bool | None = doc(None, "Refuse to start as root.")
+    allowPrivilegeEscalation: bool | None = doc(None, "Allow setuid binaries to gain privileges.")
+    privileged: bool | None = doc(None, "Run privileged.")
+    readOnlyRootFilesystem: bool | None = doc(None, "Mount the root filesystem read-only.")
+    capabilities: Capabilities | None = doc(None, "Capabilities added and dropped.")
+    procMount: Literal["Default", "Unmasked"] | None = doc(None, "proc mount type.")
+    seccompProfile: SeccompProfile | None = doc(None, "Seccomp profile.")
+    appArmorProfile: AppArmorProfile | None = doc(None, "AppArmor profile.")
+    seLinuxOptions: SELinuxOptions | None = doc(None, "SELinux context.")
+    windowsOptions: WindowsOptions | None = doc(None, "Windows options.")
+
+
+# ------------------------------------------------------------------ HPA behavior (autoscaling/v2)
+
+
+class HpaScalingPolicy(Strict):
+    type: Literal["Pods", "Percent"] = doc(..., "Pods or Percent.")
+    value: Count = doc(..., "Pods or percent per period (> 0).")
+    periodSeconds: Period = doc(..., "Period of the policy, 1-1800 seconds.")
+
+
+class HpaScalingRules(Strict):
+    stabilizationWindowSeconds: Window | None = doc(None, "Seconds of past recommendations considered, 0-3600.")
+    selectPolicy: Literal["Max", "Min", "Disabled"] | None = doc(None, "Max, Min or Disabled.")
+    policies: list[HpaScalingPolicy] | None = doc(None, "Scaling policies.")
+    tolerance: Quantity | None = doc(None, "Tolerance on the metric ratio (Kubernetes 1.33+).")
+
+
+class HpaBehavior(Strict):
+    """autoscaling/v2 HorizontalPodAutoscalerBehavior."""
+
+    scaleUp: HpaScalingRules | None = doc(None, "Scale-up rules.")
+    scaleDown: HpaScalingRules | None = doc(None, "Scale-down rules.")

@@ -1,0 +1,1301 @@
+"""An adversarial catalogue: hostile and careless configs, grouped by what they attack.
+
+Every case must end in exit code 1, name the field at fault (or, for YAML and environment problems, the
+lines or the file) and write nothing. Most run through the CLI's entry point in-process (fast); a
+representative subset (SUBPROCESS) runs the real command line as a separate process.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+HEADER = "apiVersion: zymtrace.io/v1alpha1\nkind: ZymtraceBackend\nmetadata:\n  name: zymtrace\n  namespace: zymtrace\n"
+
+CH_EXISTING = {"mode": "use_existing", "use_existing": {"host": "https://ch.example.com:8443", "user": "u"}}
+PG_EXISTING = {"mode": "use_existing", "use_existing": {"host": "db.example.com:5432", "user": "u"}}
+S3 = {"mode": "use_existing", "use_existing": {"type": "s3", "s3": {"region": "eu-west-1", "useIAM": "aws"}}}
+
+
+def sc(**kw: Any) -> dict[str, Any]:
+    return {"services": {"web": kw}}
+
+
+def affinity(value: Any) -> dict[str, Any]:
+    return {"services": {"web": {"affinity": value}}}
+
+
+def node_terms(*expressions: dict[str, Any]) -> dict[str, Any]:
+    terms = [{"matchExpressions": list(expressions)}]
+    return affinity({"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": terms}}})
+
+
+def tolerations(*items: Any) -> dict[str, Any]:
+    return {"services": {"web": {"tolerations": list(items)}}}
+
+
+def pod_ctx(**kw: Any) -> dict[str, Any]:
+    return {"security": {"podSecurityContext": kw}}
+
+
+def ctr_ctx(**kw: Any) -> dict[str, Any]:
+    return {"security": {"containerSecurityContext": kw}}
+
+
+def behavior(value: Any) -> dict[str, Any]:
+    return {"services": {"common": {"hpa": {"enabled": True, "behavior": value}}}}
+
+
+def policy(**kw: Any) -> dict[str, Any]:
+    return behavior({"scaleUp": {"policies": [{"type": "Pods", "value": 1, "periodSeconds": 60, **kw}]}})
+
+
+def web_resources(requests: dict[str, Any] | None = None, limits: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {"services": {"web": {"resources": {"requests": requests or {}, "limits": limits or {}}}}}
+
+
+def volume(**kw: Any) -> dict[str, Any]:
+    return {"postgres": {"create": {"storage": kw}}}
+
+
+def glob(**kw: Any) -> dict[str, Any]:
+    return {"global": kw}
+
+
+def gateway_host(**kw: Any) -> dict[str, Any]:
+    return {"ingress": {"enabled": True, "hosts": {"gateway": kw}}}
+
+
+P_WEB = "spec.services.web"
+P_AFF = f"{P_WEB}.affinity"
+P_NODE = f"{P_AFF}.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms"
+P_POLICY = "spec.services.common.hpa.behavior.scaleUp.policies[0]"
+P_PSC = "spec.security.podSecurityContext"
+P_CSC = "spec.security.containerSecurityContext"
+HUGE = "x" * (300 * 1024)
+
+# (category, id, spec, path the error names)
+SPEC_CASES: list[tuple[str, str, dict[str, Any], str]] = [
+    # ---------------------------------------------------------------- affinity
+    ("affinity", "typo-nodeAffinty", affinity({"nodeAffinty": {}}), f"{P_AFF}.nodeAffinty"),
+    (
+        "affinity",
+        "pod-anti-affinity-without-topologyKey",
+        affinity(
+            {
+                "podAntiAffinity": {
+                    "requiredDuringSchedulingIgnoredDuringExecution": [{"labelSelector": {"matchLabels": {"a": "b"}}}]
+                }
+            }
+        ),
+        f"{P_AFF}.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].topologyKey",
+    ),
+    (
+        "affinity",
+        "empty-nodeSelectorTerms",
+        affinity({"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": []}}}),
+        P_NODE,
+    ),
+    (
+        "affinity",
+        "In-without-values",
+        node_terms({"key": "zone", "operator": "In"}),
+        f"{P_NODE}[0].matchExpressions[0]",
+    ),
+    (
+        "affinity",
+        "Exists-with-values",
+        node_terms({"key": "zone", "operator": "Exists", "values": ["a"]}),
+        f"{P_NODE}[0].matchExpressions[0]",
+    ),
+    (
+        "affinity",
+        "Gt-not-integer",
+        node_terms({"key": "cpus", "operator": "Gt", "values": ["many"]}),
+        f"{P_NODE}[0].matchExpressions[0]",
+    ),
+    (
+        "affinity",
+        "unknown-operator",
+        node_terms({"key": "zone", "operator": "Near", "values": ["a"]}),
+        f"{P_NODE}[0].matchExpressions[0].operator",
+    ),
+    (
+        "affinity",
+        "weight-0",
+        affinity(
+            {"nodeAffinity": {"preferredDuringSchedulingIgnoredDuringExecution": [{"weight": 0, "preference": {}}]}}
+        ),
+        f"{P_AFF}.nodeAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].weight",
+    ),
+    (
+        "affinity",
+        "weight-101",
+        affinity(
+            {"nodeAffinity": {"preferredDuringSchedulingIgnoredDuringExecution": [{"weight": 101, "preference": {}}]}}
+        ),
+        f"{P_AFF}.nodeAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].weight",
+    ),
+    (
+        "affinity",
+        "weighted-term-without-podAffinityTerm",
+        affinity({"podAffinity": {"preferredDuringSchedulingIgnoredDuringExecution": [{"weight": 5}]}}),
+        f"{P_AFF}.podAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].podAffinityTerm",
+    ),
+    (
+        "affinity",
+        "bad-topologyKey",
+        affinity({"podAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": [{"topologyKey": "not valid!"}]}}),
+        f"{P_AFF}.podAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].topologyKey",
+    ),
+    (
+        "affinity",
+        "bad-namespace",
+        affinity(
+            {
+                "podAffinity": {
+                    "requiredDuringSchedulingIgnoredDuringExecution": [
+                        {"topologyKey": "zone", "namespaces": ["Bad_NS"]}
+                    ]
+                }
+            }
+        ),
+        f"{P_AFF}.podAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].namespaces[0]",
+    ),
+    (
+        "affinity",
+        "Lt-negative",
+        node_terms({"key": "cpus", "operator": "Lt", "values": ["-3"]}),
+        f"{P_NODE}[0].matchExpressions[0].values[0]",
+    ),
+    (
+        "affinity",
+        "label-value",
+        node_terms({"key": "zone", "operator": "In", "values": ["eu west"]}),
+        f"{P_NODE}[0].matchExpressions[0].values[0]",
+    ),
+    ("affinity", "scalar", affinity("anywhere"), P_AFF),
+    ("affinity", "list", {"clickhouse": {"affinity": []}}, "spec.clickhouse.affinity"),
+    (
+        "affinity",
+        "common-typo",
+        {"services": {"common": {"affinity": {"podAfinity": {}}}}},
+        "spec.services.common.affinity.podAfinity",
+    ),
+    # ---------------------------------------------------------------- tolerations
+    (
+        "tolerations",
+        "Exists-with-value",
+        tolerations({"key": "a", "operator": "Exists", "value": "x"}),
+        f"{P_WEB}.tolerations[0]",
+    ),
+    (
+        "tolerations",
+        "seconds-without-effect",
+        tolerations({"key": "a", "value": "b", "tolerationSeconds": 5}),
+        f"{P_WEB}.tolerations[0]",
+    ),
+    (
+        "tolerations",
+        "seconds-with-NoSchedule",
+        tolerations({"key": "a", "effect": "NoSchedule", "tolerationSeconds": 5}),
+        f"{P_WEB}.tolerations[0]",
+    ),
+    ("tolerations", "Equal-without-key", tolerations({"operator": "Equal", "value": "x"}), f"{P_WEB}.tolerations[0]"),
+    ("tolerations", "bad-key", tolerations({"key": "bad key", "operator": "Exists"}), f"{P_WEB}.tolerations[0]"),
+    (
+        "tolerations",
+        "operator-typo",
+        tolerations({"key": "a", "operator": "Equals"}),
+        f"{P_WEB}.tolerations[0].operator",
+    ),
+    ("tolerations", "effect-typo", tolerations({"key": "a", "effect": "NoExecut"}), f"{P_WEB}.tolerations[0].effect"),
+    (
+        "tolerations",
+        "seconds-bool",
+        tolerations({"key": "a", "effect": "NoExecute", "tolerationSeconds": True}),
+        f"{P_WEB}.tolerations[0].tolerationSeconds",
+    ),
+    ("tolerations", "bad-value", tolerations({"key": "a", "value": "bad value!"}), f"{P_WEB}.tolerations[0]"),
+    ("tolerations", "map-not-list", {"services": {"web": {"tolerations": {"key": "a"}}}}, f"{P_WEB}.tolerations"),
+    ("tolerations", "unknown-key", tolerations({"key": "a", "operater": "Exists"}), f"{P_WEB}.tolerations[0].operater"),
+    # ---------------------------------------------------------------- security contexts
+    ("security", "runAsUsr", pod_ctx(runAsUsr=1000), f"{P_PSC}.runAsUsr"),
+    ("security", "readOnlyRootFileSystem", ctr_ctx(readOnlyRootFileSystem=True), f"{P_CSC}.readOnlyRootFileSystem"),
+    (
+        "security",
+        "negative-uid",
+        {"services": {"web": {"securityContext": {"runAsUser": -1}}}},
+        f"{P_WEB}.securityContext.runAsUser",
+    ),
+    ("security", "uid-overflow", pod_ctx(runAsUser=2**31), f"{P_PSC}.runAsUser"),
+    ("security", "runAsNonRoot-maybe", ctr_ctx(runAsNonRoot="maybe"), f"{P_CSC}.runAsNonRoot"),
+    ("security", "drop-not-list", ctr_ctx(capabilities={"drop": "ALL"}), f"{P_CSC}.capabilities.drop"),
+    ("security", "localhost-without-profile", pod_ctx(seccompProfile={"type": "Localhost"}), f"{P_PSC}.seccompProfile"),
+    (
+        "security",
+        "seccomp-lowercase",
+        pod_ctx(seccompProfile={"type": "runtimedefault"}),
+        f"{P_PSC}.seccompProfile.type",
+    ),
+    (
+        "security",
+        "profile-with-RuntimeDefault",
+        ctr_ctx(seccompProfile={"type": "RuntimeDefault", "localhostProfile": "x.json"}),
+        f"{P_CSC}.seccompProfile",
+    ),
+    ("security", "procMount-Masked", ctr_ctx(procMount="Masked"), f"{P_CSC}.procMount"),
+    ("security", "fsGroupChangePolicy", pod_ctx(fsGroupChangePolicy="Sometimes"), f"{P_PSC}.fsGroupChangePolicy"),
+    ("security", "sysctl-name", pod_ctx(sysctls=[{"name": "bad name", "value": "1"}]), f"{P_PSC}.sysctls[0].name"),
+    ("security", "negative-group", pod_ctx(supplementalGroups=[-5]), f"{P_PSC}.supplementalGroups[0]"),
+    (
+        "security",
+        "privileged-on-pod",
+        {"postgres": {"create": {"podSecurityContext": {"privileged": True}}}},
+        "spec.postgres.create.podSecurityContext.privileged",
+    ),
+    (
+        "security",
+        "capabilities-remove",
+        {"storage": {"create": {"securityContext": {"capabilities": {"remove": ["ALL"]}}}}},
+        "spec.storage.create.securityContext.capabilities.remove",
+    ),
+    ("security", "context-scalar", {"security": {"podSecurityContext": "strict"}}, P_PSC),
+    # ---------------------------------------------------------------- HPA behavior
+    ("hpa-behavior", "scaleup-typo", behavior({"scaleup": {}}), "spec.services.common.hpa.behavior.scaleup"),
+    (
+        "hpa-behavior",
+        "window-3601",
+        behavior({"scaleDown": {"stabilizationWindowSeconds": 3601}}),
+        "spec.services.common.hpa.behavior.scaleDown.stabilizationWindowSeconds",
+    ),
+    ("hpa-behavior", "policy-type", policy(type="Pod"), f"{P_POLICY}.type"),
+    ("hpa-behavior", "policy-value-0", policy(value=0), f"{P_POLICY}.value"),
+    ("hpa-behavior", "period-1801", policy(periodSeconds=1801), f"{P_POLICY}.periodSeconds"),
+    (
+        "hpa-behavior",
+        "missing-period",
+        behavior({"scaleUp": {"policies": [{"type": "Pods", "value": 1}]}}),
+        f"{P_POLICY}.periodSeconds",
+    ),
+    (
+        "hpa-behavior",
+        "selectPolicy",
+        behavior({"scaleUp": {"selectPolicy": "Maximum"}}),
+        "spec.services.common.hpa.behavior.scaleUp.selectPolicy",
+    ),
+    (
+        "hpa-behavior",
+        "policies-map",
+        {"services": {"web": {"hpa": {"enabled": True, "behavior": {"scaleUp": {"policies": {"type": "Pods"}}}}}}},
+        f"{P_WEB}.hpa.behavior.scaleUp.policies",
+    ),
+    ("hpa-behavior", "scalar", behavior("fast"), "spec.services.common.hpa.behavior"),
+    ("hpa-behavior", "value-bool", policy(value=True), f"{P_POLICY}.value"),
+    # ---------------------------------------------------------------- probes
+    (
+        "probes",
+        "period-0",
+        {"clickhouse": {"create": {"healthProbes": {"liveness": {"periodSeconds": 0}}}}},
+        "spec.clickhouse.create.healthProbes.liveness.periodSeconds",
+    ),
+    (
+        "probes",
+        "timeout-overflow",
+        {"storage": {"create": {"healthProbes": {"readiness": {"timeoutSeconds": 2**31}}}}},
+        "spec.storage.create.healthProbes.readiness.timeoutSeconds",
+    ),
+    (
+        "probes",
+        "negative-delay",
+        {"clickhouse": {"create": {"healthProbes": {"liveness": {"initialDelaySeconds": -1}}}}},
+        "spec.clickhouse.create.healthProbes.liveness.initialDelaySeconds",
+    ),
+    (
+        "probes",
+        "threshold-bool",
+        {"clickhouse": {"create": {"healthProbes": {"liveness": {"failureThreshold": True}}}}},
+        "spec.clickhouse.create.healthProbes.liveness.failureThreshold",
+    ),
+    (
+        "probes",
+        "typo",
+        {"clickhouse": {"create": {"healthProbes": {"liveness": {"periodSecond": 5}}}}},
+        "spec.clickhouse.create.healthProbes.liveness.periodSecond",
+    ),
+    # ---------------------------------------------------------------- resources and quantities
+    ("quantities", "minus-one", web_resources({"cpu": "-1"}), f"{P_WEB}.resources.requests.cpu"),
+    ("quantities", "inf-string", web_resources(limits={"memory": ".inf"}), f"{P_WEB}.resources.limits.memory"),
+    ("quantities", "inf-float", web_resources(limits={"memory": float("inf")}), f"{P_WEB}.resources.limits.memory"),
+    ("quantities", "nan", web_resources(limits={"cpu": float("nan")}), f"{P_WEB}.resources.limits.cpu"),
+    ("quantities", "cpu-request-over-limit", web_resources({"cpu": 2}, {"cpu": 1}), f"{P_WEB}.resources"),
+    (
+        "quantities",
+        "memory-request-over-limit",
+        web_resources({"memory": "2Gi"}, {"memory": "1Gi"}),
+        f"{P_WEB}.resources",
+    ),
+    ("quantities", "milli-over-limit", web_resources({"cpu": "1500m"}, {"cpu": "1"}), f"{P_WEB}.resources"),
+    ("quantities", "name-with-space", web_resources({"my resource": 1}), f"{P_WEB}.resources"),
+    ("quantities", "extended-without-domain", web_resources({"gpu": 1}), f"{P_WEB}.resources"),
+    ("quantities", "unit-word", web_resources(limits={"cpu": "1 core"}), f"{P_WEB}.resources.limits.cpu"),
+    ("quantities", "bool", web_resources(limits={"cpu": True}), f"{P_WEB}.resources.limits.cpu"),
+    ("quantities", "negative-float", web_resources({"cpu": -0.5}), f"{P_WEB}.resources.requests.cpu"),
+    (
+        "quantities",
+        "job-resources",
+        {"storage": {"create": {"jobResources": {"limits": {"memory": "lots"}}}}},
+        "spec.storage.create.jobResources.limits.memory",
+    ),
+    ("quantities", "request-typo", {"services": {"web": {"resources": {"request": {}}}}}, f"{P_WEB}.resources.request"),
+    ("quantities", "lowercase-suffix", web_resources(limits={"memory": "1gi"}), f"{P_WEB}.resources.limits.memory"),
+    ("volumes", "size-0", volume(size=0), "spec.postgres.create.storage.size"),
+    ("volumes", "size-0Gi", volume(size="0Gi"), "spec.postgres.create.storage.size"),
+    ("volumes", "size-negative", volume(size="-1Gi"), "spec.postgres.create.storage.size"),
+    ("volumes", "size-word", volume(size="big"), "spec.postgres.create.storage.size"),
+    ("volumes", "class-underscore", volume(className="Fast_SSD"), "spec.postgres.create.storage.className"),
+    ("volumes", "class-space", volume(className="fast ssd"), "spec.postgres.create.storage.className"),
+    (
+        "volumes",
+        "subPath-dotdot",
+        volume(type="existing_pvc", existing_pvc={"pvcName": "data", "subPath": "../etc"}),
+        "spec.postgres.create.storage.existing_pvc.subPath",
+    ),
+    (
+        "volumes",
+        "subPath-absolute",
+        volume(type="existing_pvc", existing_pvc={"pvcName": "data", "subPath": "/abs"}),
+        "spec.postgres.create.storage.existing_pvc.subPath",
+    ),
+    (
+        "volumes",
+        "subPath-inner-dotdot",
+        volume(type="existing_pvc", existing_pvc={"pvcName": "data", "subPath": "a/../../b"}),
+        "spec.postgres.create.storage.existing_pvc.subPath",
+    ),
+    (
+        "volumes",
+        "pvc-name",
+        volume(type="existing_pvc", existing_pvc={"pvcName": "My PVC"}),
+        "spec.postgres.create.storage.existing_pvc.pvcName",
+    ),
+    # ---------------------------------------------------------------- names, labels, annotations
+    ("names", "prefix-digit", glob(namePrefix="1abc"), "spec.global.namePrefix"),
+    ("names", "prefix-dash", glob(namePrefix="-abc"), "spec.global.namePrefix"),
+    ("names", "prefix-upper", glob(namePrefix="ABC"), "spec.global.namePrefix"),
+    ("names", "prefix-long", glob(namePrefix="a" * 41), "spec.global.namePrefix"),
+    ("names", "prefix-dot", glob(namePrefix="a.b"), "spec.global.namePrefix"),
+    ("names", "prefix-bool", glob(namePrefix=True), "spec.global.namePrefix"),
+    ("names", "chartVersion-plus", glob(chartVersion="1.0+build"), "spec.global.chartVersion"),
+    ("names", "chartVersion-long", glob(chartVersion="a" * 64), "spec.global.chartVersion"),
+    ("names", "chartVersion-dash", glob(chartVersion="-1.0"), "spec.global.chartVersion"),
+    ("names", "clusterDomain", glob(clusterDomain="Cluster.Local"), "spec.global.clusterDomain"),
+    (
+        "names",
+        "pull-secret",
+        {"global": {"registry": {"pullSecretName": "Bad_Secret"}}},
+        "spec.global.registry.pullSecretName",
+    ),
+    ("names", "license-secret", glob(licenseKeySecretName="x y"), "spec.global.licenseKeySecretName"),
+    ("labels", "label-key", sc(podLabels={"bad key!": "x"}), f"{P_WEB}.podLabels.bad key!"),
+    ("labels", "label-value", sc(podLabels={"tier": "bad value!"}), f"{P_WEB}.podLabels.tier"),
+    ("labels", "label-value-long", sc(podLabels={"tier": "a" * 64}), f"{P_WEB}.podLabels.tier"),
+    ("labels", "service-label-key", sc(service={"labels": {"-x": "y"}}), f"{P_WEB}.service.labels.-x"),
+    (
+        "labels",
+        "empty-prefix",
+        {"services": {"common": {"nodeSelector": {"kubernetes.io/": "x"}}}},
+        "spec.services.common.nodeSelector.kubernetes.io/",
+    ),
+    (
+        "labels",
+        "podmonitor-label",
+        {"metricReporter": {"podMonitor": {"additionalLabels": {"k": "x y"}}}},
+        "spec.metricReporter.podMonitor.additionalLabels.k",
+    ),
+    ("annotations", "key-two-slashes", sc(podAnnotations={"a/b/c": "x"}), f"{P_WEB}.podAnnotations.a/b/c"),
+    ("annotations", "pod-300KiB", sc(podAnnotations={"big": HUGE}), f"{P_WEB}.podAnnotations"),
+    ("annotations", "ingress-300KiB", {"ingress": {"annotations": {"big": HUGE}}}, "spec.ingress.annotations"),
+    ("annotations", "service-300KiB", sc(service={"annotations": {"big": HUGE}}), f"{P_WEB}.service.annotations"),
+    ("env", "name-digit", sc(env={"1BAD": "x"}), f"{P_WEB}.env.1BAD"),
+    ("env", "nested", sc(env={"A": {"nested": 1}}), f"{P_WEB}.env.A"),
+    (
+        "env",
+        "configmap-over-1MiB",
+        {"services": {"common": {"env": {f"V{i}": "x" * 200_000 for i in range(6)}}}},
+        "spec.services.common.env",
+    ),
+    (
+        "ports",
+        "portName-upper",
+        {"services": {"gateway": {"service": {"portName": "HTTP"}}}},
+        "spec.services.gateway.service.portName",
+    ),
+    (
+        "ports",
+        "portName-long",
+        {"services": {"gateway": {"service": {"portName": "a-very-long-port-name"}}}},
+        "spec.services.gateway.service.portName",
+    ),
+    (
+        "ports",
+        "portName-digits",
+        {"services": {"gateway": {"service": {"portName": "123"}}}},
+        "spec.services.gateway.service.portName",
+    ),
+    (
+        "ports",
+        "portName-double-dash",
+        {"services": {"gateway": {"service": {"portName": "a--b"}}}},
+        "spec.services.gateway.service.portName",
+    ),
+    (
+        "ports",
+        "portName-empty",
+        {"services": {"gateway": {"service": {"portName": ""}}}},
+        "spec.services.gateway.service.portName",
+    ),
+    ("ports", "port-0", {"services": {"ingest": {"port": 0}}}, "spec.services.ingest.port"),
+    ("ports", "port-65536", {"services": {"ingest": {"port": 65536}}}, "spec.services.ingest.port"),
+    ("ports", "port-bool", {"services": {"ingest": {"port": True}}}, "spec.services.ingest.port"),
+    (
+        "ports",
+        "clickhouse-port",
+        {"clickhouse": {"create": {"service": {"http": {"port": 70000}}}}},
+        "spec.clickhouse.create.service.http.port",
+    ),
+    ("ports", "nodePort-80", sc(service={"type": "NodePort", "nodePort": 80}), f"{P_WEB}.service.nodePort"),
+    # ---------------------------------------------------------------- images
+    ("images", "repo-upper", sc(image={"repository": "Zymtrace-Backend"}), f"{P_WEB}.image.repository"),
+    ("images", "repo-space", sc(image={"repository": "zymtrace backend"}), f"{P_WEB}.image.repository"),
+    ("images", "repo-scheme", sc(image={"repository": "https://ghcr.io/x"}), f"{P_WEB}.image.repository"),
+    ("images", "repo-with-tag", sc(image={"repository": "zymtrace:1.0"}), f"{P_WEB}.image.repository"),
+    ("images", "tag-space", sc(image={"tag": "v 1"}), f"{P_WEB}.image.tag"),
+    ("images", "tag-colon", sc(image={"tag": ":latest"}), f"{P_WEB}.image.tag"),
+    ("images", "tag-dash", sc(image={"tag": "-rc1"}), f"{P_WEB}.image.tag"),
+    ("images", "tag-long", sc(image={"tag": "a" * 129}), f"{P_WEB}.image.tag"),
+    ("images", "registry-scheme", glob(imageRegistry="https://docker.io"), "spec.global.imageRegistry"),
+    ("images", "registry-trailing-slash", glob(imageRegistry="docker.io/"), "spec.global.imageRegistry"),
+    ("images", "registry-upper-path", glob(appImageRegistry="ghcr.io/Zystem"), "spec.global.appImageRegistry"),
+    ("images", "db-registry-space", glob(dbImageRegistry="my registry"), "spec.global.dbImageRegistry"),
+    ("images", "appVersion-space", glob(appVersion="1.0 beta"), "spec.global.appVersion"),
+    ("images", "common-imageTag", {"services": {"common": {"imageTag": "latest!"}}}, "spec.services.common.imageTag"),
+    (
+        "images",
+        "clickhouse-repo-upper",
+        {"clickhouse": {"create": {"image": {"repository": "clickhouse/ClickHouse-server"}}}},
+        "spec.clickhouse.create.image.repository",
+    ),
+    (
+        "images",
+        "proxy-tag-digest",
+        {"postgres": {"gcp_cloudsql": {"proxy": {"image": {"tag": "2.11@sha256"}}}}},
+        "spec.postgres.gcp_cloudsql.proxy.image.tag",
+    ),
+    # ---------------------------------------------------------------- hosts and URLs
+    (
+        "hosts",
+        "clickhouse-shell",
+        {"clickhouse": {**CH_EXISTING, "use_existing": {"host": "not a host; rm -rf /", "user": "u"}}},
+        "spec.clickhouse.use_existing.host",
+    ),
+    (
+        "hosts",
+        "clickhouse-space",
+        {"clickhouse": {**CH_EXISTING, "use_existing": {"host": "http://ch host:8123", "user": "u"}}},
+        "spec.clickhouse.use_existing.host",
+    ),
+    (
+        "hosts",
+        "postgres-shell",
+        {"postgres": {**PG_EXISTING, "use_existing": {"host": "not a host; rm -rf /", "user": "u"}}},
+        "spec.postgres.use_existing.host",
+    ),
+    (
+        "hosts",
+        "postgres-port",
+        {"postgres": {**PG_EXISTING, "use_existing": {"host": "db:99999", "user": "u"}}},
+        "spec.postgres.use_existing.host",
+    ),
+    (
+        "hosts",
+        "aurora-subshell",
+        {"postgres": {"mode": "aws_aurora", "aws_aurora": {"host": "$(whoami)", "user": "u", "region": "eu-west-1"}}},
+        "spec.postgres.aws_aurora.host",
+    ),
+    (
+        "hosts",
+        "minio-endpoint",
+        {
+            "storage": {
+                "mode": "use_existing",
+                "use_existing": {"type": "minio", "minio": {"endpoint": "http://minio;reboot"}},
+            }
+        },
+        "spec.storage.use_existing.minio.endpoint",
+    ),
+    (
+        "hosts",
+        "s3-endpoint",
+        {
+            "storage": {
+                "mode": "use_existing",
+                "use_existing": {"type": "s3", "s3": {"endpoint": "https://s3 .amazonaws.com"}},
+            }
+        },
+        "spec.storage.use_existing.s3.endpoint",
+    ),
+    (
+        "hosts",
+        "gcs-endpoint",
+        {"storage": {"mode": "use_existing", "use_existing": {"type": "gcs", "gcs": {"endpoint": "gs://bucket name"}}}},
+        "spec.storage.use_existing.gcs.endpoint",
+    ),
+    (
+        "hosts",
+        "symbolization-endpoint",
+        {"globalSymbolization": {"config": {"endpoint": "http://`id`"}}},
+        "spec.globalSymbolization.config.endpoint",
+    ),
+    (
+        "hosts",
+        "issuer-space",
+        {"auth": {"oidc": {"provider": {"issuerUri": "https://accounts google.com"}}}},
+        "spec.auth.oidc.provider.issuerUri",
+    ),
+    (
+        "hosts",
+        "redirect-javascript",
+        {"auth": {"oidc": {"provider": {"redirectUri": "javascript:alert(1)"}}}},
+        "spec.auth.oidc.provider.redirectUri",
+    ),
+    ("hosts", "llm-pipe", {"aiAssistant": {"customLLM": {"url": "http://x|y"}}}, "spec.aiAssistant.customLLM.url"),
+    (
+        "hosts",
+        "mcp-endpoint",
+        {"aiAssistant": {"mcpServers": [{"name": "a", "endpoint": "not a url"}]}},
+        "spec.aiAssistant.mcpServers[0].endpoint",
+    ),
+    # ---------------------------------------------------------------- ingress
+    ("ingress", "host-upper", gateway_host(host="Zymtrace.Example.com"), "spec.ingress.hosts.gateway.host"),
+    ("ingress", "host-port", gateway_host(host="zymtrace.example.com:443"), "spec.ingress.hosts.gateway.host"),
+    ("ingress", "host-ip", gateway_host(host="10.0.0.1"), "spec.ingress.hosts.gateway.host"),
+    ("ingress", "host-shell", gateway_host(host="not a host; rm -rf /"), "spec.ingress.hosts.gateway.host"),
+    ("ingress", "host-star", gateway_host(host="*"), "spec.ingress.hosts.gateway.host"),
+    (
+        "ingress",
+        "path-relative",
+        gateway_host(host="z.example.com", paths=[{"path": "api"}]),
+        "spec.ingress.hosts.gateway.paths[0]",
+    ),
+    (
+        "ingress",
+        "path-double-slash",
+        gateway_host(host="z.example.com", paths=[{"path": "/a//b"}]),
+        "spec.ingress.hosts.gateway.paths[0]",
+    ),
+    (
+        "ingress",
+        "path-dotdot",
+        gateway_host(host="z.example.com", paths=[{"path": "/../x"}]),
+        "spec.ingress.hosts.gateway.paths[0]",
+    ),
+    (
+        "ingress",
+        "pathType-lowercase",
+        gateway_host(host="z.example.com", paths=[{"path": "/", "pathType": "prefix"}]),
+        "spec.ingress.hosts.gateway.paths[0].pathType",
+    ),
+    ("ingress", "no-paths", gateway_host(host="z.example.com", paths=[]), "spec.ingress.hosts.gateway.paths"),
+    ("ingress", "tls-secret", {"ingress": {"tls": [{"secretName": "TLS_secret"}]}}, "spec.ingress.tls[0].secretName"),
+    (
+        "ingress",
+        "tls-host",
+        {"ingress": {"tls": [{"secretName": "tls", "hosts": ["Bad Host"]}]}},
+        "spec.ingress.tls[0].hosts[0]",
+    ),
+    ("ingress", "className", {"ingress": {"className": "Nginx Internal"}}, "spec.ingress.className"),
+    ("ingress", "mtls-host", gateway_host(mtls={"host": "mtls..example.com"}), "spec.ingress.hosts.gateway.mtls.host"),
+    (
+        "ingress",
+        "mtls-path-space",
+        gateway_host(mtls={"host": "m.example.com", "paths": [{"path": "/ x", "pathType": "Exact"}]}),
+        "spec.ingress.hosts.gateway.mtls.paths[0]",
+    ),
+    # ---------------------------------------------------------------- integers and booleans
+    ("integers", "replicas-true", sc(replicas=True), f"{P_WEB}.replicas"),
+    ("integers", "replicas-0", sc(replicas=0), f"{P_WEB}.replicas"),
+    ("integers", "replicas-overflow", sc(replicas=2**31), f"{P_WEB}.replicas"),
+    ("integers", "replicas-fraction", sc(replicas=1.5), f"{P_WEB}.replicas"),
+    ("integers", "replicas-word", sc(replicas="two"), f"{P_WEB}.replicas"),
+    (
+        "integers",
+        "minReplicas-false",
+        {"services": {"common": {"hpa": {"minReplicas": False}}}},
+        "spec.services.common.hpa.minReplicas",
+    ),
+    (
+        "integers",
+        "cpu-percent-101",
+        {"services": {"common": {"hpa": {"targetCPUUtilizationPercentage": 101}}}},
+        "spec.services.common.hpa.targetCPUUtilizationPercentage",
+    ),
+    ("integers", "retention-negative", glob(dataRetentionDays=-1), "spec.global.dataRetentionDays"),
+    ("integers", "timeout-0", {"services": {"migrate": {"timeoutSeconds": 0}}}, "spec.services.migrate.timeoutSeconds"),
+    (
+        "integers",
+        "hops-negative",
+        {"services": {"gateway": {"xff_num_trusted_hops": -1}}},
+        "spec.services.gateway.xff_num_trusted_hops",
+    ),
+    (
+        "integers",
+        "request-size-overflow",
+        {"aiAssistant": {"requestSizeLimit": 9_999_999_999}},
+        "spec.aiAssistant.requestSizeLimit",
+    ),
+    ("integers", "poll-true", {"metricReporter": {"pollPeriodSec": True}}, "spec.metricReporter.pollPeriodSec"),
+    (
+        "integers",
+        "statefulset-replicas-true",
+        {"clickhouse": {"create": {"replicas": True}}},
+        "spec.clickhouse.create.replicas",
+    ),
+    # ---------------------------------------------------------------- durations
+    (
+        "durations",
+        "words",
+        {"metricReporter": {"podMonitor": {"interval": "30 seconds"}}},
+        "spec.metricReporter.podMonitor.interval",
+    ),
+    (
+        "durations",
+        "fraction",
+        {"metricReporter": {"podMonitor": {"interval": "1.5m"}}},
+        "spec.metricReporter.podMonitor.interval",
+    ),
+    (
+        "durations",
+        "negative",
+        {"metricReporter": {"podMonitor": {"interval": "-30s"}}},
+        "spec.metricReporter.podMonitor.interval",
+    ),
+    (
+        "durations",
+        "number",
+        {"metricReporter": {"podMonitor": {"interval": 30}}},
+        "spec.metricReporter.podMonitor.interval",
+    ),
+    # ---------------------------------------------------------------- databases
+    (
+        "databases",
+        "empty-postgres-user",
+        {"postgres": {"create": {"config": {"user": ""}}}},
+        "spec.postgres.create.config.user",
+    ),
+    (
+        "databases",
+        "postgres-user-sql",
+        {"postgres": {"create": {"config": {"user": "postgres; DROP"}}}},
+        "spec.postgres.create.config.user",
+    ),
+    (
+        "databases",
+        "empty-clickhouse-user",
+        {"clickhouse": {"create": {"config": {"user": ""}}}},
+        "spec.clickhouse.create.config.user",
+    ),
+    (
+        "databases",
+        "database-semicolon",
+        {"postgres": {**PG_EXISTING, "use_existing": {**PG_EXISTING["use_existing"], "database": "zym;drop"}}},
+        "spec.postgres.use_existing.database",
+    ),
+    (
+        "databases",
+        "database-dash",
+        {"clickhouse": {"create": {"config": {"database": "a-b"}}}},
+        "spec.clickhouse.create.config.database",
+    ),
+    (
+        "databases",
+        "database-digit",
+        {"postgres": {"aws_aurora": {"database": "1db"}}},
+        "spec.postgres.aws_aurora.database",
+    ),
+    (
+        "databases",
+        "cluster-name",
+        {"clickhouse": {**CH_EXISTING, "use_existing": {**CH_EXISTING["use_existing"], "clusterName": "c; x"}}},
+        "spec.clickhouse.use_existing.clusterName",
+    ),
+    (
+        "databases",
+        "existing-user-space",
+        {"postgres": {**PG_EXISTING, "use_existing": {**PG_EXISTING["use_existing"], "user": "a b"}}},
+        "spec.postgres.use_existing.user",
+    ),
+]
+
+# (category, id, spec, path, secret text that must not appear in the output)
+SECRET_CASES: list[tuple[str, str, dict[str, Any], str, str]] = [
+    (
+        "credentials",
+        "postgres-newline",
+        {"postgres": {"create": {"config": {"password": "hunter2\nx"}}}},
+        "spec.postgres.create.config.password",
+        "hunter2",
+    ),
+    (
+        "credentials",
+        "clickhouse-nul",
+        {"clickhouse": {"create": {"config": {"password": "hunter2\x00"}}}},
+        "spec.clickhouse.create.config.password",
+        "hunter2",
+    ),
+    (
+        "credentials",
+        "minio-tab",
+        {"storage": {"create": {"config": {"password": "hunter2\tx"}}}},
+        "spec.storage.create.config.password",
+        "hunter2",
+    ),
+    (
+        "credentials",
+        "admin-escape",
+        {"auth": {"admin": {"password": "hunter2\x1b[31m"}}},
+        "spec.auth.admin.password",
+        "hunter2",
+    ),
+    (
+        "credentials",
+        "basic-cr",
+        {"auth": {"type": "basic", "basic": {"username": "u", "password": "hunter2\rx"}}},
+        "spec.auth.basic.password",
+        "hunter2",
+    ),
+    (
+        "credentials",
+        "registry-del",
+        {"global": {"registry": {"password": "hunter2\x7f"}}},
+        "spec.global.registry.password",
+        "hunter2",
+    ),
+    ("credentials", "demo-newline", {"prefillDemo": {"password": "hunter2\n"}}, "spec.prefillDemo.password", "hunter2"),
+    (
+        "credentials",
+        "oidc-bell",
+        {"auth": {"oidc": {"provider": {"clientSecret": "hunter2\x07"}}}},
+        "spec.auth.oidc.provider.clientSecret",
+        "hunter2",
+    ),
+    (
+        "credentials",
+        "s3-key-newline",
+        {"storage": {**S3, "use_existing": {"type": "s3", "s3": {"region": "eu-west-1", "secretKey": "hunter2\n"}}}},
+        "spec.storage.use_existing.s3.secretKey",
+        "hunter2",
+    ),
+]
+
+# (category, id, YAML text under the header, path, fragments the message must hold)
+YAML_CASES: list[tuple[str, str, str, str, tuple[str, ...]]] = [
+    (
+        "yaml",
+        "duplicate-strictSecrets",
+        "spec:\n  gitops:\n    strictSecrets: true\n    strictSecrets: false\n",
+        "",
+        ("duplicate key 'strictSecrets'", "line 9", "first at line 8"),
+    ),
+    (
+        "yaml",
+        "duplicate-service",
+        "spec:\n  services:\n    web: {}\n    web: {replicas: 2}\n",
+        "",
+        ("duplicate key 'web'", "first at line 8"),
+    ),
+    ("yaml", "duplicate-spec", "spec: {}\nspec: {}\n", "", ("duplicate key 'spec'", "first at line 6")),
+    ("yaml", "duplicate-metadata-name", "spec: {}\n", "", ()),  # replaced below: needs its own header
+    (
+        "yaml",
+        "timestamp",
+        "spec:\n  global:\n    chartVersion: 2024-01-01\n",
+        "spec.global.chartVersion",
+        ("date/time", "quote"),
+    ),
+    (
+        "yaml",
+        "timestamp-in-env",
+        "spec:\n  services:\n    web:\n      env:\n        START: 2024-01-01T10:00:00Z\n",
+        "spec.services.web.env.START",
+        ("date/time",),
+    ),
+    (
+        "yaml",
+        "binary",
+        "spec:\n  global:\n    licenseKey: !!binary aGVsbG8=\n",
+        "spec.global.licenseKey",
+        ("!!binary",),
+    ),
+    ("yaml", "set", "spec:\n  auth:\n    admin:\n      roles: !!set {a, b}\n", "spec.auth.admin.roles", ("!!set",)),
+    (
+        "yaml",
+        "omap",
+        "spec:\n  services:\n    common:\n      env: !!omap [{A: x}]\n",
+        "spec.services.common.env",
+        ("!!omap",),
+    ),
+    (
+        "yaml",
+        "pairs",
+        "spec:\n  services:\n    web:\n      podLabels: !!pairs [{a: b}]\n",
+        "spec.services.web.podLabels",
+        ("!!pairs",),
+    ),
+    (
+        "yaml",
+        "timestamp-key",
+        "spec:\n  services:\n    web:\n      podLabels:\n        2024-01-01: x\n",
+        "spec.services.web.podLabels.2024-01-01",
+        ("date/time",),
+    ),
+    ("yaml", "spec-scalar", "spec: 5\n", "spec", ("mapping",)),
+    ("yaml", "services-scalar", "spec:\n  services: none\n", "spec.services", ("mapping",)),
+    ("yaml", "global-list", "spec:\n  global: []\n", "spec.global", ("mapping",)),
+    (
+        "yaml",
+        "bool-word",
+        "spec:\n  gitops:\n    strictSecrets: maybe\n",
+        "spec.gitops.strictSecrets",
+        ("true or false",),
+    ),
+]
+YAML_CASES[3] = (
+    "yaml",
+    "duplicate-metadata-name",
+    "spec: {}\n",
+    "",
+    ("duplicate key 'name'", "first at line 4"),
+)
+
+ALL = (
+    [(c, i, "spec", (s, p)) for c, i, s, p in SPEC_CASES]
+    + [(c, i, "secret", (s, p, t)) for c, i, s, p, t in SECRET_CASES]
+    + [(c, i, "yaml", (y, p, f)) for c, i, y, p, f in YAML_CASES]
+)
+# Every 12th case also runs as a real process (the installed command line), the others in-process.
+SUBPROCESS = {i for n, (_, i, _, _) in enumerate(ALL) if n % 12 == 0}
+
+
+def _document(kind: str, data: tuple[Any, ...]) -> str:
+    if kind == "yaml":
+        text = data[0]
+        if text == "spec: {}\n":  # the duplicate-metadata-name case
+            return HEADER.replace("  namespace:", "  name: other\n  namespace:") + text
+        return HEADER + text
+    return HEADER + yaml.safe_dump({"spec": data[0]}, sort_keys=False)
+
+
+def _run(args: list[str], in_process: bool, capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    if in_process:
+        from kustomize_zymtrace.cli import main
+
+        code = main(args)
+        captured = capsys.readouterr()
+        return code, captured.out, captured.err
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.run(
+        [sys.executable, "-m", "kustomize_zymtrace", *args], capture_output=True, text=True, env=env, timeout=120
+    )
+    return proc.returncode, proc.stdout, proc.stderr
+
+
+def _errors(stderr: str) -> list[str]:
+    return [line for line in stderr.splitlines() if line.startswith("[error]")]
+
+
+@pytest.mark.parametrize(("category", "case", "kind", "data"), ALL, ids=[f"{c}/{i}" for c, i, _, _ in ALL])
+def test_catalogue(
+    category: str, case: str, kind: str, data: tuple[Any, ...], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text(_document(kind, data))
+    out = tmp_path / "out"
+    code, stdout, stderr = _run(["render", str(config), "-o", str(out)], case not in SUBPROCESS, capsys)
+    errors = _errors(stderr)
+    assert code == 1, f"exit {code}: {stderr}"
+    assert not out.exists(), "an invalid config wrote output"
+    assert stdout == ""
+    assert "internal error" not in stderr and "Traceback" not in stderr
+    path = data[1]
+    if path:
+        assert any(f" {path}: " in line for line in errors), f"no error at {path}: {errors}"
+    if kind == "yaml":
+        assert any(all(fragment in line for fragment in data[2]) for line in errors), errors
+    if kind == "secret":
+        assert data[2] not in stdout + stderr, "a credential was echoed"
+
+
+# ---------------------------------------------------------------- environment
+
+
+def _config(tmp_path: Path) -> Path:
+    config = tmp_path / "config.yaml"
+    config.write_text(HEADER + "spec: {}\n")
+    return config
+
+
+def test_environment_missing_input(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, stdout, stderr = _run(["render", str(tmp_path / "nope.yaml")], True, capsys)
+    assert (code, stdout) == (1, "")
+    assert _errors(stderr) == [f"[error] cannot read {tmp_path / 'nope.yaml'}: No such file or directory"]
+
+
+def test_environment_directory_as_input(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, stderr = _run(["render", str(tmp_path)], True, capsys)
+    assert code == 1 and "Is a directory" in stderr and len(_errors(stderr)) == 1
+
+
+def test_environment_not_utf8(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_bytes(HEADER.encode() + b"spec:\n  global:\n    licenseKey: \xff\xfe\n")
+    code, _, stderr = _run(["render", str(bad)], True, capsys)
+    assert code == 1 and "not UTF-8" in stderr
+
+
+def test_environment_output_not_a_directory(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    code, _, stderr = _run(["render", str(_config(tmp_path)), "-o", str(blocker / "out")], True, capsys)
+    assert code == 1
+    assert any("cannot write" in line and "Not a directory" in line for line in _errors(stderr)), stderr
+    assert blocker.read_text() == "x"
+
+
+def test_environment_disk_full_leaves_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The fourth file hits a full disk: no file of the render is left behind, the directory stays absent."""
+    import tempfile
+
+    real = tempfile.NamedTemporaryFile
+    calls = []
+
+    def failing(*args: Any, **kwargs: Any) -> Any:
+        handle = real(*args, **kwargs)
+        calls.append(handle.name)
+        if len(calls) == 4:
+
+            def write(text: str) -> int:
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), handle.name)
+
+            handle.write = write
+        return handle
+
+    monkeypatch.setattr(tempfile, "NamedTemporaryFile", failing)
+    out = tmp_path / "out"
+    code, _, stderr = _run(["render", str(_config(tmp_path)), "-o", str(out)], True, capsys)
+    assert code == 1
+    assert any("No space left on device" in line for line in _errors(stderr)), stderr
+    assert not out.exists()
+
+
+def test_environment_disk_full_keeps_the_previous_render(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tempfile
+
+    config, out = _config(tmp_path), tmp_path / "out"
+    assert _run(["render", str(config), "-o", str(out)], True, capsys)[0] == 0
+    before = {p: p.read_text() for p in out.rglob("*")}
+    config.write_text(HEADER + "spec:\n  global:\n    namePrefix: other\n")
+
+    def full(*args: Any, **kwargs: Any) -> Any:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(tempfile, "NamedTemporaryFile", full)
+    code, _, stderr = _run(["render", str(config), "-o", str(out)], True, capsys)
+    assert code == 1 and "No space left on device" in stderr
+    assert {p: p.read_text() for p in out.rglob("*")} == before
+
+
+def _process(args: list[str], **kwargs: Any) -> subprocess.CompletedProcess[bytes]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run([sys.executable, "-m", "kustomize_zymtrace", *args], env=env, timeout=120, **kwargs)
+
+
+def test_environment_stdout_full(tmp_path: Path) -> None:
+    with open("/dev/full", "w") as full:
+        proc = _process(["render", str(_config(tmp_path))], stdout=full, stderr=subprocess.PIPE)
+    errors = _errors(proc.stderr.decode())
+    assert proc.returncode == 1
+    assert errors == ["[error] cannot write to stdout: No space left on device"]
+    assert b"Exception ignored" not in proc.stderr
+
+
+def test_environment_stdout_closed(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        f"exec {sys.executable} -m kustomize_zymtrace render {_config(tmp_path)} >&-",
+        shell=True,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        timeout=120,
+    )
+    assert proc.returncode == 1
+    assert _errors(proc.stderr.decode()) == ["[error] cannot write to stdout: it is closed"]
+
+
+def test_environment_broken_pipe(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        f"{sys.executable} -m kustomize_zymtrace render {_config(tmp_path)} | true; exit ${{PIPESTATUS[0]}}",
+        shell=True,
+        executable="/bin/bash",
+        stderr=subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        timeout=120,
+    )
+    assert proc.returncode == 1
+    assert _errors(proc.stderr.decode()) == ["[error] cannot write to stdout: Broken pipe"]
+
+
+def test_environment_krm_stdin_closed() -> None:
+    proc = subprocess.run(
+        f"exec {sys.executable} -m kustomize_zymtrace <&-",
+        shell=True,
+        capture_output=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        timeout=120,
+    )
+    assert proc.returncode == 1
+    assert _errors(proc.stderr.decode()) == ["[error] cannot read stdin: it is closed"]
+    assert proc.stdout == b""
+
+
+def test_catalogue_size() -> None:
+    categories = {category for category, *_ in ALL}
+    assert len(ALL) >= 150 and len(categories) >= 15
+
+
+# ---------------------------------------------------------------- the other side: valid edges are accepted
+
+EDGE_SPEC: dict[str, Any] = {
+    "global": {
+        "namePrefix": "z" + "a" * 38 + "9",  # the longest prefix: 40 characters
+        "chartVersion": "v" + "1" * 61 + "z",  # a 63-character label value
+        "appImageRegistry": "localhost:5000/team_a/sub-path",
+        "dbImageRegistry": "Registry.Example.com:443",
+    },
+    "services": {
+        "common": {
+            "imageTag": "v1.2.3_rc-1",
+            "tolerations": [
+                {"operator": "Exists"},
+                {"key": "example.com/dedicated", "operator": "Equal", "value": "zymtrace", "effect": "NoSchedule"},
+                {"key": "node.kubernetes.io/unreachable", "effect": "NoExecute", "tolerationSeconds": 2**62},
+            ],
+            "affinity": {
+                "nodeAffinity": {
+                    "requiredDuringSchedulingIgnoredDuringExecution": {
+                        "nodeSelectorTerms": [
+                            {"matchExpressions": [{"key": "cpus", "operator": "Gt", "values": ["3"]}]},
+                            {"matchFields": [{"key": "metadata.name", "operator": "In", "values": ["n1"]}]},
+                        ]
+                    },
+                    "preferredDuringSchedulingIgnoredDuringExecution": [
+                        {"weight": 100, "preference": {"matchExpressions": [{"key": "a", "operator": "Exists"}]}}
+                    ],
+                },
+                "podAntiAffinity": {
+                    "preferredDuringSchedulingIgnoredDuringExecution": [
+                        {
+                            "weight": 1,
+                            "podAffinityTerm": {
+                                "topologyKey": "kubernetes.io/hostname",
+                                "labelSelector": {"matchExpressions": [{"key": "app", "operator": "DoesNotExist"}]},
+                                "namespaces": ["a" * 63],
+                            },
+                        }
+                    ]
+                },
+            },
+            "hpa": {
+                "enabled": True,
+                "minReplicas": 1,
+                "maxReplicas": 2**31 - 1,
+                "behavior": {
+                    "scaleUp": {
+                        "stabilizationWindowSeconds": 3600,
+                        "selectPolicy": "Disabled",
+                        "policies": [{"type": "Percent", "value": 2**31 - 1, "periodSeconds": 1800}],
+                    },
+                    "scaleDown": {
+                        "stabilizationWindowSeconds": 0,
+                        "policies": [{"type": "Pods", "value": 1, "periodSeconds": 1}],
+                    },
+                },
+            },
+        },
+        "ingest": {"port": 65535, "portTrusted": 1, "portHealth": 8377},
+        "web": {
+            "resources": {
+                "requests": {"cpu": "100m", "memory": "1.5Gi", "ephemeral-storage": "1e3"},
+                "limits": {"cpu": 0.5, "memory": "1.5Gi", "hugepages-2Mi": "0", "example.com/gpu": 1},
+            },
+            "podLabels": {"example.com/" + "k" * 63: "v" * 63},
+            "podAnnotations": {"note": "x" * (200 * 1024)},
+        },
+        "gateway": {"service": {"portName": "a" * 15}},
+        "bucket-check": {"nodeSelector": {"pool": "jobs"}},
+    },
+    "security": {
+        "podSecurityContext": {
+            "runAsUser": 2**31 - 1,
+            "runAsGroup": 0,
+            "fsGroupChangePolicy": "OnRootMismatch",
+            "supplementalGroups": [0, 2**31 - 1],
+            "seccompProfile": {"type": "Localhost", "localhostProfile": "profiles/zymtrace.json"},
+        },
+        "containerSecurityContext": {"capabilities": {"add": ["NET_BIND_SERVICE"], "drop": ["ALL"]}},
+    },
+    "clickhouse": {
+        "create": {
+            "storage": {"className": "a" * 63 + "." + "b" * 63, "size": "1.5Gi"},
+            "healthProbes": {"liveness": {"periodSeconds": 2**31 - 1, "failureThreshold": 2**31 - 1}},
+        }
+    },
+    "postgres": {
+        "create": {
+            "storage": {"type": "existing_pvc", "existing_pvc": {"pvcName": "data", "subPath": "a/..b/c.d"}},
+        }
+    },
+    "ingress": {
+        "enabled": True,
+        "className": "nginx.internal",
+        "hosts": {
+            "gateway": {
+                "host": "*.zymtrace.example.com",
+                "paths": [
+                    {"path": "/api/v1", "pathType": "Exact"},
+                    {"path": "/x", "pathType": "ImplementationSpecific"},
+                ],
+            }
+        },
+        "tls": [{"secretName": "tls.example", "hosts": ["*.zymtrace.example.com"]}],
+    },
+    "metricReporter": {"podMonitor": {"enabled": True, "interval": "1h30m15s"}},
+}
+
+
+def test_edge_values_are_accepted_by_the_api_server(apiserver: Any) -> None:
+    """The limits enforced above are the API server's own: values at the edge still apply."""
+    from helpers import config as make_config
+    from helpers import record
+
+    from kustomize_zymtrace.loading import load
+    from kustomize_zymtrace.render import render
+
+    apiserver.namespace("edges")
+    backend, _ = load(make_config(EDGE_SPEC, namespace="edges"))
+    objects = record(render(backend))
+    kinds = {obj["kind"] for obj in objects}
+    assert {"HorizontalPodAutoscaler", "Ingress", "PodMonitor", "Job"} <= kinds
+    results = apiserver.apply_all(objects, dry_run=True)
+    rejected = [f"{r.ref}: {r.message}" for r in results if not r.ok]
+    assert not rejected, "valid edge values rejected by the API server:\n" + "\n".join(rejected)
+    assert len(results) == len(objects)
+
+
+# ---------------------------------------------------------------- Helm parity and the one YAML reading
+
+
+def _render(spec: dict[str, Any]) -> list[dict[str, Any]]:
+    from helpers import render
+
+    return render(spec)
+
+
+def _env(objects: list[dict[str, Any]], kind: str, name: str) -> dict[str, Any]:
+    return next(o for o in objects if o["kind"] == kind and o["metadata"]["name"] == name)["data"]
+
+
+def test_null_deletes_list_defaults_as_in_helm() -> None:
+    """auth.admin.roles: null leaves no roles (the chart then omits the variable), not the default back."""
+    provider = {"clientId": "c", "redirectUri": "https://z.example.com/api/v1/oauth2/callback"}
+    spec = {"auth": {"type": "oidc", "oidc": {"provider": {**provider, "scopes": None, "extraParams": None}}}}
+    spec["auth"]["admin"] = {"roles": None}
+    data = _env(_render(spec), "ConfigMap", "zymtrace-auth-config")
+    defaults = _env(
+        _render({"auth": {"type": "oidc", "oidc": {"provider": provider}}}),
+        "ConfigMap",
+        "zymtrace-auth-config",
+    )
+    for key in ("IDENTITY__AUTH__ADMIN__ROLES", "IDENTITY__AUTH__OIDC__SCOPES", "IDENTITY__AUTH__OIDC__EXTRA_PARAMS"):
+        assert key in defaults and key not in data
+
+
+def test_from_helm_values_keeps_an_explicit_null(tmp_path: Path) -> None:
+    from kustomize_zymtrace.helm_values import convert
+
+    values = (
+        "services:\n  common:\n    hpa:\n      enabled: true\n"
+        "      behavior: null\n      targetMemoryUtilizationPercentage: null\n"
+    )
+    out = yaml.safe_load(convert(values, "values.yaml", name="z", namespace="z"))
+    hpa = out["spec"]["services"]["common"]["hpa"]
+    assert hpa["behavior"] is None and hpa["targetMemoryUtilizationPercentage"] is None
+    assert hpa["maxReplicas"] == 10  # the chart's other defaults are still pinned
+    objects = _render(out["spec"])
+    scaler = next(o for o in objects if o["kind"] == "HorizontalPodAutoscaler")
+    assert "behavior" not in scaler["spec"]
+    assert [m["resource"]["name"] for m in scaler["spec"]["metrics"]] == ["cpu"]
+
+
+def test_one_yaml_reading_for_convert_and_render(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`namePrefix: on` is the text "on" to kustomize (YAML 1.2): the converter and render agree on it."""
+    from kustomize_zymtrace.cli import main
+
+    values = tmp_path / "values.yaml"
+    values.write_text("global:\n  namePrefix: on\n")
+    assert main(["from-helm-values", str(values)]) == 0
+    converted = tmp_path / "config.yaml"
+    converted.write_text(capsys.readouterr().out)
+    assert main(["render", str(converted)]) == 0
+    names = [o["metadata"]["name"] for o in yaml.safe_load_all(capsys.readouterr().out)]
+    assert "on-gateway" in names
+
+
+def test_from_helm_values_rejects_duplicate_keys(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from kustomize_zymtrace.cli import main
+
+    values = tmp_path / "values.yaml"
+    values.write_text("gitops:\n  strictSecrets: true\n  strictSecrets: false\n")
+    assert main(["from-helm-values", str(values)]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "duplicate key 'strictSecrets' (first at line 2)" in captured.err and "line 3" in captured.err
+
+
+def test_bucket_check_placement_from_the_charts_key() -> None:
+    storage = {"mode": "use_existing", "use_existing": {"type": "s3", "s3": {"region": "eu-west-1", "useIAM": "aws"}}}
+    spec = {
+        "storage": storage,
+        "services": {
+            "migrate": {"nodeSelector": {"pool": "migrate"}, "tolerations": [{"operator": "Exists"}]},
+            "bucket-check": {"nodeSelector": {"pool": "checks"}},
+        },
+    }
+    objects = _render(spec)
+    job = next(o for o in objects if o["kind"] == "Job" and "-bucket-check-" in o["metadata"]["name"])
+    pod = job["spec"]["template"]["spec"]
+    assert pod["nodeSelector"] == {"pool": "checks"}  # its own key
+    assert pod["tolerations"] == [{"operator": "Exists"}]  # else the migrate Job's
+    migrate = next(o for o in objects if o["kind"] == "Job" and "-migrate-" in o["metadata"]["name"])
+    assert migrate["spec"]["template"]["spec"]["nodeSelector"] == {"pool": "migrate"}
