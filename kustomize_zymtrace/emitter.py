@@ -31,7 +31,7 @@ OTHER_READERS = (
     ("tag:yaml.org,2002:bool", re.compile(r"(?:y|Y|n|N|yes|Yes|YES|no|No|NO|on|On|ON|off|Off|OFF)\Z")),
     ("tag:yaml.org,2002:null", re.compile(r"(?:~|null|Null|NULL)\Z")),
     ("tag:yaml.org,2002:float", re.compile(r"[-+]?\.(?:inf|Inf|INF|nan|NaN|NAN)\Z")),
-    ("tag:yaml.org,2002:int", re.compile(r"_*[-+]?_*0_*[bBoOxX][0-9a-fA-F_]*\Z")),
+    ("tag:yaml.org,2002:int", re.compile(r"_*[-+]?_*0_*(?:[bB][01_]*|[oO][0-7_]*|[xX][0-9a-fA-F_]*)\Z")),
     (  # go-yaml's float pattern (so also every decimal integer), with "_" allowed anywhere
         "tag:yaml.org,2002:float",
         re.compile(r"_*[-+]?_*(?:\.[0-9_]*[0-9][0-9_]*|[0-9][0-9_]*(?:\.[0-9_]*)?)(?:[eE]_*[-+]?_*[0-9][0-9_]*)?\Z"),

@@ -92,7 +92,7 @@ def test_yaml_1_2_numbers_and_1_1_words_are_quoted() -> None:
     for value in risky:
         assert emitter.scalar(value).startswith("'"), value
         assert RUAMEL.load(emitter.dump({"v": value})) == {"v": value}
-    for readable in ("100m", "1Gi", "26.8.4", "bad", "x"):
+    for readable in ("100m", "1Gi", "26.8.4", "bad", "x", "0b2ec3e4", "0o8", "0xg"):
         assert emitter.scalar(readable) == readable  # quantities stay readable
 
 
