@@ -11,6 +11,7 @@ idempotent and prunes.
 from __future__ import annotations
 
 import io
+import os
 import posixpath
 from typing import Any, NamedTuple, TextIO
 
@@ -20,7 +21,7 @@ from ruamel.yaml.error import YAMLError
 from . import yamlio
 from .api import API_VERSION, FINISH_KIND, KIND
 from .render.context import GENERATED_BY
-from .results import ConfigError, Result, error, sort_key
+from .results import ConfigError, Result, error, sort_key, surface
 
 RESOURCE_LIST = "ResourceList"
 HEADER = f"apiVersion: config.kubernetes.io/v1\nkind: {RESOURCE_LIST}\n"
@@ -83,11 +84,12 @@ def process(data: str | bytes, out: TextIO) -> Outcome:
         try:
             backend, warnings = load(instance.config)
             ctx, notes = prepare(backend)
+            reported = surface(warnings + notes, dict(os.environ), instance.label)
         except ConfigError as exc:
             findings += [(instance, r) for r in exc.results]
             failed = True
             continue
-        findings += [(instance, r) for r in warnings + notes]
+        findings += [(instance, r) for r in reported]
         rendered.append((instance, [_place(obj, instance) for obj in objects(ctx)]))
     if failed:
         return _failure(out, source, [], findings)
