@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import __version__
-from .results import ConfigError, Result
+from .results import ConfigError, Result, surface
 
 if TYPE_CHECKING:
     import argparse
@@ -124,9 +124,22 @@ def run_plugin(config_path: str) -> int:
         return _finish_stream("-")
     backend, warnings = load_file_text(text, config_path)
     objects, notes = render_with_findings(backend)
-    _report(warnings + notes)
+    _report(surface(warnings + notes + _argocd_findings(backend.metadata.namespace), dict(os.environ)))
     STDOUT.write(yamlio.dump_all(objects))
     return EXIT_OK
+
+
+def _argocd_findings(namespace: str) -> list[Result]:
+    """Argo CD runs the plugin with the Application's destination namespace in ARGOCD_APP_NAMESPACE."""
+    target = os.environ.get("ARGOCD_APP_NAMESPACE")
+    if not target or target == namespace:
+        return []
+    message = (
+        f"the Argo CD Application deploys to namespace {target!r}, but the objects and the in-cluster "
+        f"addresses use {namespace!r}: set the Application's destination.namespace or metadata.namespace "
+        "so they match"
+    )
+    return [Result(message, "metadata.namespace", "warning")]
 
 
 def cmd_render(args: argparse.Namespace) -> int:
@@ -136,7 +149,7 @@ def cmd_render(args: argparse.Namespace) -> int:
 
     backend, warnings = load_file_text(_read(args.config), args.config)
     objects, notes = render_with_findings(backend)
-    _report(warnings + notes)
+    _report(surface(warnings + notes, dict(os.environ)))
     if args.output:
         _write(objects, args.output, args.layout)
     else:
@@ -147,7 +160,11 @@ def cmd_render(args: argparse.Namespace) -> int:
 def _write(objects: list[dict[str, Any]], output: str, layout: str) -> None:
     from .output import write_directory
 
-    written = write_directory(objects, Path(output), layout)
+    try:
+        written = write_directory(objects, Path(output), layout)
+    except OSError as exc:  # read-only or full disk: the tree is swapped in whole, so nothing changed
+        where = exc.filename or output
+        raise ConfigError([Result(f"cannot write {where}: {exc.strerror or exc}; nothing was changed")]) from None
     print(f"wrote {written} objects to {output} ({layout} layout)", file=sys.stderr)
 
 
@@ -164,8 +181,9 @@ def cmd_hydrate(args: argparse.Namespace) -> int:
         raise ConfigError([Result(f"{args.stream}: no objects (did kustomize skip the generator?)")])
     # Whatever transformed the stream after the generator, what is written is consistent again.
     documents, notes = finish(documents)
-    _report(notes)
+    _report(surface(notes, dict(os.environ)))
     _write(documents, args.output, args.layout)
+    _summarize_warnings()
     return EXIT_OK
 
 
@@ -189,13 +207,29 @@ def _finish_stream(source: str) -> int:
 
     documents = [d for d in yamlio.load_all(_read(source), source) if d is not None]
     objects, notes = finish(documents)
-    _report(notes)
-    sys.stdout.write(yamlio.dump_all(objects))
+    _report(surface(notes, dict(os.environ)))
+    STDOUT.write(yamlio.dump_all(objects))
     return EXIT_OK
 
 
 def cmd_finish(args: argparse.Namespace) -> int:
     return _finish_stream(args.stream)
+
+
+def _summarize_warnings() -> None:
+    """The warnings the generator wrote to ZYMTRACE_WARNINGS_FILE while kustomize ran it (kustomize
+    itself drops them), once each."""
+    from .results import WARNINGS_FILE
+
+    path = os.environ.get(WARNINGS_FILE)
+    try:
+        lines = list(dict.fromkeys(Path(path).read_text(encoding="utf-8").splitlines())) if path else []
+    except OSError:
+        return
+    if lines:
+        print(f"{len(lines)} warning(s) from the generator while kustomize rendered this stream:", file=sys.stderr)
+        for line in lines:
+            print(f"  {line}", file=sys.stderr)
 
 
 def cmd_schema(args: argparse.Namespace) -> int:

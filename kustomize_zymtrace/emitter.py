@@ -2,9 +2,13 @@
 block style, multi-line strings as literal blocks, keys in insertion order, no anchors.
 
 PyYAML's representer is pure Python and was most of a render's run time; this writes the same block
-layout directly. A string is written plain only when it is certain to read back as the same string
-(PyYAML's own implicit-type patterns decide), otherwise single-quoted, double-quoted when it holds
-characters single quotes cannot carry. tests/test_emitter.py checks every output reads back equal.
+layout directly. A string is written plain only when every reader of our output takes it for the same
+string: PyYAML (YAML 1.1: yes, on, 12:30, dates), go-yaml v3 in kustomize and kpt and ruamel (YAML 1.2:
+1e3, 0o17, 0x1F, 1_000, 0b101, .inf) and go-yaml's own extras (y, n, 2001-1-2). Anything else is
+single-quoted, double-quoted when it holds characters single quotes cannot carry. Keys too long for an
+implicit key (YAML caps those at 1024 characters; PyYAML stops at 128) take the explicit "? " form.
+tests/test_emitter.py checks every output reads back equal in PyYAML and ruamel, and through kustomize
+and kpt.
 """
 
 from __future__ import annotations
@@ -18,8 +22,30 @@ from yaml.resolver import Resolver
 # indicator, space or quote; "-" and ":" only when a non-space follows (-c, --flag, :9001).
 _PLAIN = re.compile(r"(?:[A-Za-z0-9_./$(]|[-:][A-Za-z0-9_./:@+=,~%$()-])[A-Za-z0-9 _./:@+=,~%$()-]*\Z")
 _IMPLICIT = Resolver.yaml_implicit_resolvers
+# Plain scalars that YAML 1.2 readers (go-yaml v3, ruamel) or go-yaml's compatibility rules take for
+# something other than a string, beyond what PyYAML's YAML 1.1 patterns above catch. go-yaml drops "_"
+# from numbers, parses Go integer literals (0x, 0o, 0b, 0777) and 1.2 floats, and reads dates with
+# one-digit months; kyaml quotes YAML 1.1 booleans such as y and n. Erring on the side of quoting costs
+# two characters; erring the other way corrupts a password.
+OTHER_READERS = (
+    ("tag:yaml.org,2002:bool", re.compile(r"(?:y|Y|n|N|yes|Yes|YES|no|No|NO|on|On|ON|off|Off|OFF)\Z")),
+    ("tag:yaml.org,2002:null", re.compile(r"(?:~|null|Null|NULL)\Z")),
+    ("tag:yaml.org,2002:float", re.compile(r"[-+]?\.(?:inf|Inf|INF|nan|NaN|NAN)\Z")),
+    ("tag:yaml.org,2002:int", re.compile(r"_*[-+]?_*0_*(?:[bB][01_]*|[oO][0-7_]*|[xX][0-9a-fA-F_]*)\Z")),
+    (  # go-yaml's float pattern (so also every decimal integer), with "_" allowed anywhere
+        "tag:yaml.org,2002:float",
+        re.compile(r"_*[-+]?_*(?:\.[0-9_]*[0-9][0-9_]*|[0-9][0-9_]*(?:\.[0-9_]*)?)(?:[eE]_*[-+]?_*[0-9][0-9_]*)?\Z"),
+    ),
+    ("tag:yaml.org,2002:timestamp", re.compile(r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:[Tt ]|\Z)")),
+    ("tag:yaml.org,2002:merge", re.compile(r"<<\Z")),
+    ("tag:yaml.org,2002:value", re.compile(r"=\Z")),
+)
+# PyYAML writes a key in the explicit "? key" form from this length on (and YAML forbids implicit keys
+# of more than 1024 characters).
+IMPLICIT_KEY_MAX = 128
 # Printable and no line break: YAML also breaks lines at U+0085, U+2028 and U+2029.
-_SINGLE_QUOTABLE = re.compile(r"[\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]*\Z")
+# A byte order mark is escaped too: YAML readers may drop it inside a document.
+_SINGLE_QUOTABLE = re.compile(r"[\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]*\Z")
 _ESCAPES = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\t": "\\t", "\r": "\\r"}
 _plain_cache: dict[str, bool] = {}
 
@@ -32,6 +58,7 @@ def _is_plain(text: str) -> bool:
             and not text.endswith((" ", ":"))
             and ": " not in text
             and not any(regexp.match(text) for _, regexp in _IMPLICIT.get(text[0], ()))
+            and not any(regexp.match(text) for _, regexp in OTHER_READERS)
         )
         if len(_plain_cache) < 100_000:
             _plain_cache[text] = cached
@@ -99,8 +126,9 @@ def _block(text: str, header: str, indent: int) -> list[str]:
     return [pad + line if line else "" for line in body.split("\n")]
 
 
-def _value_lines(prefix: str, value: Any, indent: int) -> list[str]:
-    """`prefix` is "key:" or "-" at the current column; `indent` is where nested content goes."""
+def _value_lines(prefix: str, value: Any, indent: int, *, explicit: bool = False) -> list[str]:
+    """`prefix` is "key:", ":" (after an explicit key) or "-" at the current column; `indent` is where
+    nested content goes."""
     if isinstance(value, dict):
         if not value:
             return [prefix + " {}"]
@@ -109,7 +137,7 @@ def _value_lines(prefix: str, value: Any, indent: int) -> list[str]:
         if not value:
             return [prefix + " []"]
         # PyYAML's layout: a sequence under a key starts at the key's column.
-        return [prefix, *_sequence(value, indent - 2 if prefix.endswith(":") else indent)]
+        return [prefix, *_sequence(value, indent - 2 if prefix.endswith(":") and not explicit else indent)]
     if isinstance(value, str) and "\n" in value:
         header = _block_header(value)
         if header:
@@ -121,7 +149,12 @@ def _mapping(value: dict[Any, Any], indent: int) -> list[str]:
     pad = " " * indent
     lines: list[str] = []
     for key, item in value.items():
-        lines += _value_lines(f"{pad}{scalar(key)}:", item, indent + 2)
+        written = scalar(key)
+        if len(written) < IMPLICIT_KEY_MAX:
+            lines += _value_lines(f"{pad}{written}:", item, indent + 2)
+        else:  # explicit key: "? key" then ": value", nested content indented under the colon
+            lines.append(f"{pad}? {written}")
+            lines += _value_lines(f"{pad}:", item, indent + 2, explicit=True)
     return lines
 
 

@@ -1,21 +1,27 @@
 """KRM function mode: a config.kubernetes.io/v1 ResourceList in, one out (kpt, kustomize exec/container).
 
-Items the function does not own are copied through as the exact text they came in, so kpt writes the
-user's files back untouched (quotes, flow style and comments included). Items generated on an earlier
-run carry the generated-by annotation and are replaced, so a re-render is idempotent and prunes.
+Items the function does not own go through ruamel.yaml's round-trip loader and dumper, so they come
+back with their values, comments, quoting and flow style (a YAML 1.2 reader: `flag: on` stays the
+string it was, a date stays a date). Items generated on an earlier run carry the generated-by
+annotation and are found by it, not by their file: those of a config being rendered and those whose
+config is gone from the package (renamed, moved to another namespace) are replaced, so a re-render is
+idempotent and prunes.
 """
 
 from __future__ import annotations
 
+import io
+import os
 import posixpath
 from typing import Any, NamedTuple, TextIO
 
-import yaml
+from ruamel.yaml import YAML
+from ruamel.yaml.error import YAMLError
 
 from . import yamlio
 from .api import API_VERSION, FINISH_KIND, KIND
 from .render.context import GENERATED_BY
-from .results import ConfigError, Result, error, sort_key
+from .results import ConfigError, Result, error, sort_key, surface
 
 RESOURCE_LIST = "ResourceList"
 HEADER = f"apiVersion: config.kubernetes.io/v1\nkind: {RESOURCE_LIST}\n"
@@ -53,52 +59,53 @@ class Instance(NamedTuple):
 def process(data: str | bytes, out: TextIO) -> Outcome:
     """Run the function on a serialized ResourceList, writing the resulting ResourceList to `out`.
 
-    Every instance is validated and prepared before the first generated object is written, so a
-    failure leaves no generated item; then the objects are written one instance at a time, which
-    keeps memory flat however many instances the list holds."""
+    Every instance is validated and rendered, and the objects of all instances are checked against
+    each other, before the first generated object is written: a failure leaves no generated item."""
     try:
         text = yamlio.decode(data, "ResourceList")
-        resource_list, item_texts = _parse(text)
+        resource_list, source = _parse(text)
     except ConfigError as exc:
-        return _failure(out, [], exc.results, None)
-    items = resource_list.get("items") or []
+        return _failure(out, None, exc.results, None)
+    items = resource_list["items"]
     if _kind(resource_list.get("functionConfig")) == FINISH_KIND:
-        return _finish_items(out, items, item_texts)
+        return _finish_items(out, items, source)
     try:
         instances = _instances(resource_list)
     except ConfigError as exc:
-        return _failure(out, item_texts, exc.results, None)
+        return _failure(out, source, exc.results, None)
 
     from .loading import load
     from .render import objects, prepare
 
-    prepared = []
+    rendered: list[tuple[Instance, list[dict[str, Any]]]] = []
     findings: list[tuple[Instance, Result]] = []
     failed = False
     for instance in instances:
         try:
             backend, warnings = load(instance.config)
             ctx, notes = prepare(backend)
+            reported = surface(warnings + notes, dict(os.environ), instance.label)
         except ConfigError as exc:
             findings += [(instance, r) for r in exc.results]
             failed = True
             continue
-        findings += [(instance, r) for r in warnings + notes]
-        prepared.append((instance, ctx))
+        findings += [(instance, r) for r in reported]
+        rendered.append((instance, [_place(obj, instance) for obj in objects(ctx)]))
     if failed:
-        return _failure(out, item_texts, [], findings)
+        return _failure(out, source, [], findings)
+    collisions = _collisions(rendered)
+    if collisions:
+        return _failure(out, source, collisions, findings)
 
-    owners = {i.identity for i in instances}
-    prune_all = resource_list.get("functionConfig") is None
-    kept = [
-        text
-        for item, text in zip(items, item_texts, strict=True)
-        if not _generated_by(item, owners, prune_all=prune_all)
-    ]
-    out.write(HEADER + ("items:\n" if kept or prepared else "items: []\n"))
+    pruning = _pruning(resource_list, instances)
+    try:
+        kept = source.entries([not pruning.drops(item) for item in items])
+    except ConfigError as exc:
+        return _failure(out, None, exc.results, findings)
+    out.write(HEADER + ("items:\n" if kept or rendered else "items: []\n"))
     out.writelines(kept)
-    for instance, ctx in prepared:
-        out.writelines(_entry(yamlio.dump(_place(obj, instance))) for obj in objects(ctx))
+    for _, generated in rendered:
+        out.writelines(_entry(yamlio.dump(obj)) for obj in generated)
     _write_results(out, _results(findings))
     return Outcome([_line(i, r) for i, r in findings])
 
@@ -107,7 +114,7 @@ def _kind(obj: Any) -> Any:
     return obj.get("kind") if isinstance(obj, dict) else None
 
 
-def _finish_items(out: TextIO, items: list[Any], item_texts: list[str]) -> Outcome:
+def _finish_items(out: TextIO, items: list[Any], source: Source) -> Outcome:
     """The finishing pass as a KRM function: items it changed are re-written, the others kept as they came."""
     import copy
 
@@ -116,17 +123,101 @@ def _finish_items(out: TextIO, items: list[Any], item_texts: list[str]) -> Outco
     before = copy.deepcopy(items)
     try:
         finished, notes = finish([i for i in items if isinstance(i, dict)])
+        del finished  # finish() changes the items in place
+        unchanged = [item == old for item, old in zip(items, before, strict=True)]
+        kept = iter(source.entries(unchanged))
     except ConfigError as exc:
-        return _failure(out, item_texts, exc.results, None)
-    del finished  # finish() changes the items in place
+        return _failure(out, source, exc.results, None)
     out.write(HEADER + ("items:\n" if items else "items: []\n"))
-    for item, old, text in zip(items, before, item_texts, strict=True):
-        out.write(text if item == old else _entry(yamlio.dump(item)))
+    for item, same in zip(items, unchanged, strict=True):
+        out.write(next(kept) if same else _entry(yamlio.dump(item)))
     _write_results(out, [r.to_krm() for r in notes])
     return Outcome([r.line() for r in notes])
 
 
-def _parse(text: str) -> tuple[dict[str, Any], list[str]]:
+def _collisions(rendered: list[tuple[Instance, list[dict[str, Any]]]]) -> list[Result]:
+    """Two configs that would write the same object (or the same file): an error naming both."""
+    seen: dict[str, Instance] = {}
+    problems: list[Result] = []
+    for instance, generated in rendered:
+        for obj in generated:
+            meta = obj["metadata"]
+            keys = (
+                f"{obj['kind']} {meta.get('namespace', '')}/{meta['name']}",
+                f"file {meta['annotations'][PATH_ANNOTATIONS[0]]}",
+            )
+            for key in keys:
+                other = seen.setdefault(key, instance)
+                if other is not instance and not problems:
+                    problems.append(
+                        error(
+                            "metadata",
+                            f"{KIND} {other.identity} and {KIND} {instance.identity} both generate {key}: "
+                            "give them different names (spec.global.namePrefix for objects, metadata.name "
+                            "for files) or namespaces",
+                        )
+                    )
+    return problems
+
+
+class Pruning(NamedTuple):
+    """Which earlier outputs (items with the generated-by mark) a run replaces."""
+
+    everything: bool  # no functionConfig: every config in the package renders now
+    rendered: frozenset[str]  # owners rendered now
+    present: frozenset[str]  # owners whose config is in the package; other owners' outputs are orphans
+
+    def drops(self, item: dict[str, Any]) -> bool:
+        mark = _annotations(item).get(GENERATED_BY)
+        if mark is None:
+            return False
+        return self.everything or mark in self.rendered or mark not in self.present
+
+
+def _pruning(resource_list: dict[str, Any], instances: list[Instance]) -> Pruning:
+    configs = [item for item in resource_list["items"] if item.get("kind") == KIND]
+    return Pruning(
+        everything=_renders_items(resource_list.get("functionConfig")),
+        rendered=frozenset(i.identity for i in instances),
+        present=frozenset(Instance(item, "").identity for item in configs),
+    )
+
+
+class Source(NamedTuple):
+    """The input text and the parsed nodes of its items, whose marks locate each item in the text."""
+
+    text: str
+    nodes: list[Any]
+
+    def entries(self, keep: list[bool]) -> list[str]:
+        """The kept items as block-sequence entries ('- ...'), re-written by ruamel's round-trip dumper:
+        values, comments, quoting and flow style as they came in, whatever their types. Only kept items
+        go through ruamel (pure Python, ten times slower than the C parser the rest uses)."""
+        rt = _round_trip()
+        whole: list[Any] | None = None
+        entries = []
+        for index, (node, wanted) in enumerate(zip(self.nodes, keep, strict=True)):
+            if not wanted:
+                continue
+            start, end = node.start_mark, node.end_mark
+            try:
+                item = rt.load(" " * start.column + self.text[start.index : end.index])
+            except (YAMLError, ValueError, TypeError):  # an alias whose anchor is outside the item
+                whole = whole if whole is not None else self._all_items(rt)
+                item = whole[index]
+            buffer = io.StringIO()
+            rt.dump([item], buffer)  # as an entry of a sequence, so comments keep their columns
+            entries.append(buffer.getvalue())
+        return entries
+
+    def _all_items(self, rt: YAML) -> list[Any]:
+        try:
+            return list(rt.load(self.text)["items"])
+        except (YAMLError, ValueError, TypeError) as exc:
+            raise ConfigError([error("items", f"not valid YAML: {exc}")]) from None
+
+
+def _parse(text: str) -> tuple[dict[str, Any], Source]:
     resource_list, root = yamlio.load_with_node(text, "ResourceList")
     if not isinstance(resource_list, dict):
         raise ConfigError([error("", "stdin must hold one ResourceList document")])
@@ -138,21 +229,34 @@ def _parse(text: str) -> tuple[dict[str, Any], list[str]]:
         items = resource_list["items"] = []
     if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
         raise ConfigError([error("items", "must be a list of Kubernetes objects")])
-    return resource_list, _item_texts(text, root, items)
+    sequence = next((v for k, v in root.value if getattr(k, "value", None) == "items"), None)
+    return resource_list, Source(text, list(sequence.value) if items else [])
 
 
 def _instances(resource_list: dict[str, Any]) -> list[Instance]:
     items = resource_list["items"]
     config = resource_list.get("functionConfig")
-    if config is not None:
+    if not _renders_items(config):
         if not isinstance(config, dict) or config.get("kind") != KIND:
             kind = config.get("kind") if isinstance(config, dict) else type(config).__name__
-            raise ConfigError([error("functionConfig", f"must be a {API_VERSION} {KIND}, found {kind}")])
+            raise ConfigError(
+                [error("functionConfig", f"must be a {API_VERSION} {KIND} or an empty ConfigMap, found {kind}")]
+            )
         return [Instance(config, _directory_of(config, items))]
     configs = [item for item in items if item.get("kind") == KIND]
     if not configs:
         raise ConfigError([error("functionConfig", f"no {KIND}: set functionConfig or include one in items")])
     return [Instance(item, _directory_of(item, items)) for item in configs]
+
+
+def _renders_items(config: Any) -> bool:
+    """No functionConfig, or the empty ConfigMap `kpt fn eval --exec` sends without --fn-config: render
+    every ZymtraceBackend item."""
+    if config is None:
+        return True
+    if not isinstance(config, dict) or config.get("kind") != "ConfigMap" or config.get("apiVersion") != "v1":
+        return False
+    return not config.get("data") and not config.get("binaryData")
 
 
 def _metadata(obj: dict[str, Any]) -> dict[str, Any]:
@@ -178,11 +282,6 @@ def _directory_of(config: dict[str, Any], items: list[dict[str, Any]]) -> str:
     return ""
 
 
-def _generated_by(item: dict[str, Any], owners: set[str], *, prune_all: bool) -> bool:
-    mark = _annotations(item).get(GENERATED_BY)
-    return mark is not None and (prune_all or mark in owners)
-
-
 def _place(obj: dict[str, Any], instance: Instance) -> dict[str, Any]:
     """A stable file per object: <config dir>/generated/<instance>/<kind>_<name>.yaml."""
     filename = f"{obj['kind'].lower()}_{obj['metadata']['name']}.yaml"
@@ -198,33 +297,12 @@ def _place(obj: dict[str, Any], instance: Instance) -> dict[str, Any]:
 # ------------------------------------------------------------------ output
 
 
-def _item_texts(text: str, root: Any, items: list[dict[str, Any]]) -> list[str]:
-    """The source text of each item as a block-sequence entry ('- ...'), or a fresh dump when the input
-    cannot be sliced safely (flow style, aliases)."""
-    slices: list[str | None] = [None] * len(items)
-    sequence = next((v for k, v in root.value if getattr(k, "value", None) == "items"), None)
-    if isinstance(sequence, yaml.SequenceNode) and not sequence.flow_style and len(sequence.value) == len(items):
-        slices = [_slice(text, node) for node in sequence.value]
-    return [s if s is not None else _entry(yamlio.dump(item)) for s, item in zip(slices, items, strict=True)]
-
-
-def _slice(text: str, node: Any) -> str | None:
-    if getattr(node, "flow_style", False) or not isinstance(node, yaml.MappingNode):
-        return None
-    column = node.start_mark.column
-    source = text[node.start_mark.index : node.end_mark.index].rstrip()
-    if "&" in source or "*" in source:
-        return None  # possibly an anchor or alias, which would not survive being cut out
-    lines = source.split("\n")
-    shifted = [lines[0]]
-    for line in lines[1:]:
-        if line.startswith(" " * column):
-            shifted.append(line[column:])
-        elif not line.strip() or line.lstrip().startswith("#"):
-            shifted.append(line.lstrip())
-        else:
-            return None
-    return _entry("\n".join(shifted) + "\n")
+def _round_trip() -> YAML:
+    rt = YAML(typ="rt")
+    rt.preserve_quotes = True
+    rt.width = 1 << 16  # never fold a long line the user wrote on one
+    rt.indent(mapping=2, sequence=2, offset=0)
+    return rt
 
 
 def _entry(document: str) -> str:
@@ -254,10 +332,16 @@ def _line(instance: Instance, result: Result) -> str:
 
 
 def _failure(
-    out: TextIO, item_texts: list[str], results: list[Result], findings: list[tuple[Instance, Result]] | None
+    out: TextIO, source: Source | None, results: list[Result], findings: list[tuple[Instance, Result]] | None
 ) -> Outcome:
     """The input items unchanged, error results, no generated item; exit code 1."""
     pairs = findings or []
+    item_texts: list[str] = []
+    if source is not None:
+        try:
+            item_texts = source.entries([True] * len(source.nodes))
+        except ConfigError as exc:
+            results = results + exc.results
     out.write(HEADER + ("items:\n" if item_texts else "items: []\n"))
     out.writelines(item_texts)
     _write_results(out, _results(pairs) + [r.to_krm() for r in results])

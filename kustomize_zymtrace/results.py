@@ -67,3 +67,30 @@ class ConfigError(Exception):
         # `more`: findings of a later stage that still apply (warnings stay warnings).
         self.results = sort_results(results + (more or []))
         super().__init__("; ".join(r.line() for r in self.results))
+
+
+# Warnings where stderr is not seen: kustomize drops a successful plugin's stderr, Argo CD shows only a
+# failed generate. ZYMTRACE_WARNINGS=error (ARGOCD_ENV_ZYMTRACE_WARNINGS from an Argo CD Application's
+# plugin env) makes every warning an error; ZYMTRACE_WARNINGS_FILE collects them for `hydrate`'s summary.
+WARNINGS_POLICY = ("ZYMTRACE_WARNINGS", "ARGOCD_ENV_ZYMTRACE_WARNINGS")
+WARNINGS_FILE = "ZYMTRACE_WARNINGS_FILE"
+
+
+def warnings_are_errors(environ: dict[str, str]) -> bool:
+    return any(environ.get(name, "").strip().lower() == "error" for name in WARNINGS_POLICY)
+
+
+def surface(findings: list[Result], environ: dict[str, str], source: str = "") -> list[Result]:
+    """The findings to report, after the user's warning policy: raises ConfigError when warnings are
+    errors, and appends the warning lines to ZYMTRACE_WARNINGS_FILE when it is set."""
+    warnings = [f for f in findings if f.severity == "warning"]
+    if warnings and warnings_are_errors(environ):
+        escalated = [error(f.path, f"{f.message} (ZYMTRACE_WARNINGS=error)") for f in warnings]
+        raise ConfigError(escalated, [f for f in findings if f.severity != "warning"])
+    if warnings and environ.get(WARNINGS_FILE):
+        try:
+            with open(environ[WARNINGS_FILE], "a", encoding="utf-8") as handle:
+                handle.writelines(f.line(source) + "\n" for f in warnings)
+        except OSError:
+            pass  # the summary is a convenience; the render itself must not fail for it
+    return findings

@@ -132,8 +132,14 @@ def test_hydrate_writes_a_stream_and_guards_foreign_files(tmp_path: Path) -> Non
     out = tmp_path / "out"
     result = cli("hydrate", "-o", str(out), "--layout", "stages", stdin=stream)
     assert result.returncode == 0, result.stderr
-    assert sorted(p.name for p in out.iterdir()) == ["1-databases", "2-migrate", "3-services", "kustomization.yaml"]
-    assert len(list(out.rglob("*.yaml"))) == 41 + 4
+    assert sorted(p.name for p in out.iterdir()) == [
+        "0-prerequisites",
+        "1-databases",
+        "2-migrate",
+        "3-services",
+        "kustomization.yaml",
+    ]
+    assert len(list(out.rglob("*.yaml"))) == 41 + 5
     assert cli("hydrate", "-o", str(tmp_path / "x"), stdin="- a\n- b\n").returncode == 1
     assert "no objects" in cli("hydrate", "-o", str(tmp_path / "y"), stdin="").stderr
     foreign = tmp_path / "foreign"

@@ -8,8 +8,11 @@ import yaml
 from helpers import ROOT
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from ruamel.yaml import YAML
 
 from kustomize_zymtrace import emitter
+
+RUAMEL = YAML(typ="safe", pure=True)
 
 EXAMPLES = int(os.environ.get("PROPERTY_EXAMPLES", "300"))
 text = st.text(st.characters(blacklist_categories=["Cs"]), max_size=30) | st.sampled_from(
@@ -61,7 +64,46 @@ documents = st.recursive(
 @settings(max_examples=EXAMPLES, deadline=None)
 @given(st.dictionaries(text, documents, min_size=1, max_size=5))
 def test_everything_written_reads_back_equal(document: dict) -> None:
-    assert yaml.safe_load(emitter.dump(document)) == document
+    written = emitter.dump(document)
+    assert yaml.safe_load(written) == document
+    assert RUAMEL.load(written) == document  # YAML 1.2, as kustomize and kpt read it
+
+
+def test_yaml_1_2_numbers_and_1_1_words_are_quoted() -> None:
+    """The strings kustomize and kpt turned into numbers, and the YAML 1.1 words PyYAML turns into bools."""
+    risky = [
+        "1e3",
+        "0o17",
+        "0x1F",
+        "0b101",
+        "1_000",
+        "+12",
+        ".inf",
+        "-.Inf",
+        ".NaN",
+        "0777",
+        "0_x1F",
+        "_1_",
+        "1.",
+        "12:30",
+    ]
+    risky += ["on", "Off", "yes", "y", "N", "~", "null", "NULL", "2001-12-14", "2001-1-2", "2001-12-14 1:2:3"]
+    risky += ["<<", "="]
+    for value in risky:
+        assert emitter.scalar(value).startswith("'"), value
+        assert RUAMEL.load(emitter.dump({"v": value})) == {"v": value}
+    for readable in ("100m", "1Gi", "26.8.4", "bad", "x", "0b2ec3e4", "0o8", "0xg"):
+        assert emitter.scalar(readable) == readable  # quantities stay readable
+
+
+@settings(max_examples=EXAMPLES, deadline=None)
+@given(st.text(min_size=emitter.IMPLICIT_KEY_MAX - 5, max_size=1500), documents)
+def test_keys_of_any_length(key: str, value: object) -> None:
+    """YAML caps implicit keys at 1024 characters: longer ones are written as explicit "? key" entries."""
+    for document in ({key: value}, {"a": [{key: value, "b": 1}]}):
+        written = emitter.dump(document)
+        assert yaml.safe_load(written) == document
+        assert RUAMEL.load(written) == document
 
 
 @settings(max_examples=EXAMPLES, deadline=None)
@@ -81,6 +123,8 @@ def test_same_bytes_as_pyyaml_on_every_golden_render() -> None:
         return dumper.represent_scalar("tag:yaml.org,2002:str", data, style="|" if "\n" in data else None)
 
     Dumper.add_representer(str, literal)
+    for tag, regexp in emitter.OTHER_READERS:  # the same quoting rule for YAML 1.2 readers
+        Dumper.add_implicit_resolver(tag, regexp, None)
     for expected in sorted(ROOT.glob("tests/cases/*/expected.yaml")):
         objects = [d for d in yaml.safe_load_all(expected.read_text()) if d]
         ours = emitter.dump_all(objects)

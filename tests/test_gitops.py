@@ -150,13 +150,14 @@ def test_hydrated_directory_builds_with_plain_kustomize_to_the_plugin_build(tmp_
 
     assert sorted(hydrated, key=key) == sorted(plugin_build, key=key)
     stages = sorted(p.name for p in out.iterdir() if p.is_dir())
-    assert stages == ["1-databases", "2-migrate", "3-services"]
+    assert stages == ["0-prerequisites", "1-databases", "2-migrate", "3-services"]
     assert {o["kind"] for o in docs("".join(p.read_text() for p in (out / "2-migrate").glob("job_*.yaml")))} == {"Job"}
 
 
 def test_flux_objects_chain_the_stages() -> None:
     objects = docs((ROOT / "examples" / "flux" / "clusters" / "production" / "zymtrace.yaml").read_text())
     kustomizations = {o["metadata"]["name"]: o["spec"] for o in objects if o["kind"] == "Kustomization"}
+    assert kustomizations["zymtrace-databases"]["dependsOn"] == [{"name": "zymtrace-prerequisites"}]
     assert kustomizations["zymtrace-migrate"]["dependsOn"] == [{"name": "zymtrace-databases"}]
     assert kustomizations["zymtrace-services"]["dependsOn"] == [{"name": "zymtrace-migrate"}]
     for spec in kustomizations.values():

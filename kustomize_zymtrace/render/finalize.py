@@ -11,7 +11,7 @@ from typing import Any
 from ..model import compiled
 from .context import GENERATED_BY, Context, Obj
 from .security import harden
-from .stages import wave
+from .stages import claims, stage, wave
 
 CHECKSUM = "checksum/config"
 # The hash a Job's name carries, kept beside the name so a later pass can find and renew it.
@@ -21,6 +21,11 @@ FLUX_SUBSTITUTE = "kustomize.toolkit.fluxcd.io/substitute"
 FLUX_FORCE = "kustomize.toolkit.fluxcd.io/force"
 ARGO_SYNC_OPTIONS = "argocd.argoproj.io/sync-options"
 ARGO_SYNC_WAVE = "argocd.argoproj.io/sync-wave"
+KPT_ON_REMOVE = "cli-utils.sigs.k8s.io/on-remove"
+KPT_DEPENDS_ON = "config.kubernetes.io/depends-on"
+API_GROUPS = {"StatefulSet": "apps", "Deployment": "apps", "Job": "batch"}
+# kpt live applies an object after those it depends on: workloads of a stage wait for the previous one.
+DEPENDS_ON_STAGE = {"migrate": "databases", "services": "migrate"}
 WORKLOADS = ("Deployment", "StatefulSet", "Job")
 # Apply order: what others depend on first (lightkube's rank table follows the same idea).
 KIND_ORDER = (
@@ -117,26 +122,46 @@ def finalize(ctx: Context, objects: list[Obj]) -> list[Obj]:
             set_checksum(obj, consumable)
         if obj["kind"] == "Job":
             _name_after_template(obj)
-        annotations = obj["metadata"].setdefault("annotations", {})
-        annotations[GENERATED_BY] = f"{ctx.namespace}/{ctx.instance}"
-        annotations.update(gitops_annotations(ctx, obj))
+        obj["metadata"].setdefault("annotations", {})[GENERATED_BY] = f"{ctx.namespace}/{ctx.instance}"
+    # Stages and dependencies need every object marked and every Job named.
+    claim_stages = claims(objects)
+    dependencies = _dependencies(objects)
+    for obj in objects:
+        annotations = obj["metadata"]["annotations"]
+        annotations.update(gitops_annotations(ctx, obj, claim_stages))
+        if obj["kind"] in WORKLOADS and dependencies.get(stage(obj)):
+            annotations[KPT_DEPENDS_ON] = dependencies[stage(obj)]
     return sorted(objects, key=_order)
 
 
-def gitops_annotations(ctx: Context, obj: Obj) -> dict[str, str]:
+def _dependencies(objects: list[Obj]) -> dict[str, str]:
+    """stage -> kpt's depends-on value naming the workloads of the stage before it
+    (<group>/namespaces/<namespace>/<kind>/<name>, comma-separated)."""
+    refs: dict[str, list[str]] = {}
+    for obj in sorted(objects, key=_order):
+        if obj["kind"] in WORKLOADS:
+            meta = obj["metadata"]
+            ref = f"{API_GROUPS[obj['kind']]}/namespaces/{meta['namespace']}/{obj['kind']}/{meta['name']}"
+            refs.setdefault(stage(obj), []).append(ref)
+    return {after: ",".join(refs[before]) for after, before in DEPENDS_ON_STAGE.items() if refs.get(before)}
+
+
+def gitops_annotations(ctx: Context, obj: Obj, claim_stages: dict[str, str] | None = None) -> dict[str, str]:
     gitops = ctx.spec.gitops
     out: dict[str, str] = {}
     if gitops.protectVolumes and obj["kind"] == "PersistentVolumeClaim":
         # Data outlives the manifest: removing a database from the config must not delete its volume.
         out[FLUX_PRUNE] = "disabled"
         out[ARGO_SYNC_OPTIONS] = "Prune=false,Delete=false"
+        out[KPT_ON_REMOVE] = "keep"
     if obj["kind"] == "Job":
         # The safety net where the finishing pass cannot run (Flux's own spec.images or spec.patches
         # change a Job after the build): Flux then recreates the Job instead of failing on its
         # immutable template, so the changed Job runs once, as a renamed one would.
         out[FLUX_FORCE] = "enabled"
     if gitops.argocd.syncWaves:
-        out[ARGO_SYNC_WAVE] = str(wave(obj))
+        # A claim is in the wave of the workload that binds it (see stages.claims).
+        out[ARGO_SYNC_WAVE] = str(wave(obj, claim_stages))
     if "${" in json.dumps(obj):
         # Shell scripts read ${VAR} at run time; Flux's post-build substitution would blank them.
         out[FLUX_SUBSTITUTE] = "disabled"

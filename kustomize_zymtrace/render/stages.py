@@ -1,27 +1,34 @@
 """Apply stages: what must be running before what, without Helm hooks.
 
-One table serves both GitOps tools: Argo CD sync waves (annotations) and the Flux layout (one
-directory per group, chained with dependsOn). It classifies final objects, so it also works on
-kustomize output after overlays patched it.
+One table serves the GitOps tools: Argo CD sync waves (annotations), the Flux layout (one directory per
+group, chained with dependsOn) and kpt's depends-on annotations. It classifies final objects, so it
+also works on kustomize output after overlays patched it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from ..components import COMPONENTS
+from .context import GENERATED_BY
 
-# stage -> (Argo CD sync wave, Flux directory)
+# stage -> (Argo CD sync wave, Flux directory), in apply order
 STAGES: dict[str, tuple[int, str]] = {
-    "prepare": (-3, "1-databases"),  # configuration, credentials, volumes, policies
+    # what the generator does not own (ExternalSecret, SecretStore, SealedSecret, Namespace, RBAC, ...):
+    # the credentials and permissions the databases need, so before them
+    "prerequisites": (-4, "0-prerequisites"),
+    "prepare": (-3, "1-databases"),  # configuration, credentials, policies
     "databases": (-2, "1-databases"),  # the in-cluster databases and the Cloud SQL proxy
     "migrate": (-1, "2-migrate"),  # schema migration and bucket Jobs, which wait for the databases
     "services": (0, "3-services"),  # the zymtrace services
     "ingress": (1, "3-services"),  # exposure last
 }
+ORDER = list(STAGES)
 PREPARE_KINDS = ("Secret", "ConfigMap", "PersistentVolumeClaim", "ServiceAccount", "NetworkPolicy")
 # App label suffixes of what runs in the databases stage: the databases and the Cloud SQL proxy.
 DATABASE_APPS = tuple(f"-{c.key}" for c in COMPONENTS if c.kind in ("database", "proxy"))
+WORKLOADS = ("Deployment", "StatefulSet", "Job")
 
 
 def _app(obj: dict[str, Any]) -> str:
@@ -33,8 +40,10 @@ def _app(obj: dict[str, Any]) -> str:
     return str(((obj.get("metadata") or {}).get("labels") or {}).get("app", ""))
 
 
-def stage(obj: dict[str, Any]) -> str:
+def _own_stage(obj: dict[str, Any]) -> str:
     kind = obj["kind"]
+    if GENERATED_BY not in ((obj.get("metadata") or {}).get("annotations") or {}):
+        return "prerequisites"
     if kind in PREPARE_KINDS:
         return "prepare"
     if kind == "Job":
@@ -46,9 +55,35 @@ def stage(obj: dict[str, Any]) -> str:
     return "services"
 
 
-def wave(obj: dict[str, Any]) -> int:
-    return STAGES[stage(obj)][0]
+def claims(objects: Iterable[dict[str, Any]]) -> dict[str, str]:
+    """PersistentVolumeClaim name -> the stage of its first consumer. A claim in an earlier stage than
+    the pod that binds it never becomes healthy under a WaitForFirstConsumer storage class, so Argo CD
+    would wait on that wave forever."""
+    first: dict[str, str] = {}
+    for obj in objects:
+        if obj.get("kind") not in WORKLOADS:
+            continue
+        pod = ((obj.get("spec") or {}).get("template") or {}).get("spec") or {}
+        for volume in pod.get("volumes") or []:
+            claim = (volume.get("persistentVolumeClaim") or {}).get("claimName")
+            if claim:
+                consumer = _own_stage(obj)
+                if claim not in first or ORDER.index(consumer) < ORDER.index(first[claim]):
+                    first[claim] = consumer
+    return first
 
 
-def flux_directory(obj: dict[str, Any]) -> str:
-    return STAGES[stage(obj)][1]
+def stage(obj: dict[str, Any], claim_stages: dict[str, str] | None = None) -> str:
+    """The object's stage; a claim takes its first consumer's (from claims() over the same objects)."""
+    own = _own_stage(obj)
+    if obj["kind"] == "PersistentVolumeClaim" and own != "prerequisites" and claim_stages:
+        return claim_stages.get(obj["metadata"]["name"], own)
+    return own
+
+
+def wave(obj: dict[str, Any], claim_stages: dict[str, str] | None = None) -> int:
+    return STAGES[stage(obj, claim_stages)][0]
+
+
+def flux_directory(obj: dict[str, Any], claim_stages: dict[str, str] | None = None) -> str:
+    return STAGES[stage(obj, claim_stages)][1]
