@@ -17,7 +17,7 @@ from typing import Any
 
 from .api import FINISH_KIND
 from .render.context import GENERATED_BY
-from .render.finalize import CHECKSUM, TEMPLATE_HASH, consumed, digest, set_checksum
+from .render.finalize import CHECKSUM, TEMPLATE_HASH, checksum_inputs, consumed, digest, set_checksum
 from .results import ConfigError, Result, warning
 
 Obj = dict[str, Any]
@@ -165,7 +165,7 @@ def _follow_namespace(ours: list[Obj]) -> list[Result]:
 
 
 def _recompute_checksums(ours: list[Obj], objects: list[Obj]) -> None:
-    consumable = {(o["kind"], o["metadata"]["name"]): o for o in objects if o.get("kind") in ("ConfigMap", "Secret")}
+    consumable = checksum_inputs(objects)
     for obj in ours:
         if obj["kind"] in (*ROLLING, "Job"):
             (obj["spec"]["template"].get("metadata") or {}).get("annotations", {}).pop(CHECKSUM, None)

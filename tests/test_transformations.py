@@ -288,3 +288,22 @@ def test_transformed_upgrade_applies_over_an_install(
     for stage in (untransformed, objects):
         rejected = [f"{r.ref}: {r.message}" for r in apiserver.apply_all(moved(stage)) if not r.ok]
         assert not rejected, rejected
+
+
+CASE_CONFIGS = sorted((ROOT / "tests" / "cases").glob("*/config.yaml"))
+
+
+@pytest.mark.parametrize("config_file", CASE_CONFIGS, ids=[p.parent.name for p in CASE_CONFIGS])
+def test_finishing_an_untransformed_render_changes_no_byte(config_file: Path) -> None:
+    """The pass re-derives with the renderer's own functions: on untouched output it is the identity, so
+    base/ and the overlays, which always run it, render what `render` renders."""
+    from kustomize_zymtrace import yamlio
+    from kustomize_zymtrace.finish import finish
+    from kustomize_zymtrace.loading import load_file_text
+    from kustomize_zymtrace.render import render
+
+    backend, _ = load_file_text(config_file.read_bytes(), str(config_file))
+    text = yamlio.dump_all(render(backend))
+    finished, notes = finish(yamlio.load_all(text, "render"))
+    assert yamlio.dump_all(finished) == text
+    assert notes == []
