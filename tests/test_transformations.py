@@ -307,3 +307,39 @@ def test_finishing_an_untransformed_render_changes_no_byte(config_file: Path) ->
     finished, notes = finish(yamlio.load_all(text, "render"))
     assert yamlio.dump_all(finished) == text
     assert notes == []
+
+
+@pytest.mark.parametrize("finisher", [True, False], ids=["with-finisher", "without-finisher"])
+def test_outer_overlay_changing_images(tmp_path: Path, finisher: bool) -> None:
+    """The README's outer overlay: resources: [../../overlays/gke] plus images:. Its transformers run after
+    everything the inner overlay did, so only its own finisher renames the migrate Job; without it the
+    Job keeps its name (an apply would fail on the immutable template), and hydrate still renames it."""
+    for part in ("base", "overlays"):
+        shutil.copytree(ROOT / part, tmp_path / part)
+    outer = tmp_path / "clusters" / "prod"
+    outer.mkdir(parents=True)
+    kustomization: dict[str, Any] = {
+        "resources": ["../../overlays/gke"],
+        "images": [{"name": BACKEND, "newTag": "26.9.0"}],
+    }
+    if finisher:
+        kustomization["transformers"] = ["../../base/finish"]
+    (outer / "kustomization.yaml").write_text(yaml.safe_dump(kustomization))
+    code, inner, err = kustomize("kustomize", tmp_path / "overlays" / "gke")
+    assert code == 0, err
+    code, objects, err = kustomize("kustomize", outer)
+    assert code == 0, err
+
+    def migrate(objects: list[dict[str, Any]]) -> dict[str, Any]:
+        return next(o for o in objects if o["kind"] == "Job" and o["metadata"]["name"].startswith("zymtrace-migrate-"))
+
+    assert migrate(objects)["spec"]["template"]["spec"]["containers"][0]["image"].endswith(":26.9.0")
+    renamed = migrate(objects)["metadata"]["name"] != migrate(inner)["metadata"]["name"]
+    assert renamed == finisher
+    stream = tmp_path / "stream.yaml"
+    stream.write_text(yaml.safe_dump_all(objects))
+    done = cli("hydrate", str(stream), "-o", str(tmp_path / "hydrated"))
+    assert done.returncode == 0, done.stderr
+    hydrated = [d for p in (tmp_path / "hydrated").glob("job_*.yaml") for d in docs(p.read_text())]
+    assert migrate(hydrated)["metadata"]["name"] != migrate(inner)["metadata"]["name"]
+    record(objects)
