@@ -12,7 +12,6 @@ from typing import Any
 from hypothesis import strategies as st
 
 label = st.text(string.ascii_lowercase + string.digits, min_size=1, max_size=12).map(lambda s: f"z{s}")
-quantity = st.sampled_from(["100m", "250m", "1", "2", "64Mi", "1Gi", "512Mi", 3])
 env_name = st.from_regex(r"[A-Z_][A-Z0-9_]{0,12}", fullmatch=True)
 env_value = st.one_of(st.text(string.printable, max_size=20), st.integers(-5, 10**6), st.booleans())
 tolerations = st.lists(
@@ -45,7 +44,11 @@ def service(draw: st.DrawFn, port: int) -> dict[str, Any]:
     values: dict[str, Any] = {
         "replicas": draw(st.integers(1, 3)),
         "env": draw(st.dictionaries(env_name, env_value, max_size=3)),
-        "resources": {"requests": {"cpu": draw(quantity), "memory": "128Mi"}, "limits": {"memory": draw(quantity)}},
+        # Requests no larger than limits: the API server refuses the rest (and so does the generator).
+        "resources": {
+            "requests": {"cpu": draw(st.sampled_from(["100m", "250m", "1", 2])), "memory": "128Mi"},
+            "limits": {"cpu": "2", "memory": draw(st.sampled_from(["128Mi", "512Mi", "1Gi", "1.5Gi"]))},
+        },
         "tolerations": draw(tolerations),
         "nodeSelector": draw(st.dictionaries(label, label, max_size=2)),
         "podAnnotations": draw(st.dictionaries(label, st.text(max_size=10), max_size=2)),

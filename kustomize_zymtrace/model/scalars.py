@@ -93,17 +93,26 @@ def positive_quantity(value: Any) -> str | int | float:
     return value
 
 
+_QUANTITY_PARTS = re.compile(
+    r"([+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+))(?:(Ki|Mi|Gi|Ti|Pi|Ei)|([numkMGTPE])|[eE]([+-]?[0-9]+))?"
+)
+
+
 def quantity_value(value: str | int | float) -> Any:
-    """The number a valid quantity stands for (a Decimal), to compare requests with limits."""
+    """The number a valid quantity stands for (a Decimal), to compare requests with limits. The
+    suffix grammar of resource.Quantity: binary (Ki..Ei), decimal (n..E) or a decimal exponent."""
     from decimal import Decimal
 
-    text = str(value)
-    for suffix, power in _BINARY_SUFFIX.items():
-        if text.endswith(suffix):
-            return Decimal(text[: -len(suffix)]) * (2**power)
-    if text[-1:] in _DECIMAL_SUFFIX and not text[-1:].isdigit() and text[-1:] not in "eE":
-        return Decimal(text[:-1]) * (Decimal(10) ** _DECIMAL_SUFFIX[text[-1]])
-    return Decimal(text)
+    parts = _QUANTITY_PARTS.fullmatch(str(value).strip())
+    if parts is None:
+        raise ValueError(_SHORT_QUANTITY)
+    number, binary, decimal, exponent = parts.groups()
+    amount = Decimal(number)
+    if binary:
+        return amount * (2 ** _BINARY_SUFFIX[binary])
+    if decimal:
+        return amount * (Decimal(10) ** _DECIMAL_SUFFIX[decimal])
+    return amount * (Decimal(10) ** int(exponent or 0))
 
 
 _STANDARD_RESOURCES = ("cpu", "memory", "ephemeral-storage")
