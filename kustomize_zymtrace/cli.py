@@ -126,16 +126,20 @@ def cmd_schema(args: argparse.Namespace) -> int:
 def cmd_from_helm_values(args: argparse.Namespace) -> int:
     from .helm_values import convert
 
-    sys.stdout.write(convert(_read(args.values), args.values, name=args.name, namespace=args.namespace))
+    sys.stdout.write(
+        convert(_read(args.values), args.values, name=args.name, namespace=args.namespace, schema=args.schema)
+    )
     return EXIT_OK
 
 
 def cmd_install_plugin(args: argparse.Namespace) -> int:
     from .plugin import install
 
-    path = install(Path(args.home) if args.home else None)
-    print(f"installed {path}", file=sys.stderr)
-    print(f"use it with: KUSTOMIZE_PLUGIN_HOME={path.parents[3]} kubectl kustomize --enable-alpha-plugins DIR")
+    installed = install(Path(args.home) if args.home else None)
+    if installed.note:
+        print(f"[warning] {installed.note}", file=sys.stderr)
+    print(f"installed {installed.path}", file=sys.stderr)
+    print(f"use it with: KUSTOMIZE_PLUGIN_HOME={installed.home} kubectl kustomize --enable-alpha-plugins DIR")
     return EXIT_OK
 
 
@@ -177,10 +181,21 @@ def build_parser() -> argparse.ArgumentParser:
     convert.add_argument("values", help="values.yaml of the zymtrace backend chart ('-' for stdin)")
     convert.add_argument("--name", default="zymtrace", help="metadata.name (default: zymtrace)")
     convert.add_argument("--namespace", default="zymtrace", help="metadata.namespace (default: zymtrace)")
+    convert.add_argument(
+        "--schema",
+        metavar="REF",
+        default="",
+        help="add a yaml-language-server modeline pointing at the JSON Schema (a path relative to the output "
+        "file, e.g. one written by 'kustomize-zymtrace schema', or a URL)",
+    )
     convert.set_defaults(handler=cmd_from_helm_values)
 
     install = sub.add_parser("install-plugin", help="put the legacy kustomize plugin where kustomize finds it")
-    install.add_argument("--home", metavar="DIR", help="plugin home (default: $KUSTOMIZE_PLUGIN_HOME or ~/.config)")
+    install.add_argument(
+        "--home",
+        metavar="DIR",
+        help="plugin home outside any git work tree (default: $KUSTOMIZE_PLUGIN_HOME, else ~/.config/kustomize/plugin)",
+    )
     install.set_defaults(handler=cmd_install_plugin)
     return parser
 

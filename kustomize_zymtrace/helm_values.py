@@ -15,7 +15,7 @@ from ruamel.yaml.comments import CommentedMap
 from ruamel.yaml.error import YAMLError
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
-from .api import API_VERSION, KIND, SCHEMA_ID
+from .api import API_VERSION, KIND
 from .results import ConfigError, error
 
 # (path, chart default, condition on the values) for every default this project changed.
@@ -109,7 +109,9 @@ def _take_header(values: CommentedMap) -> str:
     return text if text.endswith("\n") else text + "\n"
 
 
-def convert(data: bytes | str, source: str, *, name: str, namespace: str) -> str:
+def convert(data: bytes | str, source: str, *, name: str, namespace: str, schema: str = "") -> str:
+    """The values as a ZymtraceBackend; `schema` (a path relative to the output file, or a URL) adds the
+    yaml-language-server modeline that points editors at the JSON Schema."""
     yaml = YAML()
     yaml.preserve_quotes = True
     yaml.indent(mapping=2, sequence=4, offset=2)
@@ -138,7 +140,8 @@ def convert(data: bytes | str, source: str, *, name: str, namespace: str) -> str
 
     load(_plain(document))
     out = io.StringIO()
-    out.write(f"# yaml-language-server: $schema={SCHEMA_ID}\n")
+    if schema:
+        out.write(f"# yaml-language-server: $schema={schema}\n")
     out.write(f"# Converted from {source} by kustomize-zymtrace from-helm-values.\n")
     out.write(header)
     yaml.dump(document, out)

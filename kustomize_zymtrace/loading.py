@@ -117,6 +117,8 @@ def _message(err: dict[str, Any]) -> str:
         found = "" if secret else f"found {_describe(value)}; "
         return f"{found}allowed: {', '.join(options) or err['ctx']['expected']}{hint}"
     text = err["msg"].removeprefix("Value error, ")
+    if kind == "bool_type":
+        text = "must be true or false"
     if kind == "string_pattern_mismatch":
         text = _pattern_message(loc)
     return text if secret or value is None else f"{text} (found {_describe(value)})"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -94,6 +95,26 @@ def test_example_configs_declare_their_schema() -> None:
     configs.append(ROOT / "examples" / "values" / "production.zymtrace.yaml")
     for path in configs:
         assert path.read_text().startswith("# yaml-language-server: $schema="), path
+
+
+def tracked_text_files() -> list[Path]:
+    listed = subprocess.run(["git", "ls-files", "-co", "--exclude-standard"], cwd=ROOT, capture_output=True, text=True)
+    assert listed.returncode == 0, listed.stderr
+    return [ROOT / name for name in listed.stdout.splitlines() if name.endswith((".yaml", ".yml", ".md"))]
+
+
+def test_every_modeline_points_at_the_committed_schema() -> None:
+    """Editors resolve a modeline's path against the file it is in: each must reach the committed schema."""
+    schema = (ROOT / "schema" / "zymtracebackend-v1alpha1.schema.json").resolve()
+    found = []
+    for path in tracked_text_files():
+        if not path.exists():
+            continue
+        for target in re.findall(r"yaml-language-server: \$schema=(\S+)", path.read_text()):
+            found.append(path)
+            assert not target.startswith("http"), f"{path.relative_to(ROOT)}: {target} (no such URL is published)"
+            assert (path.parent / target).resolve() == schema, f"{path.relative_to(ROOT)}: {target}"
+    assert len(found) >= 4, found
 
 
 def test_every_example_directory_is_documented() -> None:

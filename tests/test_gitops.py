@@ -289,12 +289,14 @@ def test_secret_values_never_reach_messages_or_annotations(tmp_path: Path) -> No
 
 def test_from_helm_values_keeps_comments_pins_chart_defaults_and_renders(tmp_path: Path) -> None:
     source = ROOT / "examples" / "values" / "production-values.yaml"
-    result = cli("from-helm-values", str(source), "--name", "zymtrace", "--namespace", "zymtrace")
+    schema = "../../schema/zymtracebackend-v1alpha1.schema.json"
+    result = cli("from-helm-values", str(source), "--name", "zymtrace", "--namespace", "zymtrace", "--schema", schema)
     assert result.returncode == 0, result.stderr
     committed = ROOT / "examples" / "values" / "production.zymtrace.yaml"
     assert result.stdout == committed.read_text().replace("examples/values/", str(source.parent) + "/"), "stale example"
     text = result.stdout
-    assert text.startswith("# yaml-language-server: $schema=")
+    assert text.startswith(f"# yaml-language-server: $schema={schema}\n")
+    assert "yaml-language-server" not in cli("from-helm-values", str(source)).stdout  # only when asked
     assert "# one UI pod is plenty" in text and "# IRSA" in text
     converted = yaml.safe_load(text)
     assert converted["spec"]["postgres"]["use_existing"]["database"] == "zymtrace"  # the chart's default, pinned

@@ -6,7 +6,7 @@ path in an error message reads the same in YAML, Python and the chart's document
 
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, WithJsonSchema
 
 from .scalars import QUANTITY_PATTERN, env_value, quantity
 
@@ -24,6 +24,9 @@ EnvValue = Annotated[
     BeforeValidator(env_value),
     WithJsonSchema({"type": ["string", "number", "boolean"]}),
 ]
+# Only YAML's true and false (the loader reads YAML 1.2 booleans, so yes/on stay strings): what the JSON
+# Schema says and editors check, where lax parsing would also take "no", "0" or 1.
+Bool = StrictBool
 Port = Annotated[int, Field(ge=1, le=65535)]
 Percent = Annotated[int, Field(ge=1, le=100)]
 NonNegative = Annotated[int, Field(ge=0)]

@@ -4,7 +4,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from .base import Annotations, Strict, doc, doc_factory
+from .base import Annotations, Bool, Strict, doc, doc_factory
 
 
 class IngressPath(Strict):
@@ -17,14 +17,14 @@ def _root_path() -> list[dict[str, str]]:
 
 
 class MtlsHost(Strict):
-    enabled: bool = doc(False, "Ingress for the mTLS listener (also needs services.gateway.mtls.enabled).")
+    enabled: Bool = doc(False, "Ingress for the mTLS listener (also needs services.gateway.mtls.enabled).")
     host: str = doc("", "Host of the mTLS Ingress.")
     paths: list[IngressPath] = doc_factory(_root_path, "Paths routed to the mTLS port.")
     annotations: Annotations = doc_factory(dict, "Annotations of the mTLS Ingress only.")
 
 
 class GatewayHost(Strict):
-    enabled: bool = doc(True, "Render the main gateway Ingress (when ingress.enabled).")
+    enabled: Bool = doc(True, "Render the main gateway Ingress (when ingress.enabled).")
     host: str = doc("", "Public host; also the base of the OIDC redirect, token issuer and MCP host.")
     paths: list[IngressPath] = doc_factory(_root_path, "Paths routed to the gateway.")
     annotations: Annotations = doc_factory(dict, "Annotations of the main Ingress only.")
@@ -41,7 +41,7 @@ class IngressTLS(Strict):
 
 
 class Ingress(Strict):
-    enabled: bool = doc(False, "Expose the gateway through an Ingress.")
+    enabled: Bool = doc(False, "Expose the gateway through an Ingress.")
     className: str = doc("nginx", "ingressClassName; nginx also adds the gRPC/HTTP2 annotations.")
     annotations: Annotations = doc_factory(dict, "Annotations of both Ingresses.")
     hosts: Hosts = doc_factory(Hosts, "Hosts.")

@@ -1,0 +1,92 @@
+"""Generated files are current (hack/regenerate), and the committed JSON Schema accepts what the tool accepts."""
+
+from __future__ import annotations
+
+import copy
+import json
+from typing import Any
+
+import jsonschema
+import pytest
+from helpers import ROOT, cli, config, run, tool, tool_env
+
+from kustomize_zymtrace.loading import load
+from kustomize_zymtrace.results import ConfigError
+
+SCHEMA_FILE = ROOT / "schema" / "zymtracebackend-v1alpha1.schema.json"
+
+
+def test_committed_schema_is_what_the_schema_command_prints() -> None:
+    printed = cli("schema")
+    assert printed.returncode == 0, printed.stderr
+    assert SCHEMA_FILE.read_text() == printed.stdout, "schema/ is stale: run hack/regenerate"
+
+
+def test_every_generated_file_is_current() -> None:
+    """hack/regenerate --check rebuilds every generated file in memory (the hydrated example with kubectl)."""
+    kubectl = tool("kubectl")
+    env = tool_env()
+    env["PATH"] = f"{kubectl.rsplit('/', 1)[0]}:{env['PATH']}"
+    result = run([str(ROOT / "hack" / "regenerate"), "--check"], env=env, cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+
+
+def test_regenerate_check_names_a_stale_file(tmp_path: Any) -> None:
+    parameters = ROOT / "docs" / "parameters.md"
+    original = parameters.read_bytes()
+    try:
+        parameters.write_bytes(original + b"\nedited by hand\n")
+        result = run([str(ROOT / "hack" / "regenerate"), "--check", "--no-tools"], cwd=ROOT)
+    finally:
+        parameters.write_bytes(original)
+    assert result.returncode == 1
+    assert "stale: docs/parameters.md" in result.stderr
+
+
+# ------------------------------------------------------------------ the schema and the tool agree
+
+VALIDATOR = jsonschema.Draft202012Validator(json.loads(SCHEMA_FILE.read_text()))
+CLOUDSQL = {"mode": "gcp_cloudsql", "gcp_cloudsql": {"user": "zt@p.iam", "serviceAccount": "sa"}}
+
+
+def cloudsql(instance: str) -> dict[str, Any]:
+    postgres = copy.deepcopy(CLOUDSQL)
+    postgres["gcp_cloudsql"]["instance"] = instance
+    return {"postgres": postgres}
+
+
+AGREEMENT = {
+    "cloudsql instance": (cloudsql("my-project:us-central1:zymtrace-pg"), True),
+    "cloudsql domain-scoped project": (cloudsql("example.com:my-project:us-central1:pg"), True),
+    "cloudsql instance without region": (cloudsql("my-instance"), False),
+    "cloudsql instance, uppercase": (cloudsql("My-Project:us-central1:pg"), False),
+    "instance set in another mode": ({"postgres": {"gcp_cloudsql": {"instance": "nope"}}}, False),
+    "boolean true": ({"gitops": {"protectVolumes": True}}, True),
+    "quoted 'true'": ({"gitops": {"protectVolumes": "true"}}, False),
+    "YAML 1.1 yes": ({"gitops": {"protectVolumes": "yes"}}, False),
+    "1 for a boolean": ({"gitops": {"protectVolumes": 1}}, False),
+    "quantity": ({"services": {"web": {"resources": {"limits": {"memory": "1Gi"}}}}}, True),
+    "bad quantity": ({"services": {"web": {"resources": {"limits": {"memory": "lots"}}}}}, False),
+    "node port": ({"services": {"gateway": {"service": {"type": "NodePort", "nodePort": 30080}}}}, True),
+    "node port out of range": ({"services": {"gateway": {"service": {"nodePort": 80}}}}, False),
+    "quoted node port": ({"services": {"gateway": {"service": {"nodePort": "30080"}}}}, False),
+    "unknown key": ({"services": {"web": {"replicaz": 2}}}, False),
+    "bad mode": ({"postgres": {"mode": "cloudsql"}}, False),
+    "namespace-like prefix": ({"global": {"namePrefix": "Zym"}}, False),
+}
+
+
+def tool_accepts(spec: dict[str, Any]) -> bool:
+    try:
+        load(config(spec))
+    except ConfigError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize("name", list(AGREEMENT))
+def test_schema_and_tool_agree(name: str) -> None:
+    spec, accepted = AGREEMENT[name]
+    assert tool_accepts(spec) is accepted, f"tool: {name}"
+    errors = [e.message for e in VALIDATOR.iter_errors(config(spec))]
+    assert (not errors) is accepted, f"schema: {name}: {errors}"
