@@ -4,6 +4,7 @@ and kpt with a fake docker, the Flux hydrate script, the Argo CD plugin command,
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import stat
 from pathlib import Path
@@ -45,6 +46,9 @@ def test_dockerfile_runs_the_function_as_non_root() -> None:
     dockerfile = (ROOT / "Dockerfile").read_text()
     assert 'ENTRYPOINT ["kustomize-zymtrace"]' in dockerfile
     assert "USER 65534:65534" in dockerfile
+    # Bytecode compiled at build time, so the read-only container never compiles (bench/container.py).
+    assert "--no-compile" not in dockerfile and "python -m compileall" in dockerfile
+    assert re.search(r"^ARG PYTHON_IMAGE=\S+:\S+@sha256:[0-9a-f]{64}$", dockerfile, flags=re.M), "pin by digest"
 
 
 def test_kustomize_container_function_through_fake_docker(tmp_path: Path) -> None:
