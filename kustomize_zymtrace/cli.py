@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 LAYOUTS = ("flat", "stages")  # output.LAYOUTS, kept here so --help costs no import
-COMMANDS = ("render", "hydrate", "schema", "from-helm-values", "install-plugin")
+COMMANDS = ("render", "hydrate", "schema", "from-helm-values", "install-plugin", "doctor")
 
 
 def _report(results: Sequence[Result], source: str = "") -> None:
@@ -109,7 +109,14 @@ def cmd_hydrate(args: argparse.Namespace) -> int:
     if bad:
         raise ConfigError([Result(f"{args.stream}: document {bad[0] + 1} is not a Kubernetes object")])
     if not documents:
-        raise ConfigError([Result(f"{args.stream}: no objects (did kustomize skip the generator?)")])
+        raise ConfigError(
+            [
+                Result(
+                    f"{args.stream}: no objects (kustomize rendered nothing: is the ZymtraceBackend config under "
+                    "generators:? kustomize-zymtrace doctor KUSTOMIZATION_DIR says what is wrong)"
+                )
+            ]
+        )
     _write(documents, args.output, args.layout)
     return EXIT_OK
 
@@ -140,6 +147,18 @@ def cmd_install_plugin(args: argparse.Namespace) -> int:
         print(f"[warning] {installed.note}", file=sys.stderr)
     print(f"installed {installed.path}", file=sys.stderr)
     print(f"use it with: KUSTOMIZE_PLUGIN_HOME={installed.home} kubectl kustomize --enable-alpha-plugins DIR")
+    return EXIT_OK
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from .doctor import diagnose
+
+    findings = diagnose(Path(args.directory))
+    _report(findings)
+    if any(f.severity == "error" for f in findings):
+        return EXIT_INVALID
+    if not findings:
+        print(f"{args.directory}: the ZymtraceBackend generator and its config patches are wired as kustomize needs")
     return EXIT_OK
 
 
@@ -189,6 +208,13 @@ def build_parser() -> argparse.ArgumentParser:
         "file, e.g. one written by 'kustomize-zymtrace schema', or a URL)",
     )
     convert.set_defaults(handler=cmd_from_helm_values)
+
+    doctor = sub.add_parser(
+        "doctor",
+        help="check a kustomization: config under generators:, config patches that kustomize can apply",
+    )
+    doctor.add_argument("directory", metavar="DIR", help="the kustomization directory (an overlay or base)")
+    doctor.set_defaults(handler=cmd_doctor)
 
     install = sub.add_parser("install-plugin", help="put the legacy kustomize plugin where kustomize finds it")
     install.add_argument(

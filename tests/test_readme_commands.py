@@ -43,6 +43,13 @@ def files(directory: str, count: int) -> Callable[[Path, str], None]:
     return check
 
 
+def says(text: str) -> Callable[[Path, str], None]:
+    def check(_: Path, stdout: str) -> None:
+        assert text in stdout
+
+    return check
+
+
 GKE_OBJECTS = 36
 HYDRATED = "examples/flux/hydrated/gke"
 EXPECTATIONS = [
@@ -50,6 +57,7 @@ EXPECTATIONS = [
     Expect(r"kustomize build --enable-alpha-plugins overlays/gke\b", ("kustomize",), objects(GKE_OBJECTS)),
     Expect(r"kpt fn render --allow-exec$", ("kpt",), files("examples/kpt/generated/zymtrace", 41)),
     Expect(r"^examples/flux/hydrate.sh overlays/gke \S+$", ("kubectl",), files(HYDRATED, GKE_OBJECTS)),
+    Expect(r"^kustomize-zymtrace doctor overlays/gke$", (), says("wired as kustomize needs")),
     Expect(r"from-helm-values .* -o my-backend$", (), files("my-backend", 39)),
 ]
 
