@@ -163,3 +163,17 @@ def test_guide_snippets_render() -> None:
 
     for snippet in snippets:
         assert len(render(yaml.safe_load(snippet))) >= 20, snippet
+
+
+def test_user_docs_use_no_internal_reference_names() -> None:
+    """Users never saw the project's planning material: no "the seed", "the inventory", issue numbers."""
+    internal = re.compile(r"\bseed\b|\binventory\b|\bissues? #?\d+|\bsection \d+(\.\d+)*\b|\b8\.3\b", re.I)
+    documents = [ROOT / "README.md", *ROOT.glob("docs/*.md"), *ROOT.glob("examples/**/*.md")]
+    documents += ROOT.glob("overlays/*/README.md")
+    found = [
+        f"{path.relative_to(ROOT)}:{n}: {line.strip()}"
+        for path in documents
+        for n, line in enumerate(path.read_text().splitlines(), 1)
+        if internal.search(line)
+    ]
+    assert not found, "\n".join(found)
