@@ -119,6 +119,8 @@ def _message(err: dict[str, Any]) -> str:
     text = err["msg"].removeprefix("Value error, ")
     if kind == "bool_type":
         text = "must be true or false"
+    elif kind == "int_type":
+        text = "must be a whole number (unquoted)"
     if kind == "string_pattern_mismatch":
         text = _pattern_message(loc)
     return text if secret or value is None else f"{text} (found {_describe(value)})"

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 from typing import Any
 
 import jsonschema
 import pytest
 from helpers import ROOT, cli, config, run, tool, tool_env
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from strategies import AWKWARD_INTS, AWKWARD_STRINGS, valid_spec
 
 from kustomize_zymtrace.loading import load
 from kustomize_zymtrace.results import ConfigError
@@ -90,3 +94,60 @@ def test_schema_and_tool_agree(name: str) -> None:
     assert tool_accepts(spec) is accepted, f"tool: {name}"
     errors = [e.message for e in VALIDATOR.iter_errors(config(spec))]
     assert (not errors) is accepted, f"schema: {name}: {errors}"
+
+
+def _leaves(tree: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    if isinstance(tree, dict) and tree:
+        return [leaf for key, value in tree.items() for leaf in _leaves(value, (*path, key))]
+    if isinstance(tree, list) and tree:
+        return [leaf for n, value in enumerate(tree) for leaf in _leaves(value, (*path, n))]
+    return [path] if path else []
+
+
+@st.composite
+def mutated_spec(draw: st.DrawFn) -> dict[str, Any]:
+    """A valid spec with a few leaves swapped for what a YAML user might write instead (quoted numbers and
+    booleans, wrong types, nulls)."""
+    spec = copy.deepcopy(draw(valid_spec()))
+    awkward = st.one_of(
+        AWKWARD_STRINGS, AWKWARD_INTS, st.booleans(), st.none(), st.sampled_from(["true", "30080", "1"])
+    )
+    leaves = _leaves(spec)
+    for path in draw(st.lists(st.sampled_from(leaves), min_size=1, max_size=3)) if leaves else []:
+        node = spec
+        for key in path[:-1]:
+            node = node[key]
+        node[path[-1]] = draw(awkward)
+    return spec
+
+
+@settings(
+    max_examples=int(os.environ.get("PROPERTY_EXAMPLES", "60")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+@given(spec=mutated_spec())
+def test_what_the_tool_accepts_the_schema_accepts(spec: dict[str, Any]) -> None:
+    """An editor never flags a config the tool renders (the tool may reject more: cross-field rules)."""
+    if tool_accepts(spec):
+        errors = [
+            f"{'.'.join(map(str, e.absolute_path))}: {e.message}"
+            for e in VALIDATOR.iter_errors(config(spec))
+            if not all(number_for_string(leaf) for leaf in leaves(e))
+        ]
+        assert not errors, errors
+
+
+def leaves(error: jsonschema.ValidationError) -> list[jsonschema.ValidationError]:
+    """The innermost errors, without the "or null" alternative every spec key has."""
+    if error.validator != "anyOf" or not error.context:
+        return [error]
+    inner = [e for e in error.context if not (e.validator == "type" and e.validator_value == "null")]
+    return [leaf for e in inner for leaf in leaves(e)] or [error]
+
+
+def number_for_string(error: jsonschema.ValidationError) -> bool:
+    """The one deliberate difference: the tool takes a number where a string is meant (values files say
+    `tag: 17.4`, as Helm does); the editor flags it, a nudge to quote it."""
+    number = isinstance(error.instance, (int, float)) and not isinstance(error.instance, bool)
+    return number and error.validator == "type" and error.validator_value == "string"

@@ -138,7 +138,7 @@ def test_values_file_scalars_are_coerced_like_helm() -> None:
         ),
         ({"storage": {"mode": "s3"}}, "spec.storage.mode", "found 's3'"),
         ({"servics": {}}, "spec.servics", "did you mean 'services'"),
-        ({"services": {"web": {"replicas": "two"}}}, "spec.services.web.replicas", "valid integer"),
+        ({"services": {"web": {"replicas": "two"}}}, "spec.services.web.replicas", "whole number"),
         ({"services": {"web": {"portTrusted": 1}}}, "spec.services.web.portTrusted", "unknown key"),
         (
             {"services": {"web": {"resources": {"limits": {"cpu": "lots"}}}}},

@@ -6,7 +6,16 @@ path in an error message reads the same in YAML, Python and the chart's document
 
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, WithJsonSchema
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    WithJsonSchema,
+)
 
 from .scalars import QUANTITY_PATTERN, env_value, quantity
 
@@ -24,13 +33,15 @@ EnvValue = Annotated[
     BeforeValidator(env_value),
     WithJsonSchema({"type": ["string", "number", "boolean"]}),
 ]
-# Only YAML's true and false (the loader reads YAML 1.2 booleans, so yes/on stay strings): what the JSON
-# Schema says and editors check, where lax parsing would also take "no", "0" or 1.
+# Only YAML's true and false (the loader reads YAML 1.2 booleans, so yes/on stay strings), and integers
+# only as numbers: what the JSON Schema says and editors check, where lax parsing would also take "no",
+# "0" or 1 for a boolean and true or "3" for a number.
 Bool = StrictBool
-Port = Annotated[int, Field(ge=1, le=65535)]
-Percent = Annotated[int, Field(ge=1, le=100)]
-NonNegative = Annotated[int, Field(ge=0)]
-Positive = Annotated[int, Field(ge=1)]
+Int = StrictInt
+Port = Annotated[Int, Field(ge=1, le=65535)]
+Percent = Annotated[Int, Field(ge=1, le=100)]
+NonNegative = Annotated[Int, Field(ge=0)]
+Positive = Annotated[Int, Field(ge=1)]
 # A name of an existing object in the namespace (Secret, ServiceAccount, PVC); empty means "not set".
 ObjectName = Annotated[str, Field(pattern=r"^(" + DNS_SUBDOMAIN + r")?$", max_length=253)]
 ServiceType = Literal["ClusterIP", "NodePort", "LoadBalancer"]
@@ -87,7 +98,7 @@ class Toleration(Strict):
     operator: Literal["Exists", "Equal"] | None = doc(None, "Exists or Equal.")
     value: str | None = doc(None, "Taint value to match.")
     effect: Literal["NoSchedule", "PreferNoSchedule", "NoExecute", ""] | None = doc(None, "Taint effect.")
-    tolerationSeconds: int | None = doc(None, "How long a NoExecute taint is tolerated.")
+    tolerationSeconds: Int | None = doc(None, "How long a NoExecute taint is tolerated.")
 
 
 class Scheduling(Strict):

@@ -10,6 +10,7 @@ from .base import (
     EnvName,
     EnvValue,
     Image,
+    Int,
     Labels,
     ObjectName,
     Percent,
@@ -152,7 +153,7 @@ class GatewayService(AppService):
     portTrusted: Port = doc(9900, "Trusted listener.")
     adminPort: Port = doc(9901, "Envoy admin port (probes).")
     xff_append: Bool = doc(False, "Written to SKIP_XFF_APPEND, as the chart does.")
-    xff_num_trusted_hops: int = doc(2, "XFF_NUM_TRUSTED_HOPS.", ge=0)
+    xff_num_trusted_hops: Int = doc(2, "XFF_NUM_TRUSTED_HOPS.", ge=0)
     service: GatewayExposure = doc_factory(GatewayExposure, "The gateway Service.")
     mtls: Mtls = doc_factory(Mtls, "Mutual TLS listener.")
     resources: Resources = resources("500m", "512Mi", "1000m", "1Gi", "gateway")
