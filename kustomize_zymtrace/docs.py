@@ -1,6 +1,6 @@
 """The parameter reference (docs/parameters.md), generated from the model: every key, type, default, meaning.
 
-Regenerate with:  python -m kustomize_zymtrace.docs > docs/parameters.md
+Regenerated (with every other generated file) by hack/regenerate.
 """
 
 from __future__ import annotations

@@ -24,7 +24,7 @@ def code_blocks(text: str) -> list[str]:
 def test_parameters_reference_is_current() -> None:
     expected = parameters_markdown()
     actual = (ROOT / "docs" / "parameters.md").read_text()
-    assert actual == expected, "docs/parameters.md is stale: python -m kustomize_zymtrace.docs > docs/parameters.md"
+    assert actual == expected, "docs/parameters.md is stale: run hack/regenerate"
 
 
 def test_parameters_reference_lists_every_leaf_of_the_defaults() -> None:
