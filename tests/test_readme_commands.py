@@ -1,5 +1,6 @@
 """The README as a newcomer runs it: one fresh terminal (an empty environment, a fresh copy of the
-repository), the quick start's first set-up line, then every usage command of the README, verbatim.
+repository), the quick start's first set-up line, then every usage command of the README (and of the
+overlays' and examples' READMEs), verbatim.
 
 Commands run in one shell script, as typed one after the other in one terminal; the pinned tools
 (hack/install-tools) are on PATH as a user's kubectl, kustomize and kpt would be.
@@ -43,6 +44,16 @@ def files(directory: str, count: int) -> Callable[[Path, str], None]:
     return check
 
 
+def unchanged(directory: str) -> Callable[[Path, str], None]:
+    """The command rewrites committed files: with the same bytes (what the repository has is current)."""
+
+    def check(repo: Path, _: str) -> None:
+        for path in sorted((repo / directory).iterdir()):
+            assert path.read_bytes() == (ROOT / directory / path.name).read_bytes(), path.name
+
+    return check
+
+
 def says(text: str) -> Callable[[Path, str], None]:
     def check(_: Path, stdout: str) -> None:
         assert text in stdout
@@ -52,13 +63,18 @@ def says(text: str) -> Callable[[Path, str], None]:
 
 GKE_OBJECTS = 36
 HYDRATED = "examples/flux/hydrated/gke"
+OVERLAY_OBJECTS = {"create": 41, "gcp_cloudsql": 41, "gke": GKE_OBJECTS, "use_existing": 28}
 EXPECTATIONS = [
-    Expect(r"kubectl kustomize --enable-alpha-plugins overlays/gke$", ("kubectl",), objects(GKE_OBJECTS)),
+    *(
+        Expect(rf"kubectl kustomize --enable-alpha-plugins overlays/{name}$", ("kubectl",), objects(count))
+        for name, count in OVERLAY_OBJECTS.items()
+    ),
     Expect(r"kustomize build --enable-alpha-plugins overlays/gke\b", ("kustomize",), objects(GKE_OBJECTS)),
     Expect(r"kpt fn render --allow-exec$", ("kpt",), files("examples/kpt/generated/zymtrace", 41)),
     Expect(r"^examples/flux/hydrate.sh overlays/gke \S+$", ("kubectl",), files(HYDRATED, GKE_OBJECTS)),
     Expect(r"^kustomize-zymtrace doctor overlays/gke$", (), says("wired as kustomize needs")),
     Expect(r"from-helm-values .* -o my-backend$", (), files("my-backend", 39)),
+    Expect(r"from-helm-values .* > examples/values/production.zymtrace.yaml$", (), unchanged("examples/values")),
 ]
 
 
@@ -72,8 +88,12 @@ def setup_line() -> str:
 
 
 def usage_commands() -> list[str]:
-    usage = README.split("## Usage", 1)[1].split("\n## Documentation", 1)[0]
-    return [line.strip() for block in code_blocks(usage) for line in block.splitlines() if line.strip()]
+    """The README's usage section's commands, then those of the overlays' and examples' READMEs."""
+    texts = [README.split("## Usage", 1)[1].split("\n## Documentation", 1)[0]]
+    texts += [p.read_text() for p in sorted([*ROOT.glob("overlays/*/README.md"), *ROOT.glob("examples/*/README.md")])]
+    return [
+        line.strip() for text in texts for block in code_blocks(text) for line in block.splitlines() if line.strip()
+    ]
 
 
 def expectation(command: str) -> Expect:
