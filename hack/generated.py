@@ -127,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
                     shutil.rmtree(ROOT / HYDRATED, ignore_errors=True)
                     shutil.copytree(fresh, ROOT / HYDRATED)
     for path in stale:
-        print(f"{'stale' if args.check else 'rewrote'}: {path.relative_to(ROOT)}", file=sys.stderr)
+        print(f"{'stale' if args.check else 'rewrote'}: {os.path.relpath(path, ROOT)}", file=sys.stderr)
     if args.check and stale:
         print("run hack/regenerate, review the diff, commit it", file=sys.stderr)
         return 1
