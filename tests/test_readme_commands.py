@@ -8,6 +8,7 @@ Commands run in one shell script, as typed one after the other in one terminal; 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -111,7 +112,8 @@ def fresh_copy(target: Path) -> Path:
         source = ROOT / name
         if name and source.is_file():
             (target / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, target / name)
+            with contextlib.suppress(FileNotFoundError):  # a scratch file another test just removed
+                shutil.copy2(source, target / name)
     return target
 
 
