@@ -184,3 +184,19 @@ def test_installed_plugin_says_what_to_do_when_its_environment_is_gone(tmp_path:
     plugin.chmod(0o755)
     result = run([str(plugin), str(BASE_CONFIG)])
     assert result.returncode == 1 and "no longer exists" in result.stderr and "install-plugin" in result.stderr
+
+
+def test_from_helm_values_gives_yaml_1_1_booleans_helms_meaning(tmp_path: Path) -> None:
+    """Helm read `enabled: yes` as true; the converted config says true (a quoted "yes" stays a string)."""
+    values = tmp_path / "values.yaml"
+    values.write_text(
+        'services:\n  common:\n    hpa:\n      enabled: yes  # scale\n  web:\n    env:\n      FLAG: "yes"\n'
+    )
+    result = cli("from-helm-values", str(values))
+    assert result.returncode == 0, result.stderr
+    spec = yaml.safe_load(result.stdout)["spec"]
+    assert spec["services"]["common"]["hpa"]["enabled"] is True and "# scale" in result.stdout
+    assert spec["services"]["web"]["env"]["FLAG"] == "yes"
+    config_file = tmp_path / "converted.yaml"
+    config_file.write_text(result.stdout)
+    assert cli("render", str(config_file)).returncode == 0
