@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 LAYOUTS = ("flat", "stages")  # output.LAYOUTS, kept here so --help costs no import
-COMMANDS = ("render", "hydrate", "finish", "schema", "from-helm-values", "install-plugin", "diff", "graph")
+COMMANDS = ("render", "hydrate", "finish", "schema", "from-helm-values", "install-plugin", "doctor", "diff", "graph")
 
 
 def _report(results: Sequence[Result], source: str = "") -> None:
@@ -178,7 +178,14 @@ def cmd_hydrate(args: argparse.Namespace) -> int:
     if bad:
         raise ConfigError([Result(f"{args.stream}: document {bad[0] + 1} is not a Kubernetes object")])
     if not documents:
-        raise ConfigError([Result(f"{args.stream}: no objects (did kustomize skip the generator?)")])
+        raise ConfigError(
+            [
+                Result(
+                    f"{args.stream}: no objects (kustomize rendered nothing: is the ZymtraceBackend config under "
+                    "generators:? kustomize-zymtrace doctor KUSTOMIZATION_DIR says what is wrong)"
+                )
+            ]
+        )
     # Whatever transformed the stream after the generator, what is written is consistent again.
     documents, notes = finish(documents)
     _report(surface(notes, dict(os.environ)))
@@ -244,16 +251,32 @@ def cmd_schema(args: argparse.Namespace) -> int:
 def cmd_from_helm_values(args: argparse.Namespace) -> int:
     from .helm_values import convert
 
-    STDOUT.write(convert(_read(args.values), args.values, name=args.name, namespace=args.namespace))
+    STDOUT.write(
+        convert(_read(args.values), args.values, name=args.name, namespace=args.namespace, schema=args.schema)
+    )
     return EXIT_OK
 
 
 def cmd_install_plugin(args: argparse.Namespace) -> int:
     from .plugin import install
 
-    path = install(Path(args.home) if args.home else None)
-    print(f"installed {path}", file=sys.stderr)
-    STDOUT.write(f"use it with: KUSTOMIZE_PLUGIN_HOME={path.parents[3]} kubectl kustomize --enable-alpha-plugins DIR\n")
+    installed = install(Path(args.home) if args.home else None)
+    if installed.note:
+        print(f"[warning] {installed.note}", file=sys.stderr)
+    print(f"installed {installed.path}", file=sys.stderr)
+    STDOUT.write(f"use it with: KUSTOMIZE_PLUGIN_HOME={installed.home} kubectl kustomize --enable-alpha-plugins DIR\n")
+    return EXIT_OK
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from .doctor import diagnose
+
+    findings = diagnose(Path(args.directory))
+    _report(findings)
+    if any(f.severity == "error" for f in findings):
+        return EXIT_INVALID
+    if not findings:
+        print(f"{args.directory}: the ZymtraceBackend generator and its config patches are wired as kustomize needs")
     return EXIT_OK
 
 
@@ -302,10 +325,28 @@ def build_parser() -> argparse.ArgumentParser:
     convert.add_argument("values", help="values.yaml of the zymtrace backend chart ('-' for stdin)")
     convert.add_argument("--name", default="zymtrace", help="metadata.name (default: zymtrace)")
     convert.add_argument("--namespace", default="zymtrace", help="metadata.namespace (default: zymtrace)")
+    convert.add_argument(
+        "--schema",
+        metavar="REF",
+        default="",
+        help="add a yaml-language-server modeline pointing at the JSON Schema (a path relative to the output "
+        "file, e.g. one written by 'kustomize-zymtrace schema', or a URL)",
+    )
     convert.set_defaults(handler=cmd_from_helm_values)
 
+    doctor = sub.add_parser(
+        "doctor",
+        help="check a kustomization: config under generators:, config patches that kustomize can apply",
+    )
+    doctor.add_argument("directory", metavar="DIR", help="the kustomization directory (an overlay or base)")
+    doctor.set_defaults(handler=cmd_doctor)
+
     install = sub.add_parser("install-plugin", help="put the legacy kustomize plugin where kustomize finds it")
-    install.add_argument("--home", metavar="DIR", help="plugin home (default: $KUSTOMIZE_PLUGIN_HOME or ~/.config)")
+    install.add_argument(
+        "--home",
+        metavar="DIR",
+        help="plugin home outside any git work tree (default: $KUSTOMIZE_PLUGIN_HOME, else ~/.config/kustomize/plugin)",
+    )
     install.set_defaults(handler=cmd_install_plugin)
 
     from .review.commands import add_commands

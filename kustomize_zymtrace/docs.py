@@ -1,6 +1,6 @@
 """The parameter reference (docs/parameters.md), generated from the model: every key, type, default, meaning.
 
-Regenerate with:  python -m kustomize_zymtrace.docs > docs/parameters.md
+Regenerated (with every other generated file) by hack/regenerate.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ Generated from the model by `python -m kustomize_zymtrace.docs`; a test fails wh
 
 Every key goes under `spec:` of a `ZymtraceBackend` (`apiVersion: zymtrace.io/v1alpha1`). The keys are
 the zymtrace backend Helm chart's values, with the chart's meaning; "Extension" marks keys the chart
-does not have. Where the seed README's Parameters table gives a default, that default is used (see
+does not have. Where the chart's README (its Parameters table) gives a default, that default is used (see
 [compatibility.md](compatibility.md)). Unknown keys are errors. A null value removes a default, as in
 a Helm values file.
 

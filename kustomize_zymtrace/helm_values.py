@@ -1,8 +1,10 @@
 """from-helm-values: an existing values file of the zymtrace backend chart -> a ready ZymtraceBackend.
 
 The values go under spec unchanged, comments and quoting included (ruamel.yaml round trip). Where this
-project's defaults differ from the chart's (the seed README wins), the chart's value is written out
+project's defaults differ from the chart's (the chart's README wins), the chart's value is written out
 explicitly, so an adopted Helm install keeps its database names, ServiceAccount and autoscaling.
+Helm reads values as YAML 1.1, where an unquoted yes, no, on or off is a boolean; a ZymtraceBackend is
+YAML 1.2 (as for kustomize, kpt and editors), so those are written as true and false.
 """
 
 from __future__ import annotations
@@ -11,12 +13,35 @@ import io
 from typing import Any
 
 from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
-from .api import API_VERSION, KIND, SCHEMA_ID
+from .api import API_VERSION, KIND
 from .results import ConfigError, error
+
+# Unquoted scalars YAML 1.1 (Helm) reads as booleans and YAML 1.2 as strings.
+YAML11_BOOLEANS = {
+    **dict.fromkeys(("y", "Y", "yes", "Yes", "YES", "on", "On", "ON"), True),
+    **dict.fromkeys(("n", "N", "no", "No", "NO", "off", "Off", "OFF"), False),
+}
+
+
+def yaml11_booleans(node: Any) -> None:
+    """Give unquoted YAML 1.1 booleans the meaning Helm gave them (quoted strings stay strings)."""
+    if isinstance(node, CommentedMap):
+        keys: Any = list(node.keys())
+    elif isinstance(node, CommentedSeq):
+        keys = range(len(node))
+    else:
+        return
+    for key in keys:
+        value = node[key]
+        if type(value) is str and value in YAML11_BOOLEANS:  # plain scalars only: quoted ones are subclasses
+            node[key] = YAML11_BOOLEANS[value]
+        else:
+            yaml11_booleans(value)
+
 
 # (path, chart default, condition on the values) for every default this project changed.
 CHART_DEFAULTS: tuple[tuple[tuple[str, ...], Any, tuple[tuple[str, ...], Any] | None], ...] = (
@@ -118,7 +143,9 @@ def _take_header(values: CommentedMap) -> str:
     return text if text.endswith("\n") else text + "\n"
 
 
-def convert(data: bytes | str, source: str, *, name: str, namespace: str) -> str:
+def convert(data: bytes | str, source: str, *, name: str, namespace: str, schema: str = "") -> str:
+    """The values as a ZymtraceBackend; `schema` (a path relative to the output file, or a URL) adds the
+    yaml-language-server modeline that points editors at the JSON Schema."""
     from . import yamlio
 
     # Read once as render reads it (YAML 1.2 core, duplicate keys and non-JSON values are errors), so
@@ -142,6 +169,7 @@ def convert(data: bytes | str, source: str, *, name: str, namespace: str) -> str
         values = CommentedMap()
     if not isinstance(values, CommentedMap):
         raise ConfigError([error("", f"{source}: a values file must be a mapping")])
+    yaml11_booleans(values)
     pin_chart_defaults(values)
     header = _take_header(values)
     document = CommentedMap()
@@ -156,7 +184,8 @@ def convert(data: bytes | str, source: str, *, name: str, namespace: str) -> str
     )
     document["spec"] = values
     out = io.StringIO()
-    out.write(f"# yaml-language-server: $schema={SCHEMA_ID}\n")
+    if schema:
+        out.write(f"# yaml-language-server: $schema={schema}\n")
     out.write(f"# Converted from {source} by kustomize-zymtrace from-helm-values.\n")
     out.write(header)
     yaml.dump(document, out)

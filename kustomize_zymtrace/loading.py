@@ -107,7 +107,7 @@ SHAPE_MESSAGES = {
     "dict_type": "must be a mapping",
     "list_type": "must be a list",
     "string_type": "must be a string",
-    "int_type": "must be an integer",
+    "int_type": "must be an integer (unquoted)",
     "int_parsing": "must be an integer",
     "int_from_float": "must be a whole number",
     "bool_type": "must be true or false",

@@ -7,7 +7,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from .api import SCHEMA_ID
-from .model import ZymtraceBackend
+from .model import Spec, ZymtraceBackend
 from .model.defaults import default_values, field_model
 
 
@@ -23,15 +23,42 @@ def _models(root: type[BaseModel]) -> dict[str, type[BaseModel]]:
     return found
 
 
+ANNOTATIONS = ("title", "description", "default")
+
+
+def _accepts_null(prop: dict[str, Any]) -> bool:
+    kind = prop.get("type")
+    if kind == "null" or (isinstance(kind, list) and "null" in kind):
+        return True
+    return any(_accepts_null(option) for option in prop.get("anyOf", []))
+
+
+def _nullable(prop: dict[str, Any]) -> dict[str, Any]:
+    """`prop` or null: in spec a null removes the default, as in a Helm values file (values.strip_nulls)."""
+    if _accepts_null(prop):
+        return prop
+    annotations = {key: prop[key] for key in ANNOTATIONS if key in prop}
+    rest = {key: value for key, value in prop.items() if key not in ANNOTATIONS}
+    return {**annotations, "anyOf": [rest, {"type": "null"}]}
+
+
 def json_schema() -> dict[str, Any]:
     schema = ZymtraceBackend.model_json_schema(by_alias=True)
     models = _models(ZymtraceBackend)
+    in_spec = set(_models(Spec))
     for name, definition in schema.get("$defs", {}).items():
         model = models.get(name)
         if model is None or model is ZymtraceBackend:
             continue
         defaults = default_values(model)
-        for key, prop in definition.get("properties", {}).items():
+        properties = definition.get("properties", {})
+        for key, prop in properties.items():
             if key in defaults:
                 prop["default"] = defaults[key]
+            if name in in_spec:
+                if isinstance(prop.get("additionalProperties"), dict):  # a map: its values may be null too
+                    prop["additionalProperties"] = _nullable(prop["additionalProperties"])
+                for pattern, value in prop.get("patternProperties", {}).items():
+                    prop["patternProperties"][pattern] = _nullable(value)
+                properties[key] = _nullable(prop)
     return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": SCHEMA_ID, **schema}

@@ -148,3 +148,61 @@ def test_hydrate_writes_a_stream_and_guards_foreign_files(tmp_path: Path) -> Non
     refused = cli("hydrate", "-o", str(foreign), stdin=stream)
     assert refused.returncode == 1 and "not written by kustomize-zymtrace" in refused.stderr
     assert sorted(p.name for p in foreign.iterdir()) == ["kustomization.yaml"]  # nothing half-written
+
+
+def test_repository_plugin_says_what_to_do_without_the_package() -> None:
+    from helpers import PLUGIN_HOME, run
+
+    plugin = PLUGIN_HOME / "zymtrace.io" / "v1alpha1" / "zymtracebackend" / "ZymtraceBackend"
+    result = run([str(plugin), str(BASE_CONFIG)], env={"PATH": "/usr/bin:/bin"})
+    assert result.returncode == 1 and not result.stdout
+    assert "kustomize-zymtrace is not installed" in result.stderr
+    assert ". .venv/bin/activate" in result.stderr and "install-plugin" in result.stderr
+
+
+def test_install_plugin_never_writes_into_the_repository(tmp_path: Path) -> None:
+    from helpers import PLUGIN_HOME, tool_env
+
+    tracked = PLUGIN_HOME / "zymtrace.io" / "v1alpha1" / "zymtracebackend" / "ZymtraceBackend"
+    before = tracked.read_bytes()
+    env = tool_env(KUSTOMIZE_PLUGIN_HOME=str(PLUGIN_HOME), XDG_CONFIG_HOME=str(tmp_path))
+    result = cli("install-plugin", env=env)
+    assert result.returncode == 0, result.stderr
+    assert tracked.read_bytes() == before
+    home = tmp_path / "kustomize" / "plugin"
+    assert (home / "zymtrace.io" / "v1alpha1" / "zymtracebackend" / "ZymtraceBackend").is_file()
+    assert "inside the git work tree" in result.stderr and f"installed {home}/zymtrace.io" in result.stderr
+    assert f"KUSTOMIZE_PLUGIN_HOME={home} " in result.stdout
+
+    inside = ROOT / "plugin-home-test"
+    refused = cli("install-plugin", "--home", str(inside))
+    assert refused.returncode == 1 and "inside the git work tree" in refused.stderr
+    assert not inside.exists()
+
+
+def test_installed_plugin_says_what_to_do_when_its_environment_is_gone(tmp_path: Path) -> None:
+    from helpers import run
+
+    from kustomize_zymtrace.plugin import script
+
+    plugin = tmp_path / "ZymtraceBackend"
+    plugin.write_text(script(str(tmp_path / "gone" / "bin" / "python")))
+    plugin.chmod(0o755)
+    result = run([str(plugin), str(BASE_CONFIG)])
+    assert result.returncode == 1 and "no longer exists" in result.stderr and "install-plugin" in result.stderr
+
+
+def test_from_helm_values_gives_yaml_1_1_booleans_helms_meaning(tmp_path: Path) -> None:
+    """Helm read `enabled: yes` as true; the converted config says true (a quoted "yes" stays a string)."""
+    values = tmp_path / "values.yaml"
+    values.write_text(
+        'services:\n  common:\n    hpa:\n      enabled: yes  # scale\n  web:\n    env:\n      FLAG: "yes"\n'
+    )
+    result = cli("from-helm-values", str(values))
+    assert result.returncode == 0, result.stderr
+    spec = yaml.safe_load(result.stdout)["spec"]
+    assert spec["services"]["common"]["hpa"]["enabled"] is True and "# scale" in result.stdout
+    assert spec["services"]["web"]["env"]["FLAG"] == "yes"
+    config_file = tmp_path / "converted.yaml"
+    config_file.write_text(result.stdout)
+    assert cli("render", str(config_file)).returncode == 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,7 @@ def code_blocks(text: str) -> list[str]:
 def test_parameters_reference_is_current() -> None:
     expected = parameters_markdown()
     actual = (ROOT / "docs" / "parameters.md").read_text()
-    assert actual == expected, "docs/parameters.md is stale: python -m kustomize_zymtrace.docs > docs/parameters.md"
+    assert actual == expected, "docs/parameters.md is stale: run hack/regenerate"
 
 
 def test_parameters_reference_lists_every_leaf_of_the_defaults() -> None:
@@ -96,6 +97,26 @@ def test_example_configs_declare_their_schema() -> None:
         assert path.read_text().startswith("# yaml-language-server: $schema="), path
 
 
+def tracked_text_files() -> list[Path]:
+    listed = subprocess.run(["git", "ls-files", "-co", "--exclude-standard"], cwd=ROOT, capture_output=True, text=True)
+    assert listed.returncode == 0, listed.stderr
+    return [ROOT / name for name in listed.stdout.splitlines() if name.endswith((".yaml", ".yml", ".md"))]
+
+
+def test_every_modeline_points_at_the_committed_schema() -> None:
+    """Editors resolve a modeline's path against the file it is in: each must reach the committed schema."""
+    schema = (ROOT / "schema" / "zymtracebackend-v1alpha1.schema.json").resolve()
+    found = []
+    for path in tracked_text_files():
+        if not path.exists():
+            continue
+        for target in re.findall(r"yaml-language-server: \$schema=(\S+)", path.read_text()):
+            found.append(path)
+            assert not target.startswith("http"), f"{path.relative_to(ROOT)}: {target} (no such URL is published)"
+            assert (path.parent / target).resolve() == schema, f"{path.relative_to(ROOT)}: {target}"
+    assert len(found) >= 4, found
+
+
 def test_every_example_directory_is_documented() -> None:
     index = (ROOT / "examples" / "README.md").read_text()
     for directory in sorted(p for p in (ROOT / "examples").iterdir() if p.is_dir()):
@@ -144,3 +165,17 @@ def test_guide_snippets_render() -> None:
 
     for snippet in snippets:
         assert len(render(yaml.safe_load(snippet))) >= 20, snippet
+
+
+def test_user_docs_use_no_internal_reference_names() -> None:
+    """Users never saw the project's planning material: no "the seed", "the inventory", issue numbers."""
+    internal = re.compile(r"\bseed\b|\binventory\b|\bissues? #?\d+|\bsection \d+(\.\d+)*\b|\b8\.3\b", re.I)
+    documents = [ROOT / "README.md", *ROOT.glob("docs/*.md"), *ROOT.glob("examples/**/*.md")]
+    documents += ROOT.glob("overlays/*/README.md")
+    found = [
+        f"{path.relative_to(ROOT)}:{n}: {line.strip()}"
+        for path in documents
+        for n, line in enumerate(path.read_text().splitlines(), 1)
+        if internal.search(line)
+    ]
+    assert not found, "\n".join(found)

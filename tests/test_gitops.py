@@ -4,6 +4,7 @@ and kpt with a fake docker, the Flux hydrate script, the Argo CD plugin command,
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -44,6 +45,9 @@ def test_dockerfile_runs_the_function_as_non_root() -> None:
     dockerfile = (ROOT / "Dockerfile").read_text()
     assert 'ENTRYPOINT ["kustomize-zymtrace"]' in dockerfile
     assert "USER 65534:65534" in dockerfile
+    # Bytecode compiled at build time, so the read-only container never compiles (bench/container.py).
+    assert "--no-compile" not in dockerfile and "python -m compileall" in dockerfile
+    assert re.search(r"^ARG PYTHON_IMAGE=\S+:\S+@sha256:[0-9a-f]{64}$", dockerfile, flags=re.M), "pin by digest"
 
 
 def test_kustomize_container_function_through_fake_docker(tmp_path: Path) -> None:
@@ -284,12 +288,14 @@ def test_secret_values_never_reach_messages_or_annotations(tmp_path: Path) -> No
 
 def test_from_helm_values_keeps_comments_pins_chart_defaults_and_renders(tmp_path: Path) -> None:
     source = ROOT / "examples" / "values" / "production-values.yaml"
-    result = cli("from-helm-values", str(source), "--name", "zymtrace", "--namespace", "zymtrace")
+    schema = "../../schema/zymtracebackend-v1alpha1.schema.json"
+    result = cli("from-helm-values", str(source), "--name", "zymtrace", "--namespace", "zymtrace", "--schema", schema)
     assert result.returncode == 0, result.stderr
     committed = ROOT / "examples" / "values" / "production.zymtrace.yaml"
     assert result.stdout == committed.read_text().replace("examples/values/", str(source.parent) + "/"), "stale example"
     text = result.stdout
-    assert text.startswith("# yaml-language-server: $schema=")
+    assert text.startswith(f"# yaml-language-server: $schema={schema}\n")
+    assert "yaml-language-server" not in cli("from-helm-values", str(source)).stdout  # only when asked
     assert "# one UI pod is plenty" in text and "# IRSA" in text
     converted = yaml.safe_load(text)
     assert converted["spec"]["postgres"]["use_existing"]["database"] == "zymtrace"  # the chart's default, pinned

@@ -5,11 +5,12 @@ from __future__ import annotations
 import re
 
 from ..components import DATABASES
+from ..model.scalars import CLOUDSQL_INSTANCE as CLOUDSQL_PATTERN
 from ..results import Result, error, warning
 from ..settings import Settings
 from . import given, shown, url
 
-CLOUDSQL_INSTANCE = re.compile(r"^[a-z0-9][a-z0-9:.\-]*:[a-z0-9-]+:[a-z0-9][a-z0-9-]*$")
+CLOUDSQL_INSTANCE = re.compile(f"^{CLOUDSQL_PATTERN}$")
 BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 
 
@@ -43,7 +44,14 @@ def postgres(ctx: Settings) -> list[Result]:
             out.append(warning(f"{where}.password", "no password and no passwordSecretName: connecting without one"))
     if pg.mode == "gcp_cloudsql":
         out += _cloudsql(ctx)
+    elif pg.gcp_cloudsql.instance and not CLOUDSQL_INSTANCE.match(pg.gcp_cloudsql.instance):
+        # Unused in this mode, yet the JSON Schema (and so the editor) rejects it: say so here too.
+        out.append(_bad_instance(pg.gcp_cloudsql.instance))
     return out
+
+
+def _bad_instance(instance: str) -> Result:
+    return error("spec.postgres.gcp_cloudsql.instance", f"must be PROJECT:REGION:INSTANCE (found {shown(instance)})")
 
 
 def _cloudsql(ctx: Settings) -> list[Result]:
@@ -53,7 +61,7 @@ def _cloudsql(ctx: Settings) -> list[Result]:
     if not sql.instance:
         out.append(error(f"{where}.instance", "required with mode gcp_cloudsql (PROJECT:REGION:INSTANCE)"))
     elif not CLOUDSQL_INSTANCE.match(sql.instance):
-        out.append(error(f"{where}.instance", f"must be PROJECT:REGION:INSTANCE (found {shown(sql.instance)})"))
+        out.append(_bad_instance(sql.instance))
     if not sql.user:
         out.append(error(f"{where}.user", "required with mode gcp_cloudsql (the IAM database user)"))
     proxy_sa, sa = sql.proxy.serviceAccount, sql.serviceAccount

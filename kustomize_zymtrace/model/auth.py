@@ -4,7 +4,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from .base import NonNegative, ObjectName, Positive, SecretText, Strict, Url, doc, doc_factory
+from .base import Bool, NonNegative, ObjectName, Positive, SecretText, Strict, Url, doc, doc_factory
 
 AuthType = Literal["none", "basic", "local", "oidc"]
 
@@ -15,11 +15,11 @@ class AuthInfo(Strict):
 
 
 class ServiceToken(Strict):
-    enabled: bool = doc(False, "Require service tokens on ingest and symdb (auth.type local or oidc).")
+    enabled: Bool = doc(False, "Require service tokens on ingest and symdb (auth.type local or oidc).")
 
 
 class BasicAuth(Strict):
-    enabled: bool | None = doc(None, "Deprecated: true forces auth.type basic. Use auth.type instead.")
+    enabled: Bool | None = doc(None, "Deprecated: true forces auth.type basic. Use auth.type instead.")
     username: str = doc("", "HTTP basic-auth user (required for auth.type basic).")
     password: SecretText = doc("", "HTTP basic-auth password (required for auth.type basic).")
     passwordSecretName: ObjectName = doc("", "Extension: existing Secret holding the basic-auth password.")
@@ -40,8 +40,8 @@ class Cookie(Strict):
     loginMaxAgeSec: NonNegative = doc(60, "Max age of the login cookie.")
     loginPath: str = doc("/", "Path of the login cookie.")
     sameSite: Literal["lax", "strict", "none"] = doc("lax", "SameSite attribute of the cookies.")
-    secure: bool = doc(True, "Secure attribute of the cookies.")
-    httpOnly: bool = doc(True, "HttpOnly attribute of the cookies.")
+    secure: Bool = doc(True, "Secure attribute of the cookies.")
+    httpOnly: Bool = doc(True, "HttpOnly attribute of the cookies.")
     cookieTtlSec: NonNegative = doc(60, "Lifetime of the OIDC state cookie.")
 
 
@@ -121,7 +121,7 @@ class McpServer(Strict):
 
 
 class AiAssistant(Strict):
-    enabled: bool = doc(False, "Enable the AI assistant of the web service.")
+    enabled: Bool = doc(False, "Enable the AI assistant of the web service.")
     anthropic: AnthropicKey = doc_factory(AnthropicKey, "Anthropic Claude.")
     gemini: GeminiKey = doc_factory(GeminiKey, "Google Gemini.")
     openai: OpenAIKey = doc_factory(OpenAIKey, "OpenAI.")

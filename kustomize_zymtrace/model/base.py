@@ -6,7 +6,17 @@ path in an error message reads the same in YAML, Python and the chart's document
 
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    WithJsonSchema,
+    model_validator,
+)
 
 from .scalars import (
     INT32_MAX,
@@ -45,13 +55,18 @@ PositiveQuantity = Annotated[
     AfterValidator(positive_quantity),
     WithJsonSchema({"anyOf": [{"type": "string", "pattern": QUANTITY_PATTERN}, {"type": "number"}]}),
 ]
-# Integers as the API's int32/int64 fields take them; true/false is not 1/0.
-Int32 = Annotated[int, Field(ge=-(INT32_MAX + 1), le=INT32_MAX), BeforeValidator(integer)]
-Int64 = Annotated[int, Field(ge=-INT64_MAX - 1, le=INT64_MAX), BeforeValidator(integer)]
-Port = Annotated[int, Field(ge=1, le=65535), BeforeValidator(integer)]
-Percent = Annotated[int, Field(ge=1, le=100), BeforeValidator(integer)]
-NonNegative = Annotated[int, Field(ge=0, le=INT32_MAX), BeforeValidator(integer)]
-Positive = Annotated[int, Field(ge=1, le=INT32_MAX), BeforeValidator(integer)]
+# Only YAML's true and false (the loader reads YAML 1.2 booleans, so yes/on stay strings), and integers
+# only as numbers: what the JSON Schema says and editors check, where lax parsing would also take "no",
+# "0" or 1 for a boolean and true or "3" for a number. Integer fields keep the API's int32/int64 ranges;
+# `integer` words the true/false case.
+Bool = StrictBool
+Int = Annotated[StrictInt, BeforeValidator(integer)]
+Int32 = Annotated[StrictInt, Field(ge=-(INT32_MAX + 1), le=INT32_MAX), BeforeValidator(integer)]
+Int64 = Annotated[StrictInt, Field(ge=-INT64_MAX - 1, le=INT64_MAX), BeforeValidator(integer)]
+Port = Annotated[StrictInt, Field(ge=1, le=65535), BeforeValidator(integer)]
+Percent = Annotated[StrictInt, Field(ge=1, le=100), BeforeValidator(integer)]
+NonNegative = Annotated[StrictInt, Field(ge=0, le=INT32_MAX), BeforeValidator(integer)]
+Positive = Annotated[StrictInt, Field(ge=1, le=INT32_MAX), BeforeValidator(integer)]
 # A name of an existing object in the namespace (Secret, ServiceAccount, PVC); empty means "not set".
 ObjectName = Annotated[str, Field(pattern=r"^(" + DNS_SUBDOMAIN + r")?$", max_length=253)]
 # A port name (IANA service name syntax): up to 15 lowercase letters, digits and '-', at least one letter.

@@ -3,6 +3,7 @@
 from typing import Any, Literal
 
 from .base import (
+    Bool,
     DatabaseName,
     DatabaseUser,
     DataVolume,
@@ -25,6 +26,7 @@ from .base import (
     doc_factory,
     resources,
 )
+from .scalars import CLOUDSQL_INSTANCE
 from .security import SecurityOverrides
 
 
@@ -72,7 +74,7 @@ class ClickHouseExisting(Strict):
     passwordSecretKey: str = doc("password", "Key inside passwordSecretName.")
     database: DatabaseName = doc("zymtrace", "Database prefix: <prefix>_profiling and <prefix>_metrics.")
     clusterName: OptionalUser = doc("", "ClickHouse cluster name for ON CLUSTER (distributed) setups.")
-    autoCreateDBs: bool = doc(False, "Let ingest create the databases (needs CREATE DATABASE).")
+    autoCreateDBs: Bool = doc(False, "Let ingest create the databases (needs CREATE DATABASE).")
 
 
 class ClickHouse(Scheduling):
@@ -107,8 +109,8 @@ class PostgresExisting(Strict):
     passwordSecretName: ObjectName = doc("", "Existing Secret holding the password; wins over password.")
     passwordSecretKey: str = doc("password", "Key inside passwordSecretName.")
     database: DatabaseName = doc("postgres", "Database prefix: <prefix>_identity, <prefix>_symdb, <prefix>_web.")
-    secure: bool = doc(False, "Connect with TLS.")
-    autoCreateDBs: bool = doc(False, "Let the services create their databases (needs CREATEDB).")
+    secure: Bool = doc(False, "Connect with TLS.")
+    autoCreateDBs: Bool = doc(False, "Let the services create their databases (needs CREATEDB).")
     useIAM: Literal["", "aws"] = doc("", "aws: authenticate with AWS IAM instead of a password.")
     awsIamRegion: str = doc("", "AWS region for IAM authentication (required with useIAM aws).")
 
@@ -118,12 +120,12 @@ class PostgresAurora(Strict):
     user: OptionalUser = doc("", "IAM database user (needs the rds_iam role).")
     database: DatabaseName = doc("zymtrace", "Database prefix.")
     region: str = doc("", "AWS region of the cluster.")
-    autoCreateDBs: bool = doc(False, "Let the services create their databases.")
+    autoCreateDBs: Bool = doc(False, "Let the services create their databases.")
     serviceAccount: ObjectName = doc("", "ServiceAccount with the IAM role (IRSA) for identity, symdb, web, migrate.")
 
 
 class ProxyHpa(Strict):
-    enabled: bool = doc(False, "Autoscale the Cloud SQL Auth Proxy Deployment.")
+    enabled: Bool = doc(False, "Autoscale the Cloud SQL Auth Proxy Deployment.")
     minReplicas: Positive = doc(1, "Minimum proxy replicas.")
     maxReplicas: Positive = doc(5, "Maximum proxy replicas.")
     targetCPUUtilizationPercentage: Percent | None = doc(80, "Target CPU utilization.")
@@ -148,15 +150,19 @@ class CloudSqlProxy(SecurityOverrides):
 
 
 class WorkloadIdentity(Strict):
-    enabled: bool = doc(True, "Use IAM database authentication (--auto-iam-authn).")
+    enabled: Bool = doc(True, "Use IAM database authentication (--auto-iam-authn).")
 
 
 class PostgresCloudSql(Strict):
-    instance: str = doc("", "Instance connection name PROJECT:REGION:INSTANCE.")
+    instance: str = doc(
+        "",
+        "Instance connection name PROJECT:REGION:INSTANCE.",
+        json_schema_extra={"pattern": f"^({CLOUDSQL_INSTANCE})?$"},
+    )
     user: OptionalUser = doc("", "IAM database user (service account e-mail without .gserviceaccount.com).")
     database: DatabaseName = doc("postgres", "Database prefix.")
-    autoCreateDBs: bool = doc(False, "Let the services create their databases.")
-    privateIP: bool = doc(False, "Connect to the instance's private IP (--private-ip).")
+    autoCreateDBs: Bool = doc(False, "Let the services create their databases.")
+    privateIP: Bool = doc(False, "Connect to the instance's private IP (--private-ip).")
     workloadIdentity: WorkloadIdentity = doc_factory(WorkloadIdentity, "IAM authentication.")
     proxy: CloudSqlProxy = doc_factory(CloudSqlProxy, "The Cloud SQL Auth Proxy.")
     serviceAccount: ObjectName = doc(

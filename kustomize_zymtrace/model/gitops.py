@@ -1,10 +1,10 @@
 """spec.gitops: how the output behaves under a GitOps reconciler (not part of the chart's values)."""
 
-from .base import Strict, doc, doc_factory
+from .base import Bool, Strict, doc, doc_factory
 
 
 class ArgoCD(Strict):
-    syncWaves: bool = doc(
+    syncWaves: Bool = doc(
         False,
         "Annotate objects with argocd.argoproj.io/sync-wave: configuration and volumes, then databases, then "
         "the Jobs, then the services, then the Ingresses.",
@@ -12,12 +12,12 @@ class ArgoCD(Strict):
 
 
 class GitOps(Strict):
-    protectVolumes: bool = doc(
+    protectVolumes: Bool = doc(
         True,
         "Keep the database PersistentVolumeClaims when they leave the output: Flux prune: disabled and Argo CD "
         "Prune=false,Delete=false.",
     )
-    strictSecrets: bool = doc(
+    strictSecrets: Bool = doc(
         False,
         "Make every credential written inline into a generated Secret an error instead of a warning "
         "(for production pipelines that must not carry plaintext).",

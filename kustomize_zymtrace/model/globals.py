@@ -5,6 +5,7 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from .base import (
+    Bool,
     ImageRegistry,
     ImageTag,
     Labels,
@@ -25,7 +26,7 @@ Duration = Annotated[str, Field(pattern=DURATION)]
 
 
 class Registry(Strict):
-    requirePullSecret: bool = doc(
+    requirePullSecret: Bool = doc(
         False,
         "true: pull the zymtrace images with a pull Secret and the private repository names; "
         "false: use the public zymtrace-pub-* images.",
@@ -62,13 +63,13 @@ class Global(Strict):
         "IfNotPresent", "imagePullPolicy of every container."
     )
     dataRetentionDays: NonNegative = doc(30, "Days profiling events are kept (0 keeps them forever).")
-    migrateServicesToHeadless: bool = doc(
+    migrateServicesToHeadless: Bool = doc(
         True, "Accepted for compatibility; no effect (the chart's Service-migration hook needs a cluster lookup)."
     )
-    skipCapabilityCheck: bool = doc(False, "Accepted for compatibility; no effect (nothing is looked up).")
-    skipDBMigrations: bool = doc(False, "Do not render the migrate Job.")
-    skipPostgresMigration: bool = doc(False, "Set SKIP_PSQL_MIGRATE=true in the migrate Job.")
-    skipClickHouseMigration: bool = doc(False, "Set SKIP_CH_MIGRATE=true in the migrate Job.")
+    skipCapabilityCheck: Bool = doc(False, "Accepted for compatibility; no effect (nothing is looked up).")
+    skipDBMigrations: Bool = doc(False, "Do not render the migrate Job.")
+    skipPostgresMigration: Bool = doc(False, "Set SKIP_PSQL_MIGRATE=true in the migrate Job.")
+    skipClickHouseMigration: Bool = doc(False, "Set SKIP_CH_MIGRATE=true in the migrate Job.")
     clusterDomain: str = doc(
         "cluster.local",
         "Extension: the cluster DNS domain written into in-cluster addresses (gateway config).",
@@ -79,21 +80,21 @@ class Global(Strict):
 
 
 class Telemetry(Strict):
-    disableAll: bool = doc(False, "Disable telemetry reporting of every service and the UI.")
+    disableAll: Bool = doc(False, "Disable telemetry reporting of every service and the UI.")
 
 
 class PodMonitor(Strict):
-    enabled: bool = doc(False, "Render prometheus-operator PodMonitors for identity, ingest, symdb and web.")
+    enabled: Bool = doc(False, "Render prometheus-operator PodMonitors for identity, ingest, symdb and web.")
     additionalLabels: Labels = doc_factory(dict, "Extra labels on the PodMonitors.")
     interval: Duration = doc("", "Scrape interval (a duration such as 30s or 1m); empty uses the operator's default.")
 
 
 class MetricReporter(Strict):
-    enabled: bool | None = doc(None, "Removed by the chart: setting it to false is an error.")
+    enabled: Bool | None = doc(None, "Removed by the chart: setting it to false is an error.")
     pollPeriodSec: Positive = doc(30, "How often self-metrics are collected.")
     exportPeriodSec: Positive = doc(60, "How often collected self-metrics are pushed to ingest.")
-    alignTimestamps: bool = doc(True, "Align exported metric timestamps to the poll period.")
-    console: bool = doc(False, "Also log self-metrics to the console.")
+    alignTimestamps: Bool = doc(True, "Align exported metric timestamps to the poll period.")
+    console: Bool = doc(False, "Also log self-metrics to the console.")
     podMonitor: PodMonitor = doc_factory(PodMonitor, "prometheus-operator PodMonitors.")
 
 
@@ -110,7 +111,7 @@ class GlobalSymbolizationConfig(Strict):
 
 
 class GlobalSymbolization(Strict):
-    enabled: bool = doc(False, "Let symdb use zymtrace's global symbolization bucket.")
+    enabled: Bool = doc(False, "Let symdb use zymtrace's global symbolization bucket.")
     config: GlobalSymbolizationConfig = Field(default_factory=GlobalSymbolizationConfig)
 
 

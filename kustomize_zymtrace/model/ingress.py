@@ -4,7 +4,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, model_validator
 
-from .base import Annotations, ObjectName, Strict, doc, doc_factory
+from .base import Annotations, Bool, ObjectName, Strict, doc, doc_factory
 from .scalars import check_ingress_path, ingress_host
 
 Host = Annotated[str, AfterValidator(ingress_host)]
@@ -22,14 +22,14 @@ def _root_path() -> list[dict[str, str]]:
 
 
 class MtlsHost(Strict):
-    enabled: bool = doc(False, "Ingress for the mTLS listener (also needs services.gateway.mtls.enabled).")
+    enabled: Bool = doc(False, "Ingress for the mTLS listener (also needs services.gateway.mtls.enabled).")
     host: Host = doc("", "Host of the mTLS Ingress.")
     paths: list[IngressPath] = doc_factory(_root_path, "Paths routed to the mTLS port.", min_length=1)
     annotations: Annotations = doc_factory(dict, "Annotations of the mTLS Ingress only.")
 
 
 class GatewayHost(Strict):
-    enabled: bool = doc(True, "Render the main gateway Ingress (when ingress.enabled).")
+    enabled: Bool = doc(True, "Render the main gateway Ingress (when ingress.enabled).")
     host: Host = doc("", "Public host; also the base of the OIDC redirect, token issuer and MCP host.")
     paths: list[IngressPath] = doc_factory(_root_path, "Paths routed to the gateway.", min_length=1)
     annotations: Annotations = doc_factory(dict, "Annotations of the main Ingress only.")
@@ -46,7 +46,7 @@ class IngressTLS(Strict):
 
 
 class Ingress(Strict):
-    enabled: bool = doc(False, "Expose the gateway through an Ingress.")
+    enabled: Bool = doc(False, "Expose the gateway through an Ingress.")
     className: ObjectName = doc("nginx", "ingressClassName; nginx also adds the gRPC/HTTP2 annotations.")
     annotations: Annotations = doc_factory(dict, "Annotations of both Ingresses.")
     hosts: Hosts = doc_factory(Hosts, "Hosts.")

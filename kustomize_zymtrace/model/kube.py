@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import BeforeValidator, Field, model_validator
 
-from .base import LabelKey, Labels, LabelValue, Quantity, Strict, doc
+from .base import Bool, LabelKey, Labels, LabelValue, Quantity, Strict, doc
 from .scalars import INT32_MAX, check_seccomp, check_selector_requirement, integer
 
 # The API server's bounds on user and group ids.
@@ -122,7 +122,7 @@ class WindowsOptions(Strict):
     gmsaCredentialSpecName: str | None = doc(None, "GMSA credential spec name.")
     gmsaCredentialSpec: str | None = doc(None, "GMSA credential spec.")
     runAsUserName: str | None = doc(None, "Windows user name.")
-    hostProcess: bool | None = doc(None, "Run as a host process.")
+    hostProcess: Bool | None = doc(None, "Run as a host process.")
 
 
 class Capabilities(Strict):
@@ -140,7 +140,7 @@ class PodSecurityContext(Strict):
 
     runAsUser: Id | None = doc(None, "User id of every container's process.")
     runAsGroup: Id | None = doc(None, "Group id of every container's process.")
-    runAsNonRoot: bool | None = doc(None, "Refuse to start a container that would run as root.")
+    runAsNonRoot: Bool | None = doc(None, "Refuse to start a container that would run as root.")
     fsGroup: Id | None = doc(None, "Group that owns mounted volumes.")
     fsGroupChangePolicy: Literal["OnRootMismatch", "Always"] | None = doc(None, "When volume ownership changes.")
     supplementalGroups: list[Id] | None = doc(None, "Extra group ids.")
@@ -158,10 +158,10 @@ class SecurityContext(Strict):
 
     runAsUser: Id | None = doc(None, "User id of the process.")
     runAsGroup: Id | None = doc(None, "Group id of the process.")
-    runAsNonRoot: bool | None = doc(None, "Refuse to start as root.")
-    allowPrivilegeEscalation: bool | None = doc(None, "Allow setuid binaries to gain privileges.")
-    privileged: bool | None = doc(None, "Run privileged.")
-    readOnlyRootFilesystem: bool | None = doc(None, "Mount the root filesystem read-only.")
+    runAsNonRoot: Bool | None = doc(None, "Refuse to start as root.")
+    allowPrivilegeEscalation: Bool | None = doc(None, "Allow setuid binaries to gain privileges.")
+    privileged: Bool | None = doc(None, "Run privileged.")
+    readOnlyRootFilesystem: Bool | None = doc(None, "Mount the root filesystem read-only.")
     capabilities: Capabilities | None = doc(None, "Capabilities added and dropped.")
     procMount: Literal["Default", "Unmasked"] | None = doc(None, "proc mount type.")
     seccompProfile: SeccompProfile | None = doc(None, "Seccomp profile.")

@@ -11,6 +11,9 @@ QUANTITY_PATTERN = (
     r"(([KMGTPE]i)|[numkMGTPE]|([eE][+-]?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))))?$"
 )
 _QUANTITY = re.compile(QUANTITY_PATTERN)
+# A Cloud SQL instance connection name, PROJECT:REGION:INSTANCE (a domain-scoped project keeps its colon);
+# checks/data.py reports a mismatch, the JSON Schema carries it for editors.
+CLOUDSQL_INSTANCE = r"[a-z0-9][a-z0-9:.\-]*:[a-z0-9-]+:[a-z0-9][a-z0-9-]*"
 
 
 def env_value(value: Any) -> str:
@@ -29,13 +32,9 @@ def env_value(value: Any) -> str:
 def node_port(value: Any) -> int | str:
     if value is None or value == "":
         return ""  # the chart's default: let Kubernetes pick
-    if not isinstance(value, bool):
-        try:
-            number = int(value)
-        except (TypeError, ValueError):
-            number = 0
-        if 30000 <= number <= 32767:
-            return number
+    # An integer, as the JSON Schema says (a quoted "30080" is a string to editors and Kubernetes alike).
+    if isinstance(value, int) and not isinstance(value, bool) and 30000 <= value <= 32767:
+        return value
     raise ValueError("must be a node port between 30000 and 32767, or empty")
 
 

@@ -2,7 +2,7 @@
 
 from typing import Literal
 
-from .base import Strict, doc, doc_factory
+from .base import Bool, Strict, doc, doc_factory
 from .kube import PodSecurityContext, SecurityContext
 
 
@@ -14,7 +14,7 @@ class Security(Strict):
         "Security Standards restricted profile (non-root users, read-only root filesystems with writable "
         "scratch volumes); see docs/security.md for what each image needs.",
     )
-    automountServiceAccountToken: bool = doc(
+    automountServiceAccountToken: Bool = doc(
         False, "Mount a service-account token into the pods (none of them calls the Kubernetes API)."
     )
     podSecurityContext: PodSecurityContext = doc_factory(

@@ -6,6 +6,7 @@ from pydantic import AfterValidator, BeforeValidator, Field, WithJsonSchema
 
 from .base import (
     Annotations,
+    Bool,
     EnvName,
     EnvValue,
     Image,
@@ -29,7 +30,13 @@ from .kube import HpaBehavior
 from .scalars import config_map_size, mcp_hosts, node_port
 from .security import SecurityOverrides
 
-NodePort = Annotated[Any, BeforeValidator(node_port), WithJsonSchema({"anyOf": [{"const": ""}, {"type": "integer"}]})]
+NodePort = Annotated[
+    Any,
+    BeforeValidator(node_port),
+    WithJsonSchema(
+        {"anyOf": [{"const": ""}, {"type": "null"}, {"type": "integer", "minimum": 30000, "maximum": 32767}]}
+    ),
+]
 McpHosts = Annotated[
     Any,
     BeforeValidator(mcp_hosts),
@@ -38,17 +45,17 @@ McpHosts = Annotated[
 
 
 class ProbeSwitches(Strict):
-    liveness: bool = doc(False, "Liveness probes on every service unless the service overrides it.")
-    readiness: bool = doc(False, "Readiness probes on every service unless the service overrides it.")
+    liveness: Bool = doc(False, "Liveness probes on every service unless the service overrides it.")
+    readiness: Bool = doc(False, "Readiness probes on every service unless the service overrides it.")
 
 
 class ProbeOverride(Strict):
-    liveness: bool | None = doc(None, "Override services.healthProbes.liveness for this service.")
-    readiness: bool | None = doc(None, "Override services.healthProbes.readiness for this service.")
+    liveness: Bool | None = doc(None, "Override services.healthProbes.liveness for this service.")
+    readiness: Bool | None = doc(None, "Override services.healthProbes.readiness for this service.")
 
 
 class CommonHpa(Strict):
-    enabled: bool = doc(False, "HorizontalPodAutoscalers for every service unless the service overrides it.")
+    enabled: Bool = doc(False, "HorizontalPodAutoscalers for every service unless the service overrides it.")
     minReplicas: Positive = doc(1, "Minimum replicas.")
     maxReplicas: Positive = doc(5, "Maximum replicas.")
     targetCPUUtilizationPercentage: Percent | None = doc(80, "Target CPU utilization (omitted when null).")
@@ -59,7 +66,7 @@ class CommonHpa(Strict):
 class ServiceHpa(Strict):
     """Per-service HPA; a key left out takes the services.common.hpa value, except enabled (see docs)."""
 
-    enabled: bool | None = doc(None, "Autoscale this service. When the block is given without it: false.")
+    enabled: Bool | None = doc(None, "Autoscale this service. When the block is given without it: false.")
     minReplicas: Positive | None = doc(None, "Minimum replicas (default: services.common.hpa).")
     maxReplicas: Positive | None = doc(None, "Maximum replicas (default: services.common.hpa).")
     targetCPUUtilizationPercentage: Percent | None = doc(None, "Target CPU utilization.")
@@ -111,7 +118,7 @@ class IngestService(AppService):
 class WebService(AppService):
     port: Port = doc(9933, "REST port.")
     resources: Resources = resources("500m", "512Mi", "4000m", "4Gi", "web")
-    allowRecommendations: bool = doc(True, "WEB__ALLOW_RECOMMENDATIONS (false now works; see compatibility).")
+    allowRecommendations: Bool = doc(True, "WEB__ALLOW_RECOMMENDATIONS (false now works; see compatibility).")
     mcpAllowedHosts: McpHosts = doc("all", "Host headers the /mcp endpoint accepts: all, ingress, or a list of hosts.")
 
 
@@ -135,7 +142,7 @@ class IdentityService(AppService):
 
 
 class Mtls(Strict):
-    enabled: bool = doc(False, "mTLS listener on the gateway.")
+    enabled: Bool = doc(False, "mTLS listener on the gateway.")
     cert: str = doc("", "Server certificate (PEM).")
     key: str = doc("", "Server private key (PEM).")
     ca: str = doc("", "CA certificate (PEM) that signs the client certificates.")
@@ -150,7 +157,7 @@ class GatewayService(AppService):
     port: Port = doc(80, "Main listener (gRPC and HTTP).")
     portTrusted: Port = doc(9900, "Trusted listener.")
     adminPort: Port = doc(9901, "Envoy admin port (probes).")
-    xff_append: bool = doc(False, "Written to SKIP_XFF_APPEND, as the chart does.")
+    xff_append: Bool = doc(False, "Written to SKIP_XFF_APPEND, as the chart does.")
     xff_num_trusted_hops: NonNegative = doc(2, "XFF_NUM_TRUSTED_HOPS.")
     service: GatewayExposure = doc_factory(GatewayExposure, "The gateway Service.")
     mtls: Mtls = doc_factory(Mtls, "Mutual TLS listener.")
@@ -158,7 +165,7 @@ class GatewayService(AppService):
 
 
 class MigrateHpa(Strict):
-    enabled: bool = doc(False, "Must stay false: the migrate Job is never autoscaled.")
+    enabled: Bool = doc(False, "Must stay false: the migrate Job is never autoscaled.")
 
 
 class MigrateService(Scheduling, SecurityOverrides):
@@ -176,7 +183,7 @@ class BucketCheck(Scheduling):
 
 
 class Services(Strict):
-    activateNetworkPolicies: bool = doc(True, "NetworkPolicies for the in-cluster databases and the UI.")
+    activateNetworkPolicies: Bool = doc(True, "NetworkPolicies for the in-cluster databases and the UI.")
     healthProbes: ProbeSwitches = doc_factory(ProbeSwitches, "Probe switches for every service.")
     common: Common = doc_factory(Common, "Settings every service inherits.")
     ingest: IngestService = Field(default_factory=IngestService)
