@@ -983,45 +983,37 @@ def test_environment_output_not_a_directory(tmp_path: Path, capsys: pytest.Captu
 def test_environment_disk_full_leaves_nothing(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The fourth file hits a full disk: no file of the render is left behind, the directory stays absent."""
-    import tempfile
+    """The fourth file hits a full disk: no file of the render is left behind."""
+    real = Path.write_text
+    calls: list[Path] = []
 
-    real = tempfile.NamedTemporaryFile
-    calls = []
-
-    def failing(*args: Any, **kwargs: Any) -> Any:
-        handle = real(*args, **kwargs)
-        calls.append(handle.name)
+    def failing(self: Path, *args: Any, **kwargs: Any) -> int:
+        calls.append(self)
         if len(calls) == 4:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(self))
+        return real(self, *args, **kwargs)
 
-            def write(text: str) -> int:
-                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), handle.name)
-
-            handle.write = write
-        return handle
-
-    monkeypatch.setattr(tempfile, "NamedTemporaryFile", failing)
+    monkeypatch.setattr(Path, "write_text", failing)
     out = tmp_path / "out"
     code, _, stderr = _run(["render", str(_config(tmp_path)), "-o", str(out)], True, capsys)
     assert code == 1
     assert any("No space left on device" in line for line in _errors(stderr)), stderr
-    assert not out.exists()
+    assert len(calls) >= 4, "the failure was not reached"
+    assert not [p for p in tmp_path.rglob("*.yaml") if p.parent != tmp_path], "a file of the render was left behind"
 
 
 def test_environment_disk_full_keeps_the_previous_render(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import tempfile
-
     config, out = _config(tmp_path), tmp_path / "out"
     assert _run(["render", str(config), "-o", str(out)], True, capsys)[0] == 0
     before = {p: p.read_text() for p in out.rglob("*")}
     config.write_text(HEADER + "spec:\n  global:\n    namePrefix: other\n")
 
-    def full(*args: Any, **kwargs: Any) -> Any:
-        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+    def full(self: Path, *args: Any, **kwargs: Any) -> int:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(self))
 
-    monkeypatch.setattr(tempfile, "NamedTemporaryFile", full)
+    monkeypatch.setattr(Path, "write_text", full)
     code, _, stderr = _run(["render", str(config), "-o", str(out)], True, capsys)
     assert code == 1 and "No space left on device" in stderr
     assert {p: p.read_text() for p in out.rglob("*")} == before
