@@ -110,6 +110,23 @@ def test_objects_we_do_not_own_go_to_the_prerequisites_stage_through_kustomize(t
     assert later and all("zymtrace.io/generated-by" in o["metadata"]["annotations"] for o in later)
     top = yaml.safe_load((out / "kustomization.yaml").read_text().split("\n", 1)[1])
     assert top["resources"][0] == "0-prerequisites"
+    # Flux builds that stage (offline, as its controller would) with the ExternalSecrets in it.
+    flux = next(
+        d
+        for d in docs((ROOT / "examples" / "flux" / "clusters" / "production" / "zymtrace.yaml").read_text())
+        if d["kind"] == "Kustomization" and d["metadata"]["name"] == "zymtrace-prerequisites"
+    )
+    (tmp_path / "flux.yaml").write_text(emitter.dump(flux))
+    stage = ["--path", str(out / "0-prerequisites"), "--kustomization-file", str(tmp_path / "flux.yaml")]
+    built = run([tool("flux"), "build", "kustomization", "zymtrace-prerequisites", *stage, "--dry-run"])
+    assert built.returncode == 0, built.stderr
+    assert sorted({d["kind"] for d in docs(built.stdout)}) == sorted(set(first))
+    databases = next(
+        d
+        for d in docs((ROOT / "examples" / "flux" / "clusters" / "production" / "zymtrace.yaml").read_text())
+        if d["kind"] == "Kustomization" and d["metadata"]["name"] == "zymtrace-databases"
+    )
+    assert databases["spec"]["dependsOn"] == [{"name": "zymtrace-prerequisites"}]
 
 
 def test_hydrate_check_prints_what_failed_when_the_render_fails(tmp_path: Path) -> None:
