@@ -189,3 +189,31 @@ def test_argocd_plugin_discovers_only_kustomizations_and_checks_the_namespace(tm
     strict = cli(generator, env=tool_env(ARGOCD_APP_NAMESPACE="elsewhere", ARGOCD_ENV_ZYMTRACE_WARNINGS="error"))
     assert strict.returncode == 1 and "deploys to namespace 'elsewhere'" in strict.stderr
     assert os.environ.get("ARGOCD_APP_NAMESPACE") is None and BIN_DIR
+
+
+def test_kpt_live_orders_databases_then_migrate_then_services(apiserver: Any, tmp_path: Path) -> None:
+    """The pinned kpt reads our depends-on annotations against a real API server: its apply plan puts
+    the databases first, the Jobs after them and the services last (a dry run: no controllers here)."""
+    kpt = tool("kpt")
+    objects = render(namespace="kpt-live")
+    apiserver.namespace("kpt-live")
+    package = tmp_path / "pkg"
+    package.mkdir()
+    for n, obj in enumerate(objects):
+        (package / f"{n:02d}.yaml").write_text(emitter.dump(obj))
+    env = tool_env(KUBECONFIG=str(apiserver.kubeconfig))
+    for step in (["live", "install-resource-group"], ["live", "init", str(package)]):
+        result = run([kpt, *step], env=env)
+        assert result.returncode == 0, result.stdout + result.stderr
+    result = run([kpt, "live", "apply", str(package), "--dry-run"], env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    phases: list[set[str]] = []
+    for line in result.stdout.splitlines():
+        if line == "apply phase started":
+            phases.append(set())
+        elif line.endswith(" apply successful"):
+            phases[-1].add(line.split("/")[0])
+    assert "apply result: 41 attempted, 41 successful" in result.stdout
+    assert len(phases) == 3, result.stdout
+    assert "statefulset.apps" in phases[0] and not phases[0] & {"job.batch", "deployment.apps"}
+    assert phases[1] == {"job.batch"} and phases[2] == {"deployment.apps"}
