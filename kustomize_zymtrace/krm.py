@@ -214,11 +214,13 @@ class Source(NamedTuple):
         try:
             return list(rt.load(self.text)["items"])
         except (YAMLError, ValueError, TypeError) as exc:
-            raise ConfigError([error("items", f"not valid YAML: {exc}")]) from None
+            # ruamel's message spans lines (the source excerpt); its problem is the line that matters.
+            problem = getattr(exc, "problem", None) or str(exc).strip().splitlines()[-1]
+            raise ConfigError([error("items", f"not valid YAML: {problem}")]) from None
 
 
 def _parse(text: str) -> tuple[dict[str, Any], Source]:
-    resource_list, root = yamlio.load_with_node(text, "ResourceList")
+    resource_list, root = yamlio.load_with_node(text, "ResourceList", any_yaml=True)
     if not isinstance(resource_list, dict):
         raise ConfigError([error("", "stdin must hold one ResourceList document")])
     if resource_list.get("kind") != RESOURCE_LIST or resource_list.get("apiVersion") not in LIST_VERSIONS:
