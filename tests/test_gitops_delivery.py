@@ -217,3 +217,27 @@ def test_kpt_live_orders_databases_then_migrate_then_services(apiserver: Any, tm
     assert len(phases) == 3, result.stdout
     assert "statefulset.apps" in phases[0] and not phases[0] & {"job.batch", "deployment.apps"}
     assert phases[1] == {"job.batch"} and phases[2] == {"deployment.apps"}
+
+
+def test_depends_on_follows_a_namespace_change_and_a_renamed_job() -> None:
+    """An outer kustomize namespace: or images: changes what depends-on must name; the finishing pass
+    writes it again from the final objects."""
+    from kustomize_zymtrace.finish import finish
+
+    objects = render()
+    for obj in objects:
+        obj["metadata"]["namespace"] = "moved"
+    migrate = next(o for o in objects if o["kind"] == "Job" and o["metadata"]["name"].startswith("zymtrace-migrate-"))
+    migrate["spec"]["template"]["spec"]["containers"][0]["image"] += "-patched"
+    finished, _ = finish(objects)
+    refs = {
+        f"{o['kind']}/{o['metadata']['namespace']}/{o['metadata']['name']}" for o in finished if o["kind"] in WORKLOADS
+    }
+    named = [r for o in finished for r in o["metadata"]["annotations"].get(DEPENDS_ON, "").split(",") if r]
+    assert named
+    for ref in named:
+        _group, _, namespace, kind, name = ref.split("/")
+        assert f"{kind}/{namespace}/{name}" in refs, ref
+    web = next(o for o in finished if o["kind"] == "Deployment" and o["metadata"]["name"] == "zymtrace-web")
+    assert migrate["metadata"]["name"] in web["metadata"]["annotations"][DEPENDS_ON]
+    assert "/namespaces/moved/" in web["metadata"]["annotations"][DEPENDS_ON]
