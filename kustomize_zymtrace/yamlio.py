@@ -123,7 +123,7 @@ def _hashable(value: Any) -> Any:
     return value
 
 
-class _AnyYamlLoader(_Loader):  # type: ignore[misc]
+class _AnyYamlLoader(_Loader):
     """Reads every valid YAML document: an unknown tag (`!Custom`) gives the plain value under it, and a
     list or mapping used as a key becomes a tuple. For items passed through, not for configs."""
 
