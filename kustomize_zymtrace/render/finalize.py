@@ -138,9 +138,10 @@ def set_dependencies(objects: list[Obj]) -> None:
     for obj in objects:
         if obj["kind"] in WORKLOADS:
             annotations = obj["metadata"].setdefault("annotations", {})
-            annotations.pop(KPT_DEPENDS_ON, None)
             if dependencies.get(stage(obj)):
-                annotations[KPT_DEPENDS_ON] = dependencies[stage(obj)]
+                annotations[KPT_DEPENDS_ON] = dependencies[stage(obj)]  # in place: a re-run moves no line
+            else:
+                annotations.pop(KPT_DEPENDS_ON, None)
 
 
 def _dependencies(objects: list[Obj]) -> dict[str, str]:
