@@ -17,7 +17,15 @@ from typing import Any
 
 from .api import FINISH_KIND
 from .render.context import GENERATED_BY
-from .render.finalize import CHECKSUM, TEMPLATE_HASH, checksum_inputs, consumed, digest, set_checksum
+from .render.finalize import (
+    CHECKSUM,
+    TEMPLATE_HASH,
+    checksum_inputs,
+    consumed,
+    digest,
+    set_checksum,
+    set_dependencies,
+)
 from .results import ConfigError, Result, warning
 
 Obj = dict[str, Any]
@@ -40,6 +48,7 @@ def finish(objects: list[Obj]) -> tuple[list[Obj], list[Result]]:
     notes = _follow_namespace(ours)
     _recompute_checksums(ours, objects)
     notes += _rename_jobs(ours, objects)
+    set_dependencies(ours)  # kpt's depends-on names the final namespaces and Job names
     return objects, notes
 
 

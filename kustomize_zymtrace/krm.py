@@ -214,11 +214,13 @@ class Source(NamedTuple):
         try:
             return list(rt.load(self.text)["items"])
         except (YAMLError, ValueError, TypeError) as exc:
-            raise ConfigError([error("items", f"not valid YAML: {exc}")]) from None
+            # ruamel's message spans lines (the source excerpt); its problem is the line that matters.
+            problem = getattr(exc, "problem", None) or str(exc).strip().splitlines()[-1]
+            raise ConfigError([error("items", f"not valid YAML: {problem}")]) from None
 
 
 def _parse(text: str) -> tuple[dict[str, Any], Source]:
-    resource_list, root = yamlio.load_with_node(text, "ResourceList")
+    resource_list, root = yamlio.load_with_node(text, "ResourceList", any_yaml=True)
     if not isinstance(resource_list, dict):
         raise ConfigError([error("", "stdin must hold one ResourceList document")])
     if resource_list.get("kind") != RESOURCE_LIST or resource_list.get("apiVersion") not in LIST_VERSIONS:
@@ -230,7 +232,7 @@ def _parse(text: str) -> tuple[dict[str, Any], Source]:
     if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
         raise ConfigError([error("items", "must be a list of Kubernetes objects")])
     sequence = next((v for k, v in root.value if getattr(k, "value", None) == "items"), None)
-    return resource_list, Source(text, list(sequence.value) if items else [])
+    return resource_list, Source(text, list(sequence.value) if items and sequence is not None else [])
 
 
 def _instances(resource_list: dict[str, Any]) -> list[Instance]:
@@ -277,8 +279,9 @@ def _directory_of(config: dict[str, Any], items: list[dict[str, Any]]) -> str:
     for candidate in candidates:
         annotations = _annotations(candidate)
         for key in PATH_ANNOTATIONS:
-            if isinstance(annotations.get(key), str):
-                return posixpath.dirname(str(annotations[key]))
+            path = annotations.get(key)
+            if isinstance(path, str):
+                return posixpath.dirname(path)
     return ""
 
 

@@ -115,6 +115,37 @@ def not_json_values(document: Any, path: str = "") -> list[tuple[str, NotJson]]:
     return sorted(found, key=lambda pair: pair[1].line)
 
 
+def _hashable(value: Any) -> Any:
+    if isinstance(value, list):
+        return tuple(_hashable(v) for v in value)
+    if isinstance(value, dict):
+        return tuple((k, _hashable(v)) for k, v in value.items())
+    return value
+
+
+class _AnyYamlLoader(_Loader):
+    """Reads every valid YAML document: an unknown tag (`!Custom`) gives the plain value under it, and a
+    list or mapping used as a key becomes a tuple. For items passed through, not for configs."""
+
+    def construct_mapping(self, node: Any, deep: bool = False) -> dict[Any, Any]:
+        self.flatten_mapping(node)
+        return {
+            _hashable(self.construct_object(key, deep=True)): self.construct_object(value, deep=deep)
+            for key, value in node.value
+        }
+
+
+def _construct_any(loader: Any, suffix: str, node: Any) -> Any:
+    if isinstance(node, yaml.MappingNode):
+        return loader.construct_mapping(node, deep=True)
+    if isinstance(node, yaml.SequenceNode):
+        return loader.construct_sequence(node, deep=True)
+    return loader.construct_scalar(node)
+
+
+_AnyYamlLoader.add_multi_constructor("", _construct_any)
+
+
 def decode(data: str | bytes, source: str) -> str:
     if isinstance(data, str):
         return data
@@ -186,11 +217,12 @@ def load_all(data: str | bytes, source: str) -> list[Any]:
     return _within_limits(_parsed(source, lambda: list(yaml.load_all(text, Loader=_Loader))), source)
 
 
-def load_with_node(text: str, source: str) -> tuple[Any, Any]:
-    """The single document of a stream and its node tree, whose marks locate each part in `text`."""
+def load_with_node(text: str, source: str, *, any_yaml: bool = False) -> tuple[Any, Any]:
+    """The single document of a stream and its node tree, whose marks locate each part in `text`.
+    any_yaml: accept unknown tags and collection keys (see _AnyYamlLoader)."""
 
     def parse() -> tuple[Any, Any]:
-        loader = _Loader(text)
+        loader = (_AnyYamlLoader if any_yaml else _Loader)(text)
         try:
             node = loader.get_single_node()
             return (loader.construct_document(node) if node is not None else None), node

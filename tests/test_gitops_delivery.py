@@ -110,6 +110,23 @@ def test_objects_we_do_not_own_go_to_the_prerequisites_stage_through_kustomize(t
     assert later and all("zymtrace.io/generated-by" in o["metadata"]["annotations"] for o in later)
     top = yaml.safe_load((out / "kustomization.yaml").read_text().split("\n", 1)[1])
     assert top["resources"][0] == "0-prerequisites"
+    # Flux builds that stage (offline, as its controller would) with the ExternalSecrets in it.
+    flux = next(
+        d
+        for d in docs((ROOT / "examples" / "flux" / "clusters" / "production" / "zymtrace.yaml").read_text())
+        if d["kind"] == "Kustomization" and d["metadata"]["name"] == "zymtrace-prerequisites"
+    )
+    (tmp_path / "flux.yaml").write_text(emitter.dump(flux))
+    stage = ["--path", str(out / "0-prerequisites"), "--kustomization-file", str(tmp_path / "flux.yaml")]
+    built = run([tool("flux"), "build", "kustomization", "zymtrace-prerequisites", *stage, "--dry-run"])
+    assert built.returncode == 0, built.stderr
+    assert sorted({d["kind"] for d in docs(built.stdout)}) == sorted(set(first))
+    databases = next(
+        d
+        for d in docs((ROOT / "examples" / "flux" / "clusters" / "production" / "zymtrace.yaml").read_text())
+        if d["kind"] == "Kustomization" and d["metadata"]["name"] == "zymtrace-databases"
+    )
+    assert databases["spec"]["dependsOn"] == [{"name": "zymtrace-prerequisites"}]
 
 
 def test_hydrate_check_prints_what_failed_when_the_render_fails(tmp_path: Path) -> None:
@@ -172,3 +189,55 @@ def test_argocd_plugin_discovers_only_kustomizations_and_checks_the_namespace(tm
     strict = cli(generator, env=tool_env(ARGOCD_APP_NAMESPACE="elsewhere", ARGOCD_ENV_ZYMTRACE_WARNINGS="error"))
     assert strict.returncode == 1 and "deploys to namespace 'elsewhere'" in strict.stderr
     assert os.environ.get("ARGOCD_APP_NAMESPACE") is None and BIN_DIR
+
+
+def test_kpt_live_orders_databases_then_migrate_then_services(apiserver: Any, tmp_path: Path) -> None:
+    """The pinned kpt reads our depends-on annotations against a real API server: its apply plan puts
+    the databases first, the Jobs after them and the services last (a dry run: no controllers here)."""
+    kpt = tool("kpt")
+    objects = render(namespace="kpt-live")
+    apiserver.namespace("kpt-live")
+    package = tmp_path / "pkg"
+    package.mkdir()
+    for n, obj in enumerate(objects):
+        (package / f"{n:02d}.yaml").write_text(emitter.dump(obj))
+    env = tool_env(KUBECONFIG=str(apiserver.kubeconfig))
+    for step in (["live", "install-resource-group"], ["live", "init", str(package)]):
+        result = run([kpt, *step], env=env)
+        assert result.returncode == 0, result.stdout + result.stderr
+    result = run([kpt, "live", "apply", str(package), "--dry-run"], env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    phases: list[set[str]] = []
+    for line in result.stdout.splitlines():
+        if line == "apply phase started":
+            phases.append(set())
+        elif line.endswith(" apply successful"):
+            phases[-1].add(line.split("/")[0])
+    assert "apply result: 41 attempted, 41 successful" in result.stdout
+    assert len(phases) == 3, result.stdout
+    assert "statefulset.apps" in phases[0] and not phases[0] & {"job.batch", "deployment.apps"}
+    assert phases[1] == {"job.batch"} and phases[2] == {"deployment.apps"}
+
+
+def test_depends_on_follows_a_namespace_change_and_a_renamed_job() -> None:
+    """An outer kustomize namespace: or images: changes what depends-on must name; the finishing pass
+    writes it again from the final objects."""
+    from kustomize_zymtrace.finish import finish
+
+    objects = render()
+    for obj in objects:
+        obj["metadata"]["namespace"] = "moved"
+    migrate = next(o for o in objects if o["kind"] == "Job" and o["metadata"]["name"].startswith("zymtrace-migrate-"))
+    migrate["spec"]["template"]["spec"]["containers"][0]["image"] += "-patched"
+    finished, _ = finish(objects)
+    refs = {
+        f"{o['kind']}/{o['metadata']['namespace']}/{o['metadata']['name']}" for o in finished if o["kind"] in WORKLOADS
+    }
+    named = [r for o in finished for r in o["metadata"]["annotations"].get(DEPENDS_ON, "").split(",") if r]
+    assert named
+    for ref in named:
+        _group, _, namespace, kind, name = ref.split("/")
+        assert f"{kind}/{namespace}/{name}" in refs, ref
+    web = next(o for o in finished if o["kind"] == "Deployment" and o["metadata"]["name"] == "zymtrace-web")
+    assert migrate["metadata"]["name"] in web["metadata"]["annotations"][DEPENDS_ON]
+    assert "/namespaces/moved/" in web["metadata"]["annotations"][DEPENDS_ON]

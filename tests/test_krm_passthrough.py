@@ -73,6 +73,29 @@ def test_foreign_items_keep_values_comments_and_styles() -> None:
     assert YAML12.load(out)["items"][0] == YAML12.load(_list(extra))["items"][0]
 
 
+def test_any_valid_yaml_passes_through_tags_collection_keys_and_merges() -> None:
+    items = (
+        "- apiVersion: v1\n  kind: X\n  metadata: &m {name: a}\n  spec:\n"
+        "    custom: !Custom {a: 1}\n    ? [a, b]\n    : complex key\n    merged:\n      <<: *m\n      b: 1\n"
+        "    data: !!binary aGVsbG8=\n"
+    )
+    code, out, messages = _run(_list(items, config()))
+    assert code == 0, messages
+    for kept in (
+        "  metadata: &m {name: a}\n",
+        "    custom: !Custom {a: 1}\n",
+        "      <<: *m\n",
+        "complex key",
+        "!!binary",
+    ):
+        assert kept in out, kept
+    assert _run(out + emitter.dump({"functionConfig": config()}))[0] == 0  # what came out is valid input again
+    # Two keys YAML tells apart (1 and true) but Python cannot: refused in one line, not a crash.
+    clash = "- apiVersion: v1\n  kind: X\n  metadata: {name: a}\n  spec: {1: a, true: b}\n"
+    code, out, messages = _run(_list(clash, config()))
+    assert code == 1 and len(messages) == 1 and "\n" not in messages[0] and "duplicate key" in messages[0]
+
+
 def test_foreign_items_through_the_console_script_exit_0() -> None:
     """The input the issue reported as exit 3 with a truncated list: a date in a foreign item."""
     result = cli(stdin=_list(FOREIGN, config()))

@@ -121,6 +121,9 @@ def test_flux_build_of_each_hydrated_stage_equals_the_plugin_build(name: str, tm
     assert result.returncode == 0, result.stderr
     built = [without_flux_labels(o) for o in docs(result.stdout)]
     stage = {(o["kind"], o["metadata"]["name"]) for o in built}
+    if name == "zymtrace-prerequisites":  # what a user adds next to the overlay: empty in the example
+        assert not stage and not [p for p in path.glob("*.yaml") if p.name != "kustomization.yaml"]
+        return  # tests/test_gitops_delivery.py builds it with ExternalSecrets in it
     assert stage, f"flux build {name} rendered nothing"
     plugin = [o for o in kustomize_build(ROOT / "overlays" / "gke") if (o["kind"], o["metadata"]["name"]) in stage]
     record(built)

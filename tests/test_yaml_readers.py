@@ -157,3 +157,28 @@ def test_tricky_strings_survive_kustomize_once_each() -> None:
         (directory / "kustomization.yaml").write_text("resources:\n- drawn.yaml\n")
         back = _kustomize(tool("kustomize"), directory)
     assert sorted(back, key=lambda o: o["kind"]) == sorted(objects, key=lambda o: o["kind"])
+
+
+@pytest.mark.parametrize("kustomize", ["kustomize", "kustomize-v5.5.0"])
+def test_credentials_that_look_like_numbers_survive_the_plugin_build(kustomize: str, tmp_path: Path) -> None:
+    """The reported corruption: a PostgreSQL user 0o17 arrived as 15 and a password 1e3 as 1000 (user
+    names now start with a letter, so the numbers are passwords here, and the user a YAML 1.1 word)."""
+    from helpers import PLUGIN_HOME, config, tool_env
+
+    spec = {
+        "postgres": {"create": {"config": {"user": "on", "password": "1e3"}}},
+        "clickhouse": {"create": {"config": {"password": "0o17"}}},
+    }
+    (tmp_path / "generator").mkdir()
+    (tmp_path / "generator" / "zymtrace.yaml").write_text(emitter.dump(config(spec)))
+    (tmp_path / "generator" / "kustomization.yaml").write_text("resources:\n- zymtrace.yaml\n")
+    (tmp_path / "kustomization.yaml").write_text("generators:\n- generator\n")
+    result = run(
+        [tool(kustomize), "build", "--enable-alpha-plugins", str(tmp_path)],
+        env=tool_env(KUSTOMIZE_PLUGIN_HOME=str(PLUGIN_HOME)),
+    )
+    assert result.returncode == 0, result.stderr
+    objects = [d for d in RUAMEL.load_all(result.stdout) if d and d["kind"] in ("Secret", "ConfigMap")]
+    values = [v for o in objects for v in {**(o.get("data") or {}), **(o.get("stringData") or {})}.values()]
+    assert "0o17" in values and "1e3" in values and "on" in values
+    assert all(isinstance(v, str) for v in values)

@@ -125,13 +125,23 @@ def finalize(ctx: Context, objects: list[Obj]) -> list[Obj]:
         obj["metadata"].setdefault("annotations", {})[GENERATED_BY] = f"{ctx.namespace}/{ctx.instance}"
     # Stages and dependencies need every object marked and every Job named.
     claim_stages = claims(objects)
+    for obj in objects:
+        obj["metadata"]["annotations"].update(gitops_annotations(ctx, obj, claim_stages))
+    set_dependencies(objects)
+    return sorted(objects, key=_order)
+
+
+def set_dependencies(objects: list[Obj]) -> None:
+    """kpt's depends-on on each workload, from the final names and namespaces: the finishing pass calls
+    it again after kustomize moved or renamed objects."""
     dependencies = _dependencies(objects)
     for obj in objects:
-        annotations = obj["metadata"]["annotations"]
-        annotations.update(gitops_annotations(ctx, obj, claim_stages))
-        if obj["kind"] in WORKLOADS and dependencies.get(stage(obj)):
-            annotations[KPT_DEPENDS_ON] = dependencies[stage(obj)]
-    return sorted(objects, key=_order)
+        if obj["kind"] in WORKLOADS:
+            annotations = obj["metadata"].setdefault("annotations", {})
+            if dependencies.get(stage(obj)):
+                annotations[KPT_DEPENDS_ON] = dependencies[stage(obj)]  # in place: a re-run moves no line
+            else:
+                annotations.pop(KPT_DEPENDS_ON, None)
 
 
 def _dependencies(objects: list[Obj]) -> dict[str, str]:
@@ -141,7 +151,7 @@ def _dependencies(objects: list[Obj]) -> dict[str, str]:
     for obj in sorted(objects, key=_order):
         if obj["kind"] in WORKLOADS:
             meta = obj["metadata"]
-            ref = f"{API_GROUPS[obj['kind']]}/namespaces/{meta['namespace']}/{obj['kind']}/{meta['name']}"
+            ref = f"{API_GROUPS[obj['kind']]}/namespaces/{meta.get('namespace', '')}/{obj['kind']}/{meta['name']}"
             refs.setdefault(stage(obj), []).append(ref)
     return {after: ",".join(refs[before]) for after, before in DEPENDS_ON_STAGE.items() if refs.get(before)}
 
