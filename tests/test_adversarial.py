@@ -1258,11 +1258,16 @@ def test_from_helm_values_keeps_an_explicit_null(tmp_path: Path) -> None:
 
 
 def test_one_yaml_reading_for_convert_and_render(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """`namePrefix: on` is the text "on" to kustomize (YAML 1.2): the converter and render agree on it."""
+    """The converter and render agree on what a value is: an unquoted `on` (a boolean to Helm) is refused
+    where a name belongs, by the converter already; quoted, it is the text "on" in both."""
     from kustomize_zymtrace.cli import main
 
     values = tmp_path / "values.yaml"
     values.write_text("global:\n  namePrefix: on\n")
+    assert main(["from-helm-values", str(values)]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == "" and "spec.global.namePrefix: " in captured.err
+    values.write_text('global:\n  namePrefix: "on"\n')
     assert main(["from-helm-values", str(values)]) == 0
     converted = tmp_path / "config.yaml"
     converted.write_text(capsys.readouterr().out)
