@@ -204,6 +204,7 @@ def _pattern_rules() -> dict[str, str]:
         base.LABEL_VALUE: "must be a label value: up to 63 letters, digits, '-', '_', '.', starting and ending "
         "alphanumeric",
         base.QUALIFIED_NAME: "must be " + LABEL_KEY_RULE,
+        base.CONFIG_KEY: "must be a key of a Secret: letters, digits, '-', '_' and '.'",
     }
 
 

@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from kustomize_zymtrace import yamlio
+
 FIELD_MANAGER = "kustomize-zymtrace-tests"
 READY_TIMEOUT = 90.0
 
@@ -139,7 +141,12 @@ class ApiServer:
             query["dryRun"] = "All"
         path = f"{self.object_path(obj)}?{urllib.parse.urlencode(query)}"
         status, body, warnings = self.request(
-            "PATCH", path, json.dumps(obj, ensure_ascii=False).encode(), content_type="application/apply-patch+yaml"
+            # The YAML users apply (our writer): JSON's escapes (surrogate pairs, raw C1 characters) are
+            # not what any tool sends, and the apply-patch YAML reader refuses them.
+            "PATCH",
+            path,
+            yamlio.dump(obj).encode(),
+            content_type="application/apply-patch+yaml",
         )
         return Applied(obj, status, body, warnings)
 

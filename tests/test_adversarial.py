@@ -356,6 +356,13 @@ SPEC_CASES: list[tuple[str, str, dict[str, Any], str]] = [
         "spec.storage.create.jobResources.limits.memory",
     ),
     ("quantities", "request-typo", {"services": {"web": {"resources": {"request": {}}}}}, f"{P_WEB}.resources.request"),
+    ("quantities", "trailing-newline", web_resources(limits={"memory": "1Ki\n"}), f"{P_WEB}.resources.limits.memory"),
+    (
+        "names",
+        "secret-key-path",
+        {"global": {"licenseKeySecretName": "lic", "licenseKeySecretKey": "/abs"}},
+        "spec.global.licenseKeySecretKey",
+    ),
     ("quantities", "lowercase-suffix", web_resources(limits={"memory": "1gi"}), f"{P_WEB}.resources.limits.memory"),
     ("volumes", "size-0", volume(size=0), "spec.postgres.create.storage.size"),
     ("volumes", "size-0Gi", volume(size="0Gi"), "spec.postgres.create.storage.size"),
@@ -1251,11 +1258,16 @@ def test_from_helm_values_keeps_an_explicit_null(tmp_path: Path) -> None:
 
 
 def test_one_yaml_reading_for_convert_and_render(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """`namePrefix: on` is the text "on" to kustomize (YAML 1.2): the converter and render agree on it."""
+    """The converter and render agree on what a value is: an unquoted `on` (a boolean to Helm) is refused
+    where a name belongs, by the converter already; quoted, it is the text "on" in both."""
     from kustomize_zymtrace.cli import main
 
     values = tmp_path / "values.yaml"
     values.write_text("global:\n  namePrefix: on\n")
+    assert main(["from-helm-values", str(values)]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == "" and "spec.global.namePrefix: " in captured.err
+    values.write_text('global:\n  namePrefix: "on"\n')
     assert main(["from-helm-values", str(values)]) == 0
     converted = tmp_path / "config.yaml"
     converted.write_text(capsys.readouterr().out)
@@ -1291,3 +1303,20 @@ def test_bucket_check_placement_from_the_charts_key() -> None:
     assert pod["tolerations"] == [{"operator": "Exists"}]  # else the migrate Job's
     migrate = next(o for o in objects if o["kind"] == "Job" and "-migrate-" in o["metadata"]["name"])
     assert migrate["spec"]["template"]["spec"]["nodeSelector"] == {"pool": "migrate"}
+
+
+def test_rerender_into_a_relative_directory(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Staged files are found again whatever the form of the output path (tempfile names are absolute)."""
+    from kustomize_zymtrace.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    _config(tmp_path)
+    assert main(["render", "config.yaml", "-o", "out"]) == 0
+    (tmp_path / "config.yaml").write_text(HEADER + "spec:\n  global:\n    appVersion: 26.9.0\n")
+    assert main(["render", "config.yaml", "-o", "out", "--layout", "stages"]) == 0
+    files = sorted(p.relative_to(tmp_path / "out").as_posix() for p in (tmp_path / "out").rglob("*.yaml"))
+    assert files and not any(".tmp-" in name for name in files)
+    assert all("/" in name or name == "kustomization.yaml" for name in files)  # the flat files are gone
+    capsys.readouterr()

@@ -4,7 +4,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from .base import Bool, NonNegative, ObjectName, Positive, SecretText, Strict, Url, doc, doc_factory
+from .base import Bool, ConfigKey, NonNegative, ObjectName, Positive, SecretText, Strict, Url, doc, doc_factory
 
 AuthType = Literal["none", "basic", "local", "oidc"]
 
@@ -23,14 +23,14 @@ class BasicAuth(Strict):
     username: str = doc("", "HTTP basic-auth user (required for auth.type basic).")
     password: SecretText = doc("", "HTTP basic-auth password (required for auth.type basic).")
     passwordSecretName: ObjectName = doc("", "Extension: existing Secret holding the basic-auth password.")
-    passwordSecretKey: str = doc("basic-password", "Extension: key inside passwordSecretName.")
+    passwordSecretKey: ConfigKey = doc("basic-password", "Extension: key inside passwordSecretName.")
 
 
 class Admin(Strict):
     email: str = doc("admin@zymtrace.com", "E-mail of the admin user the identity service creates.")
     password: SecretText = doc("admin", "Admin password (auth.type local/oidc).")
     passwordSecretName: ObjectName = doc("", "Existing Secret holding the admin password; wins over password.")
-    passwordSecretKey: str = doc("admin-password", "Key inside passwordSecretName.")
+    passwordSecretKey: ConfigKey = doc("admin-password", "Key inside passwordSecretName.")
     roles: list[str] = doc_factory(lambda: ["System Admin"], "Roles of the admin user.")
 
 
@@ -48,10 +48,10 @@ class Cookie(Strict):
 class SigningKeys(Strict):
     privateKey: str | None = doc(None, "PEM private key that signs zymtrace tokens.")
     privateKeySecretName: ObjectName = doc("", "Existing Secret holding the private key; wins over privateKey.")
-    privateKeySecretKey: str = doc("private-key", "Key inside privateKeySecretName.")
+    privateKeySecretKey: ConfigKey = doc("private-key", "Key inside privateKeySecretName.")
     publicKey: str | None = doc(None, "PEM public key that validates zymtrace tokens.")
     publicKeySecretName: ObjectName = doc("", "Existing Secret holding the public key; wins over publicKey.")
-    publicKeySecretKey: str = doc("public-key", "Key inside publicKeySecretName.")
+    publicKeySecretKey: ConfigKey = doc("public-key", "Key inside publicKeySecretName.")
 
 
 class Validation(Strict):
@@ -64,7 +64,7 @@ class OidcProvider(Strict):
     clientId: str = doc("", "OAuth client id.")
     clientSecret: SecretText = doc("", "OAuth client secret.")
     clientSecretSecretName: ObjectName = doc("", "Existing Secret holding the client secret; wins.")
-    clientSecretSecretKey: str = doc("oidc-client-secret", "Key inside clientSecretSecretName.")
+    clientSecretSecretKey: ConfigKey = doc("oidc-client-secret", "Key inside clientSecretSecretName.")
     issuerUri: Url = doc("https://accounts.google.com", "OIDC issuer URL (required for oidc).")
     redirectUri: Url = doc(
         "", "OAuth redirect URL; default <http|https>://<ingress gateway host>/api/v1/oauth2/callback."
@@ -93,24 +93,24 @@ class Auth(Strict):
 class AnthropicKey(Strict):
     apiKey: str = doc("", "Anthropic API key.")
     apiKeySecretName: ObjectName = doc("", "Existing Secret holding the API key; wins over apiKey.")
-    apiKeySecretKey: str = doc("anthropic-api-key", "Key inside apiKeySecretName.")
+    apiKeySecretKey: ConfigKey = doc("anthropic-api-key", "Key inside apiKeySecretName.")
 
 
 class GeminiKey(AnthropicKey):
     apiKey: str = doc("", "Google Gemini API key.")
-    apiKeySecretKey: str = doc("gemini-api-key", "Key inside apiKeySecretName.")
+    apiKeySecretKey: ConfigKey = doc("gemini-api-key", "Key inside apiKeySecretName.")
 
 
 class OpenAIKey(AnthropicKey):
     apiKey: str = doc("", "OpenAI API key.")
-    apiKeySecretKey: str = doc("openai-api-key", "Key inside apiKeySecretName.")
+    apiKeySecretKey: ConfigKey = doc("openai-api-key", "Key inside apiKeySecretName.")
 
 
 class CustomLLM(Strict):
     url: Url = doc("", "OpenAI-compatible chat completions endpoint.")
     apiKey: str = doc("", "API key of the custom endpoint.")
     apiKeySecretName: ObjectName = doc("", "Existing Secret holding the API key; wins over apiKey.")
-    apiKeySecretKey: str = doc("custom-llm-api-key", "Key inside apiKeySecretName.")
+    apiKeySecretKey: ConfigKey = doc("custom-llm-api-key", "Key inside apiKeySecretName.")
     models: str = doc("", "Comma-separated model list.")
 
 

@@ -82,6 +82,9 @@ ImageRegistry = Annotated[
     str, Field(pattern=rf"^(({_REGISTRY_HOST}|{_PATH_COMPONENT})(/{_PATH_COMPONENT})*)?$", max_length=255)
 ]
 ImageTag = Annotated[str, Field(pattern=r"^([A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?$")]
+# A key inside a Secret or ConfigMap (what secretKeyRef.key takes).
+CONFIG_KEY = r"^[-._a-zA-Z0-9]+$"
+ConfigKey = Annotated[str, Field(pattern=CONFIG_KEY, max_length=253)]
 # Passwords, keys and user names: no control characters (they break the files and command lines the
 # value is written into, and a tool that prints the object would print the value with it).
 SecretText = Annotated[str, AfterValidator(no_control_characters)]

@@ -4,6 +4,7 @@ from typing import Any, Literal
 
 from .base import (
     Bool,
+    ConfigKey,
     DatabaseName,
     DatabaseUser,
     DataVolume,
@@ -45,7 +46,7 @@ class ClickHouseCredentials(Strict):
     user: DatabaseUser = doc("clickhouse", "Database user (CLICKHOUSE_USER and the apps' user name).")
     password: SecretText = doc("clickhouse123", "Password of that user (default is public: set your own).")
     passwordSecretName: ObjectName = doc("", "Extension: existing Secret holding the password; wins.")
-    passwordSecretKey: str = doc("password", "Extension: key inside passwordSecretName.")
+    passwordSecretKey: ConfigKey = doc("password", "Extension: key inside passwordSecretName.")
     database: DatabaseName = doc("zymtrace", "Database prefix: <prefix>_profiling and <prefix>_metrics.")
 
 
@@ -71,7 +72,7 @@ class ClickHouseExisting(Strict):
     user: OptionalUser = doc("", "Database user.")
     password: SecretText = doc("", "Password of that user.")
     passwordSecretName: ObjectName = doc("", "Existing Secret holding the password; wins over password.")
-    passwordSecretKey: str = doc("password", "Key inside passwordSecretName.")
+    passwordSecretKey: ConfigKey = doc("password", "Key inside passwordSecretName.")
     database: DatabaseName = doc("zymtrace", "Database prefix: <prefix>_profiling and <prefix>_metrics.")
     clusterName: OptionalUser = doc("", "ClickHouse cluster name for ON CLUSTER (distributed) setups.")
     autoCreateDBs: Bool = doc(False, "Let ingest create the databases (needs CREATE DATABASE).")
@@ -90,7 +91,7 @@ class PostgresCredentials(Strict):
     user: DatabaseUser = doc("postgres", "Database user (POSTGRES_USER and the apps' user name).")
     password: SecretText = doc("postgres123", "Password of that user (default is public: set your own).")
     passwordSecretName: ObjectName = doc("", "Extension: existing Secret holding the password; wins.")
-    passwordSecretKey: str = doc("password", "Extension: key inside passwordSecretName.")
+    passwordSecretKey: ConfigKey = doc("password", "Extension: key inside passwordSecretName.")
 
 
 class PostgresCreate(SecurityOverrides):
@@ -107,7 +108,7 @@ class PostgresExisting(Strict):
     user: OptionalUser = doc("", "Database user.")
     password: SecretText = doc("", "Password of that user.")
     passwordSecretName: ObjectName = doc("", "Existing Secret holding the password; wins over password.")
-    passwordSecretKey: str = doc("password", "Key inside passwordSecretName.")
+    passwordSecretKey: ConfigKey = doc("password", "Key inside passwordSecretName.")
     database: DatabaseName = doc("postgres", "Database prefix: <prefix>_identity, <prefix>_symdb, <prefix>_web.")
     secure: Bool = doc(False, "Connect with TLS.")
     autoCreateDBs: Bool = doc(False, "Let the services create their databases (needs CREATEDB).")

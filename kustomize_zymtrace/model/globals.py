@@ -6,6 +6,7 @@ from pydantic import Field
 
 from .base import (
     Bool,
+    ConfigKey,
     ImageRegistry,
     ImageTag,
     Labels,
@@ -43,7 +44,7 @@ class Registry(Strict):
 class Global(Strict):
     licenseKey: str = doc("", "zymtrace license key (written into <prefix>-auth-secrets).")
     licenseKeySecretName: ObjectName = doc("", "Existing Secret holding the license key; wins over licenseKey.")
-    licenseKeySecretKey: str = doc("license-key", "Key inside licenseKeySecretName.")
+    licenseKeySecretKey: ConfigKey = doc("license-key", "Key inside licenseKeySecretName.")
     namePrefix: str = doc(
         "zymtrace",
         "Prefix of every object name and of every app label: a DNS label starting with a letter, as Service "
@@ -102,10 +103,10 @@ class GlobalSymbolizationConfig(Strict):
     bucketName: str = doc("", "Bucket of the global symbolization service (required when enabled).")
     accessKey: SecretText = doc("", "Access key id for that bucket.")
     accessKeySecretName: ObjectName = doc("", "Extension: existing Secret holding the access key.")
-    accessKeySecretKey: str = doc("access-key", "Extension: key inside accessKeySecretName.")
+    accessKeySecretKey: ConfigKey = doc("access-key", "Extension: key inside accessKeySecretName.")
     secretKey: SecretText = doc("", "Secret access key for that bucket.")
     secretKeySecretName: ObjectName = doc("", "Extension: existing Secret holding the secret key.")
-    secretKeySecretKey: str = doc("secret-key", "Extension: key inside secretKeySecretName.")
+    secretKeySecretKey: ConfigKey = doc("secret-key", "Extension: key inside secretKeySecretName.")
     region: str = doc("", "Region of that bucket.")
     endpoint: Url = doc("", "S3-compatible endpoint of that bucket.")
 
@@ -119,4 +120,4 @@ class PrefillDemo(Strict):
     user: str = doc("", "Demo login pre-filled in the UI (read by the chart, undocumented there).")
     password: SecretText = doc("", "Demo password (kept in <prefix>-auth-secrets, not in a ConfigMap).")
     passwordSecretName: ObjectName = doc("", "Extension: existing Secret holding the demo password.")
-    passwordSecretKey: str = doc("demo-password", "Extension: key inside passwordSecretName.")
+    passwordSecretKey: ConfigKey = doc("demo-password", "Extension: key inside passwordSecretName.")

@@ -79,7 +79,7 @@ def quantity(value: Any) -> str | int | float:
         raise ValueError(_SHORT_QUANTITY)
     if (isinstance(value, float) and value != value) or value in (float("inf"), float("-inf")):
         raise ValueError(_SHORT_QUANTITY + " (not infinite or NaN)")
-    if isinstance(value, str) and not _QUANTITY.match(value):
+    if isinstance(value, str) and not _QUANTITY.fullmatch(value):
         raise ValueError(_SHORT_QUANTITY)
     if quantity_value(value) < 0:
         raise ValueError(_SHORT_QUANTITY + ", not negative")
@@ -125,7 +125,7 @@ def check_resources(section: Any) -> Any:
     for part in ("requests", "limits"):
         for name in getattr(section, part):
             standard = name in _STANDARD_RESOURCES or name.startswith("hugepages-")
-            if not standard and not ("/" in name and _QUALIFIED.match(name)):
+            if not standard and not ("/" in name and _QUALIFIED.fullmatch(name)):
                 raise ValueError(
                     f"{part}.{name}: not a resource name: cpu, memory, ephemeral-storage, hugepages-<size> "
                     "or a domain-qualified extended resource such as example.com/gpu"
@@ -142,11 +142,11 @@ def check_toleration(toleration: Any) -> Any:
     operator = toleration.operator or "Equal"
     if not toleration.key and operator != "Exists":
         raise ValueError("a toleration without a key must use operator Exists (it matches every taint)")
-    if toleration.key and not _QUALIFIED.match(toleration.key):
+    if toleration.key and not _QUALIFIED.fullmatch(toleration.key):
         raise ValueError(f"key {toleration.key!r} is not a valid taint key (a label key)")
     if operator == "Exists" and toleration.value:
         raise ValueError("value must be empty when operator is Exists")
-    if operator == "Equal" and toleration.value and not _LABEL_VALUE.match(toleration.value):
+    if operator == "Equal" and toleration.value and not _LABEL_VALUE.fullmatch(toleration.value):
         raise ValueError("value must be a label value: up to 63 letters, digits, '-', '_', '.'")
     if toleration.tolerationSeconds is not None and toleration.effect != "NoExecute":
         raise ValueError("tolerationSeconds is only allowed with effect NoExecute")
@@ -160,7 +160,7 @@ def check_selector_requirement(requirement: Any) -> Any:
         raise ValueError(f"values must be non-empty with operator {requirement.operator}")
     if requirement.operator in ("Exists", "DoesNotExist") and values:
         raise ValueError(f"values must be empty with operator {requirement.operator}")
-    if requirement.operator in ("Gt", "Lt") and (len(values) != 1 or not re.match(r"^[0-9]+$", values[0])):
+    if requirement.operator in ("Gt", "Lt") and (len(values) != 1 or not re.fullmatch(r"^[0-9]+$", values[0])):
         raise ValueError(f"operator {requirement.operator} takes exactly one integer value")
     return requirement
 
@@ -205,7 +205,7 @@ def ingress_host(value: Any) -> Any:
     """networking/v1 host: a DNS subdomain, optionally with a leading '*.' wildcard, never an IP address."""
     if isinstance(value, str) and value:
         name = value.removeprefix("*.")
-        if len(value) > 253 or not _DNS_SUBDOMAIN.match(name) or re.match(rf"^{_IPV4}$", name):
+        if len(value) > 253 or not _DNS_SUBDOMAIN.fullmatch(name) or re.fullmatch(rf"^{_IPV4}$", name):
             raise ValueError("must be a DNS host name such as zymtrace.example.com (lowercase, optional '*.' prefix)")
     return value
 
@@ -224,7 +224,7 @@ def check_ingress_path(path: Any) -> Any:
 
 
 def url(value: Any) -> Any:
-    if isinstance(value, str) and value and not URL.match(value):
+    if isinstance(value, str) and value and not URL.fullmatch(value):
         raise ValueError(
             "must be a URL with http:// or https://, a host, an optional port and path (no spaces or shell characters)"
         )
@@ -234,14 +234,14 @@ def url(value: Any) -> Any:
 def host_port(value: Any) -> Any:
     if isinstance(value, str) and value:
         port = value.rsplit(":", 1)[1] if re.search(r":[0-9]+$", value) else None
-        if not HOST_PORT.match(value) or (port is not None and not 1 <= int(port) <= 65535):
+        if not HOST_PORT.fullmatch(value) or (port is not None and not 1 <= int(port) <= 65535):
             raise ValueError("must be a host name or IP address with an optional :port, e.g. db.example.com:5432")
     return value
 
 
 def port_name(value: Any) -> Any:
     """IANA service name syntax, as the API server checks port names."""
-    valid = len(value) <= 15 and re.match(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", value) and re.search("[a-z]", value)
+    valid = len(value) <= 15 and re.fullmatch(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", value) and re.search("[a-z]", value)
     if not valid or "--" in value:
         raise ValueError("must be a port name: up to 15 lowercase letters, digits and '-', with a letter, no '--'")
     return value

@@ -3,6 +3,7 @@
 from typing import Literal
 
 from .base import (
+    ConfigKey,
     DataVolume,
     HealthProbes,
     Image,
@@ -26,10 +27,10 @@ from .security import SecurityOverrides
 class MinioCredentials(Strict):
     user: SecretText = doc("minio", "MinIO root user (also symdb's access key).")
     userSecretName: ObjectName = doc("", "Extension: existing Secret holding the root user.")
-    userSecretKey: str = doc("user", "Extension: key inside userSecretName.")
+    userSecretKey: ConfigKey = doc("user", "Extension: key inside userSecretName.")
     password: SecretText = doc("minio123", "MinIO root password (default is public: set your own).")
     passwordSecretName: ObjectName = doc("", "Extension: existing Secret holding the root password.")
-    passwordSecretKey: str = doc("password", "Extension: key inside passwordSecretName.")
+    passwordSecretKey: ConfigKey = doc("password", "Extension: key inside passwordSecretName.")
 
 
 class MinioPort(Strict):
@@ -58,10 +59,10 @@ class ExistingMinio(Strict):
     endpoint: Url = doc("", "MinIO URL with http:// or https://.")
     user: SecretText = doc("", "Access key.")
     userSecretName: ObjectName = doc("", "Existing Secret holding the access key; wins over user.")
-    userSecretKey: str = doc("user", "Key inside userSecretName.")
+    userSecretKey: ConfigKey = doc("user", "Key inside userSecretName.")
     password: SecretText = doc("", "Secret key.")
     passwordSecretName: ObjectName = doc("", "Existing Secret holding the secret key; wins over password.")
-    passwordSecretKey: str = doc("password", "Key inside passwordSecretName.")
+    passwordSecretKey: ConfigKey = doc("password", "Key inside passwordSecretName.")
 
 
 class ExistingS3(Strict):
@@ -69,13 +70,13 @@ class ExistingS3(Strict):
     endpoint: Url = doc("", "Custom S3 endpoint (optional); default https://s3.dualstack.<region>.amazonaws.com.")
     accessKey: SecretText = doc("", "AWS access key id.")
     accessKeySecretName: ObjectName = doc("", "Existing Secret holding the access key id; wins.")
-    accessKeySecretKey: str = doc("access-key", "Key inside accessKeySecretName.")
+    accessKeySecretKey: ConfigKey = doc("access-key", "Key inside accessKeySecretName.")
     secretKey: SecretText = doc("", "AWS secret access key.")
     secretKeySecretName: ObjectName = doc("", "Existing Secret holding the secret access key; wins.")
-    secretKeySecretKey: str = doc("secret-key", "Key inside secretKeySecretName.")
+    secretKeySecretKey: ConfigKey = doc("secret-key", "Key inside secretKeySecretName.")
     sessionToken: SecretText = doc("", "AWS session token (optional).")
     sessionTokenSecretName: ObjectName = doc("", "Extension: existing Secret holding the session token.")
-    sessionTokenSecretKey: str = doc("session-token", "Extension: key inside sessionTokenSecretName.")
+    sessionTokenSecretKey: ConfigKey = doc("session-token", "Extension: key inside sessionTokenSecretName.")
     useIAM: Literal["aws"] | None = doc(None, "aws: use the pod's IAM role instead of keys.")
     serviceAccount: ObjectName = doc("", "ServiceAccount with the IAM role (IRSA) for identity, symdb, web.")
 
@@ -84,10 +85,10 @@ class ExistingGcs(Strict):
     endpoint: Url = doc("https://storage.googleapis.com", "GCS S3-compatible endpoint.")
     accessKey: SecretText = doc("", "HMAC access key.")
     accessKeySecretName: ObjectName = doc("", "Existing Secret holding the HMAC access key; wins.")
-    accessKeySecretKey: str = doc("access-key", "Key inside accessKeySecretName.")
+    accessKeySecretKey: ConfigKey = doc("access-key", "Key inside accessKeySecretName.")
     secretKey: SecretText = doc("", "HMAC secret.")
     secretKeySecretName: ObjectName = doc("", "Existing Secret holding the HMAC secret; wins.")
-    secretKeySecretKey: str = doc("secret-key", "Key inside secretKeySecretName.")
+    secretKeySecretKey: ConfigKey = doc("secret-key", "Key inside secretKeySecretName.")
 
 
 class StorageExisting(Strict):
