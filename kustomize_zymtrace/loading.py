@@ -235,8 +235,8 @@ def _validation_results(exc: ValidationError) -> list[Result]:
 
 
 def validate_document(document: Any) -> ZymtraceBackend:
-    """A parsed YAML document -> the validated config (Sections shaped like the models; see
-    model/compiled.py). Raises ConfigError listing every problem."""
+    """A parsed YAML document -> the validated config, a ZymtraceBackend model (validated with the saved
+    core schema, model/compiled.py). Raises ConfigError listing every problem."""
     if not isinstance(document, dict):
         raise ConfigError([error("", f"a {KIND} config must be a mapping, found {_describe(document)}")])
     not_json = yamlio.not_json_values(document)
@@ -250,7 +250,8 @@ def validate_document(document: Any) -> ZymtraceBackend:
         raise ConfigError([error("spec", f"must be a mapping of the chart's values, found {_describe(spec)}")])
     document["spec"] = strip_nulls(merge_values(compiled.defaults(), null_lists(compiled.defaults(), spec)))
     try:
-        return compiled.validator().validate_python(document)  # type: ignore[no-any-return]
+        backend: ZymtraceBackend = compiled.validator().validate_python(document)
+        return backend
     except ValidationError as exc:
         raise ConfigError(_validation_results(exc), _repaired_checks(document, exc)) from None
 

@@ -1,14 +1,17 @@
-"""The validator every run uses, compiled from the pydantic models.
+"""The validator every run uses: the pydantic models' own core schema, saved.
 
-The models are the source of truth for keys, types, defaults and messages. Building their validator
-costs a process about 80 ms (class creation and schema generation), three times Python's own start.
-`compiled.json` holds what that build produces: pydantic-core's schema with each model class replaced
-by `Section` (a plain attribute holder), and the default values tree. Loading it costs a few
-milliseconds and needs neither pydantic nor the model classes.
+The models are the source of truth for keys, types, defaults and messages, and what validation returns
+is a real, typed `ZymtraceBackend` (model instances all the way down; their methods and validators
+work). What is saved is the expensive half of pydantic's class building: generating the core schema.
+`compiled.json` holds `ZymtraceBackend.__pydantic_core_schema__` (pydantic's public attribute) as JSON,
+with each model class and validator function named by its import path, and the default values tree;
+at run time the model classes are imported (built lazily: `defer_build`) and pydantic-core's public
+`SchemaValidator` is made from the saved schema with those classes put back.
 
-The file carries a fingerprint of the model sources. When it is missing or stale (a checkout with
-edited models), the same artifact is built in memory from the models, so behaviour never depends on
-it; a test keeps the committed file current:
+The file carries a fingerprint of the model sources and of the installed pydantic and pydantic-core
+versions. When it is missing or stale (edited models, another pydantic), the same artifact is built in
+memory from the models, so behaviour never depends on it; tests keep the committed file current and
+check, property-based, that it validates exactly as the models do:
 
     python -m kustomize_zymtrace.model.compiled > kustomize_zymtrace/model/compiled.json
 """
@@ -36,17 +39,11 @@ DROPPED_KEYS = (
 )
 
 
-class Section:
-    """A validated section of the config: its fields as attributes, filled in by pydantic-core."""
-
-    __slots__ = ("__dict__", "__pydantic_extra__", "__pydantic_fields_set__", "__pydantic_private__")
-
-    def __repr__(self) -> str:
-        return f"Section({', '.join(f'{k}={v!r}' for k, v in vars(self).items())})"
-
-
 def fingerprint() -> str:
-    digest = hashlib.sha256()
+    import pydantic_core
+    from pydantic.version import VERSION
+
+    digest = hashlib.sha256(f"pydantic {VERSION}, pydantic-core {pydantic_core.__version__}\n".encode())
     for source in sorted(HERE.glob("*.py")):
         if source.name != "compiled.py":
             digest.update(source.name.encode() + b"\0" + source.read_bytes())
@@ -67,7 +64,7 @@ def build() -> dict[str, Any]:
 
 
 def _portable(node: Any, refs: dict[str, str]) -> Any:
-    """Core schema -> JSON: model classes become Section, functions become import paths, default
+    """Core schema -> JSON: model classes and functions become import paths, default
     factories become their values, memory-address refs become stable names."""
     if isinstance(node, list):
         return [_portable(item, refs) for item in node]
@@ -81,7 +78,7 @@ def _portable(node: Any, refs: dict[str, str]) -> Any:
         if key in DROPPED_KEYS or key == "default_factory_takes_data":
             continue
         if key == "cls":
-            out[key] = {"$section": True}
+            out[key] = {"$class": f"{value.__module__}:{value.__qualname__}"}
         elif key == "function" and isinstance(value, dict) and callable(value.get("function")):
             function = value["function"]
             out[key] = {**value, "function": {"$function": f"{function.__module__}:{function.__qualname__}"}}
@@ -109,11 +106,13 @@ def _resolve(node: Any) -> Any:
         return [_resolve(item) for item in node]
     if not isinstance(node, dict):
         return node
-    if "$section" in node:
-        return Section
-    if "$function" in node:
-        module, name = node["$function"].split(":")
-        return getattr(importlib.import_module(module), name)
+    for marker in ("$class", "$function"):
+        if marker in node:
+            module, name = node[marker].split(":")
+            target: Any = importlib.import_module(module)
+            for part in name.split("."):
+                target = getattr(target, part)
+            return target
     return {key: _resolve(value) for key, value in node.items()}
 
 
