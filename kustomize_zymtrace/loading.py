@@ -235,8 +235,8 @@ def _validation_results(exc: ValidationError) -> list[Result]:
 
 
 def validate_document(document: Any) -> ZymtraceBackend:
-    """A parsed YAML document -> the validated config, a ZymtraceBackend model (validated with the saved
-    core schema, model/compiled.py). Raises ConfigError listing every problem."""
+    """A parsed YAML document -> the validated config (Sections shaped like the models; see
+    model/compiled.py). Raises ConfigError listing every problem."""
     if not isinstance(document, dict):
         raise ConfigError([error("", f"a {KIND} config must be a mapping, found {_describe(document)}")])
     not_json = yamlio.not_json_values(document)

@@ -81,20 +81,6 @@ def test_a_stale_artifact_falls_back_to_the_models(monkeypatch: pytest.MonkeyPat
         compiled._compiled.cache_clear()
 
 
-def test_load_returns_the_model_itself() -> None:
-    """Typed all the way down: the model classes, their methods and their validators work."""
-    from kustomize_zymtrace.loading import load
-    from kustomize_zymtrace.model.auth import Auth
-    from kustomize_zymtrace.model.services import WebService
-
-    backend, _ = load(config({"services": {"web": {"port": 9000}}}))
-    assert type(backend) is ZymtraceBackend
-    assert type(backend.spec) is Spec and type(backend.spec.services.web) is WebService
-    assert type(backend.spec.auth) is Auth
-    assert backend.model_dump(by_alias=True)["spec"]["services"]["web"]["port"] == 9000
-    assert ZymtraceBackend.model_validate(backend.model_dump(by_alias=True)) == backend
-
-
 def test_fingerprint_covers_pydantic_and_pydantic_core_versions(monkeypatch: pytest.MonkeyPatch) -> None:
     import pydantic_core
 

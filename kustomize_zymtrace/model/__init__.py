@@ -1,7 +1,7 @@
 """The typed ZymtraceBackend config: the one source of defaults, validation and JSON Schema.
 
-The classes load on first use (module __getattr__); validation goes through the saved core schema
-(compiled.py), which returns instances of these classes without regenerating their schema.
+The classes load on first use (module __getattr__): a render validates with the saved core schema
+(compiled.py) and never needs them, which keeps pydantic's class building out of every run.
 """
 
 from typing import TYPE_CHECKING, Any

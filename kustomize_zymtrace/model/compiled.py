@@ -1,12 +1,14 @@
 """The validator every run uses: the pydantic models' own core schema, saved.
 
-The models are the source of truth for keys, types, defaults and messages, and what validation returns
-is a real, typed `ZymtraceBackend` (model instances all the way down; their methods and validators
-work). What is saved is the expensive half of pydantic's class building: generating the core schema.
-`compiled.json` holds `ZymtraceBackend.__pydantic_core_schema__` (pydantic's public attribute) as JSON,
-with each model class and validator function named by its import path, and the default values tree;
-at run time the model classes are imported (built lazily: `defer_build`) and pydantic-core's public
-`SchemaValidator` is made from the saved schema with those classes put back.
+The models are the source of truth for keys, types, defaults and messages. `compiled.json` holds
+`ZymtraceBackend.__pydantic_core_schema__` (pydantic's public attribute) as JSON, with each model class
+and validator function named by its import path, and the default values tree; at run time
+pydantic-core's public `SchemaValidator` is made from it.
+
+Each model class is put back as `Section`, a plain attribute holder with the same fields, not as the
+class itself: importing pydantic's model machinery and creating the ~90 classes costs a process about
+400 ms on the benchmark machine (a render would take 3x the `import yaml, pydantic` floor instead of
+1.4x). Measured with the classes put back, see docs/performance.md; `$class` keeps the name of each.
 
 The file carries a fingerprint of the model sources and of the installed pydantic and pydantic-core
 versions. When it is missing or stale (edited models, another pydantic), the same artifact is built in
@@ -37,6 +39,15 @@ DROPPED_KEYS = (
     "custom_init",
     "generic_origin",
 )
+
+
+class Section:
+    """A validated section of the config: its fields as attributes, filled in by pydantic-core."""
+
+    __slots__ = ("__dict__", "__pydantic_extra__", "__pydantic_fields_set__", "__pydantic_private__")
+
+    def __repr__(self) -> str:
+        return f"Section({', '.join(f'{k}={v!r}' for k, v in vars(self).items())})"
 
 
 def fingerprint() -> str:
@@ -106,13 +117,14 @@ def _resolve(node: Any) -> Any:
         return [_resolve(item) for item in node]
     if not isinstance(node, dict):
         return node
-    for marker in ("$class", "$function"):
-        if marker in node:
-            module, name = node[marker].split(":")
-            target: Any = importlib.import_module(module)
-            for part in name.split("."):
-                target = getattr(target, part)
-            return target
+    if "$class" in node:
+        return Section
+    if "$function" in node:
+        module, name = node["$function"].split(":")
+        target: Any = importlib.import_module(module)
+        for part in name.split("."):
+            target = getattr(target, part)
+        return target
     return {key: _resolve(value) for key, value in node.items()}
 
 
