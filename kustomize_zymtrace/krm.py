@@ -230,7 +230,7 @@ def _parse(text: str) -> tuple[dict[str, Any], Source]:
     if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
         raise ConfigError([error("items", "must be a list of Kubernetes objects")])
     sequence = next((v for k, v in root.value if getattr(k, "value", None) == "items"), None)
-    return resource_list, Source(text, list(sequence.value) if items else [])
+    return resource_list, Source(text, list(sequence.value) if items and sequence is not None else [])
 
 
 def _instances(resource_list: dict[str, Any]) -> list[Instance]:

@@ -81,8 +81,9 @@ def checksum_inputs(objects: list[Obj], owner: str = "") -> dict[tuple[str, str]
     inputs: dict[tuple[str, str], Any] = {}
     for obj in objects:
         meta = obj.get("metadata") or {}
+        name = str(meta.get("name"))
         if obj.get("kind") == "ConfigMap":
-            inputs["ConfigMap", meta.get("name")] = obj.get("data")
+            inputs["ConfigMap", name] = obj.get("data")
         elif obj.get("kind") == "Secret":
             marked = (meta.get("annotations") or {}).get(GENERATED_BY)
             salt = str(marked or owner or f"{meta.get('namespace', '')}/{meta.get('name')}")
@@ -94,7 +95,7 @@ def checksum_inputs(objects: list[Obj], owner: str = "") -> dict[tuple[str, str]
                             seals[salt, value] = seal(salt, value)
                         value = seals[salt, value]
                     content[f"{field}.{key}"] = value
-            inputs["Secret", meta.get("name")] = content
+            inputs["Secret", name] = content
     return inputs
 
 
