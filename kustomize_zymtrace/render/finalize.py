@@ -101,8 +101,11 @@ def checksum_inputs(objects: list[Obj], owner: str = "") -> dict[tuple[str, str]
 
 @functools.cache
 def public_values() -> frozenset[str]:
-    """Every string among the chart's published default values."""
-    found: set[str] = set()
+    """Every string among the chart's published default values, and the fixed values the renderer
+    writes into Secrets (PGDATA's path...): no secret, so never worth a slow seal."""
+    from .credentials import RENDERED_CONSTANTS
+
+    found: set[str] = set(RENDERED_CONSTANTS)
     pending: list[Any] = [compiled.defaults()]
     while pending:
         node = pending.pop()
