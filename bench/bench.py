@@ -8,9 +8,11 @@ Each case is a fresh process fed a ResourceList on stdin, as kpt and kustomize r
 - default: the base config (every database in the cluster)
 - gke:     the gke overlay's config (base patched with overlays/gke/generator/zymtrace.yaml)
 - x100:    100 instances in one ResourceList
+- x1000:   1000 instances in one ResourceList (peak RSS target)
 Runs are interleaved (one of each case per round) so load on the machine hits every case alike; the
-median is reported, with the ratio to the floor and the peak RSS. The package is imported from this
-checkout (PYTHONPATH), as an installed copy would be, without an editable-install finder.
+median is reported, with the ratio to the floor and the peak RSS. By default the package is imported
+from this checkout (PYTHONPATH); with --installed, from the interpreter's own site-packages (run this
+script with the python of a venv that has the package installed non-editable: the figures users get).
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
-TARGETS = {"default": ("ratio", 1.5), "gke": ("ratio", 1.5), "x100": ("seconds", 2.0)}
+TARGETS = {"default": ("ratio", 1.3), "gke": ("ratio", 1.3), "x100": ("seconds", 2.0)}
 RSS_TARGET_MB = 80
 
 
@@ -46,14 +48,15 @@ def inputs(directory: Path) -> dict[str, Path]:
     patch = yaml.safe_load((ROOT / "overlays" / "gke" / "generator" / "zymtrace.yaml").read_text())
     gke = {**base, "spec": merge_values(base["spec"], patch["spec"])}
     many = []
-    for n in range(100):
+    for n in range(1000):
         instance = yaml.safe_load(yaml.safe_dump(base))
         instance["metadata"].update(name=f"zymtrace-{n}", namespace=f"team-{n}")
         many.append(instance)
     files = {
         "default": resource_list([base], base),
         "gke": resource_list([gke], gke),
-        "x100": resource_list(many, None),
+        "x100": resource_list(many[:100], None),
+        "x1000": resource_list(many, None),
     }
     paths = {}
     for name, text in files.items():
@@ -67,7 +70,10 @@ def run_once(command: list[str], stdin: Path | None, env: dict[str, str]) -> tup
     # stderr goes to a file: a pipe nobody reads while we wait would block a chatty child.
     with open(stdin or os.devnull, "rb") as feed, tempfile.TemporaryFile() as errors:
         start = time.perf_counter()
-        process = subprocess.Popen(command, stdin=feed, stdout=subprocess.DEVNULL, stderr=errors, env=env)
+        # cwd: a directory without the checkout, so `python -m` cannot pick the package up from it.
+        process = subprocess.Popen(
+            command, stdin=feed, stdout=subprocess.DEVNULL, stderr=errors, env=env, cwd=tempfile.gettempdir()
+        )
         _, status, usage = os.wait4(process.pid, 0)
         elapsed = time.perf_counter() - start
         if os.waitstatus_to_exitcode(status) != 0:
@@ -79,8 +85,12 @@ def run_once(command: list[str], stdin: Path | None, env: dict[str, str]) -> tup
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=21, help="rounds (default 21)")
+    parser.add_argument("--installed", action="store_true", help="import the installed package, not the checkout")
     args = parser.parse_args()
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = dict(os.environ)
+    env.pop("PYTHONPATH", None)
+    if not args.installed:
+        env["PYTHONPATH"] = str(ROOT)
     python = sys.executable
     with tempfile.TemporaryDirectory() as scratch:
         paths = inputs(Path(scratch))
@@ -93,6 +103,8 @@ def main() -> int:
         peaks: dict[str, float] = dict.fromkeys(cases, 0.0)
         for _ in range(args.runs):
             for name, (command, stdin) in cases.items():
+                if name == "x1000" and len(times[name]) >= 3:
+                    continue  # slow and only there for its peak RSS: three runs are enough
                 elapsed, rss = run_once(command, stdin, env)
                 times[name].append(elapsed)
                 peaks[name] = max(peaks[name], rss)

@@ -33,7 +33,8 @@ def _report(results: Sequence[Result], source: str = "") -> None:
 def _read(path: str) -> bytes:
     try:
         if path == "-":
-            return _stdin().read()
+            data: bytes = _stdin().read()
+            return data
         return Path(path).read_bytes()
     except OSError as exc:
         raise ConfigError([Result(f"cannot read {'stdin' if path == '-' else path}: {exc.strerror or exc}")]) from None
@@ -251,9 +252,7 @@ def cmd_schema(args: argparse.Namespace) -> int:
 def cmd_from_helm_values(args: argparse.Namespace) -> int:
     from .helm_values import convert
 
-    STDOUT.write(
-        convert(_read(args.values), args.values, name=args.name, namespace=args.namespace, schema=args.schema)
-    )
+    STDOUT.write(convert(_read(args.values), args.values, name=args.name, namespace=args.namespace, schema=args.schema))
     return EXIT_OK
 
 

@@ -251,7 +251,8 @@ def validate_document(document: Any) -> ZymtraceBackend:
         raise ConfigError([error("spec", f"must be a mapping of the chart's values, found {_describe(spec)}")])
     document["spec"] = strip_nulls(merge_values(compiled.defaults(), null_lists(compiled.defaults(), spec)))
     try:
-        return compiled.validator().validate_python(document)  # type: ignore[no-any-return]
+        backend: ZymtraceBackend = compiled.validator().validate_python(document)
+        return backend
     except ValidationError as exc:
         raise ConfigError(_validation_results(exc), _repaired_checks(document, exc)) from None
 

@@ -1,4 +1,5 @@
-"""The compiled validator (model/compiled.py) is the pydantic models' validator, only cheaper to load."""
+"""The compiled validator (model/compiled.py) is the pydantic models' validator, only cheaper to load: the
+same schema, the same runtime types, the same results."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from typing import Any
 import pytest
 import yaml
 from helpers import ROOT, config
+from hypothesis import HealthCheck, given, settings
+from strategies import schema_spec, valid_spec
 
 from kustomize_zymtrace.model import ZymtraceBackend, compiled
 from kustomize_zymtrace.model.backend import Spec
@@ -76,3 +79,43 @@ def test_a_stale_artifact_falls_back_to_the_models(monkeypatch: pytest.MonkeyPat
         assert compiled.validator().validate_python(config()).metadata.namespace == "zymtrace"
     finally:
         compiled._compiled.cache_clear()
+
+
+def test_fingerprint_covers_pydantic_and_pydantic_core_versions(monkeypatch: pytest.MonkeyPatch) -> None:
+    import pydantic_core
+
+    before = compiled.fingerprint()
+    monkeypatch.setattr(pydantic_core, "__version__", "0.0.0-other")
+    assert compiled.fingerprint() != before
+
+
+def _both(document: dict[str, Any]) -> tuple[Any, Any]:
+    """(result, or error list) through the models and through the artifact."""
+    from pydantic_core import ValidationError
+
+    out = []
+    for validate in (ZymtraceBackend.model_validate, compiled.validator().validate_python):
+        try:
+            out.append(("ok", plain(validate(document))))
+        except ValidationError as exc:
+            out.append(("error", sorted((e["type"], e["loc"], e["msg"]) for e in exc.errors())))
+    return out[0], out[1]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(spec=valid_spec())
+def test_property_identical_results_on_valid_configs(spec: dict[str, Any]) -> None:
+    document = config(spec)
+    document["spec"] = strip_nulls(merge_values(default_values(Spec), document["spec"]))
+    models, artifact = _both(document)
+    assert models == artifact
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(spec=schema_spec())
+def test_property_identical_results_on_schema_shaped_configs(spec: dict[str, Any]) -> None:
+    """Configs drawn from the JSON Schema (valid or not): the same objects or the same errors."""
+    document = config(spec)
+    document["spec"] = strip_nulls(merge_values(default_values(Spec), document["spec"]))
+    models, artifact = _both(document)
+    assert models == artifact

@@ -210,16 +210,15 @@ def test_checksum_is_not_a_fast_hash_of_the_secret() -> None:
     password = "tiny"
     backend, _ = load(config({"clickhouse": {"create": {"config": {"password": password}}}}))
     ctx = Context(backend)
-    inputs = checksum_inputs(ctx, objects(ctx))
+    inputs = checksum_inputs(objects(ctx), owner=f"{ctx.namespace}/{ctx.instance}")
     assert password not in json.dumps(list(inputs.values()))
     secret = inputs["Secret", "zymtrace-clickhouse-secrets"]
-    salt = "zymtrace/zymtrace/spec.clickhouse.create.config.password"
-    assert secret["CLICKHOUSE_PASSWORD"] == seal(salt, password)
-    assert secret["CLICKHOUSE_PASSWORD"] != hashlib.sha256(password.encode()).hexdigest()
+    salt = "zymtrace/zymtrace"  # the deployment: namespace/instance
+    assert secret["stringData.CLICKHOUSE_PASSWORD"] == seal(salt, password)
+    assert secret["stringData.CLICKHOUSE_PASSWORD"] != hashlib.sha256(password.encode()).hexdigest()
     assert SCRYPT_N >= 2**13  # the cost that makes each guess slow
     # Another deployment of the same password gets another seal (no precomputed tables).
-    other = seal("other-ns/zymtrace/spec.clickhouse.create.config.password", password)
-    assert other != secret["CLICKHOUSE_PASSWORD"]
+    assert seal("other-ns/zymtrace", password) != secret["stringData.CLICKHOUSE_PASSWORD"]
 
 
 def test_checksum_rolls_on_an_inline_secret_change_only_where_consumed() -> None:

@@ -1,6 +1,6 @@
 """The typed ZymtraceBackend config: the one source of defaults, validation and JSON Schema.
 
-The classes load on first use (module __getattr__): a render validates with the compiled validator
+The classes load on first use (module __getattr__): a render validates with the saved core schema
 (compiled.py) and never needs them, which keeps pydantic's class building out of every run.
 """
 

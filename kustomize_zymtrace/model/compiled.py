@@ -1,14 +1,19 @@
-"""The validator every run uses, compiled from the pydantic models.
+"""The validator every run uses: the pydantic models' own core schema, saved.
 
-The models are the source of truth for keys, types, defaults and messages. Building their validator
-costs a process about 80 ms (class creation and schema generation), three times Python's own start.
-`compiled.json` holds what that build produces: pydantic-core's schema with each model class replaced
-by `Section` (a plain attribute holder), and the default values tree. Loading it costs a few
-milliseconds and needs neither pydantic nor the model classes.
+The models are the source of truth for keys, types, defaults and messages. `compiled.json` holds
+`ZymtraceBackend.__pydantic_core_schema__` (pydantic's public attribute) as JSON, with each model class
+and validator function named by its import path, and the default values tree; at run time
+pydantic-core's public `SchemaValidator` is made from it.
 
-The file carries a fingerprint of the model sources. When it is missing or stale (a checkout with
-edited models), the same artifact is built in memory from the models, so behaviour never depends on
-it; a test keeps the committed file current:
+Each model class is put back as `Section`, a plain attribute holder with the same fields, not as the
+class itself: importing pydantic's model machinery and creating the ~90 classes costs a process about
+400 ms on the benchmark machine (a render would take 3x the `import yaml, pydantic` floor instead of
+1.4x). Measured with the classes put back, see docs/performance.md; `$class` keeps the name of each.
+
+The file carries a fingerprint of the model sources and of the installed pydantic and pydantic-core
+versions. When it is missing or stale (edited models, another pydantic), the same artifact is built in
+memory from the models, so behaviour never depends on it; tests keep the committed file current and
+check, property-based, that it validates exactly as the models do:
 
     python -m kustomize_zymtrace.model.compiled > kustomize_zymtrace/model/compiled.json
 """
@@ -46,7 +51,10 @@ class Section:
 
 
 def fingerprint() -> str:
-    digest = hashlib.sha256()
+    import pydantic_core
+    from pydantic.version import VERSION
+
+    digest = hashlib.sha256(f"pydantic {VERSION}, pydantic-core {pydantic_core.__version__}\n".encode())
     for source in sorted(HERE.glob("*.py")):
         if source.name != "compiled.py":
             digest.update(source.name.encode() + b"\0" + source.read_bytes())
@@ -67,7 +75,7 @@ def build() -> dict[str, Any]:
 
 
 def _portable(node: Any, refs: dict[str, str]) -> Any:
-    """Core schema -> JSON: model classes become Section, functions become import paths, default
+    """Core schema -> JSON: model classes and functions become import paths, default
     factories become their values, memory-address refs become stable names."""
     if isinstance(node, list):
         return [_portable(item, refs) for item in node]
@@ -81,7 +89,7 @@ def _portable(node: Any, refs: dict[str, str]) -> Any:
         if key in DROPPED_KEYS or key == "default_factory_takes_data":
             continue
         if key == "cls":
-            out[key] = {"$section": True}
+            out[key] = {"$class": f"{value.__module__}:{value.__qualname__}"}
         elif key == "function" and isinstance(value, dict) and callable(value.get("function")):
             function = value["function"]
             out[key] = {**value, "function": {"$function": f"{function.__module__}:{function.__qualname__}"}}
@@ -109,11 +117,14 @@ def _resolve(node: Any) -> Any:
         return [_resolve(item) for item in node]
     if not isinstance(node, dict):
         return node
-    if "$section" in node:
+    if "$class" in node:
         return Section
     if "$function" in node:
         module, name = node["$function"].split(":")
-        return getattr(importlib.import_module(module), name)
+        target: Any = importlib.import_module(module)
+        for part in name.split("."):
+            target = getattr(target, part)
+        return target
     return {key: _resolve(value) for key, value in node.items()}
 
 

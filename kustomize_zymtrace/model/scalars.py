@@ -89,7 +89,8 @@ def quantity(value: Any) -> str | int | float:
 def positive_quantity(value: Any) -> str | int | float:
     if quantity_value(quantity(value)) <= 0:
         raise ValueError("must be a size greater than zero, such as 20Gi")
-    return value
+    checked: str | int | float = value
+    return checked
 
 
 _QUANTITY_PARTS = re.compile(

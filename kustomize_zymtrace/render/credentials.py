@@ -29,6 +29,12 @@ BUCKET_KEY_ID = "SYMDB__SYMBOL_BUCKET__AWS_ACCESS_KEY_ID"
 BUCKET_SECRET = "SYMDB__SYMBOL_BUCKET__AWS_SECRET_ACCESS_KEY"
 
 
+# Fixed, non-secret values the renderer itself puts into Secrets (public: never sealed for the checksum).
+PGDATA = "/var/lib/postgresql/data/pgdata"
+AWS_IAM = "aws"
+RENDERED_CONSTANTS = frozenset({PGDATA, AWS_IAM})
+
+
 class Credential(NamedTuple):
     path: str  # field path of the inline value, for messages
     value: str
@@ -182,11 +188,11 @@ def _postgres(ctx: Context) -> SecretMaterial:
     mode = ctx.postgres_mode
     match mode:
         case "create":
-            out.data["PGDATA"] = "/var/lib/postgresql/data/pgdata"
+            out.data["PGDATA"] = PGDATA
             out.put(POSTGRES_PASSWORDS, credential(pg.create.config, "password", "spec.postgres.create.config"))
         case "aws_aurora":
             for app in APPS_DB:
-                out.data[f"{app}__POSTGRES__USE_IAM"] = "aws"
+                out.data[f"{app}__POSTGRES__USE_IAM"] = AWS_IAM
                 out.data[f"{app}__POSTGRES__AWS_IAM_REGION"] = pg.aws_aurora.region
                 out.data[f"{app}__POSTGRES__PASSWORD"] = ""
         case "gcp_cloudsql":

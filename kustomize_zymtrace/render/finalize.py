@@ -81,8 +81,9 @@ def checksum_inputs(objects: list[Obj], owner: str = "") -> dict[tuple[str, str]
     inputs: dict[tuple[str, str], Any] = {}
     for obj in objects:
         meta = obj.get("metadata") or {}
+        name = str(meta.get("name"))
         if obj.get("kind") == "ConfigMap":
-            inputs["ConfigMap", meta.get("name")] = obj.get("data")
+            inputs["ConfigMap", name] = obj.get("data")
         elif obj.get("kind") == "Secret":
             marked = (meta.get("annotations") or {}).get(GENERATED_BY)
             salt = str(marked or owner or f"{meta.get('namespace', '')}/{meta.get('name')}")
@@ -94,14 +95,17 @@ def checksum_inputs(objects: list[Obj], owner: str = "") -> dict[tuple[str, str]
                             seals[salt, value] = seal(salt, value)
                         value = seals[salt, value]
                     content[f"{field}.{key}"] = value
-            inputs["Secret", meta.get("name")] = content
+            inputs["Secret", name] = content
     return inputs
 
 
 @functools.cache
 def public_values() -> frozenset[str]:
-    """Every string among the chart's published default values."""
-    found: set[str] = set()
+    """Every string among the chart's published default values, and the fixed values the renderer
+    writes into Secrets (PGDATA's path...): no secret, so never worth a slow seal."""
+    from .credentials import RENDERED_CONSTANTS
+
+    found: set[str] = set(RENDERED_CONSTANTS)
     pending: list[Any] = [compiled.defaults()]
     while pending:
         node = pending.pop()
