@@ -71,9 +71,19 @@ EXPECTATIONS = [
         for name, count in OVERLAY_OBJECTS.items()
     ),
     Expect(r"kustomize build --enable-alpha-plugins overlays/gke\b", ("kustomize",), objects(GKE_OBJECTS)),
+    Expect(
+        r"kustomize build --enable-alpha-plugins --enable-exec examples/kustomize-krm$", ("kustomize",), objects(41)
+    ),
     Expect(r"kpt fn render --allow-exec$", ("kpt",), files("examples/kpt/generated/zymtrace", 41)),
     Expect(r"^examples/flux/hydrate.sh overlays/gke \S+$", ("kubectl",), files(HYDRATED, GKE_OBJECTS)),
     Expect(r"^kustomize-zymtrace doctor overlays/gke$", (), says("wired as kustomize needs")),
+    Expect(r"^kustomize-zymtrace diff main:\S+ \S+$", (), says("No differences")),
+    Expect(
+        r"overlays/gke > new.yaml$",
+        ("kubectl",),
+        lambda repo, _: objects(GKE_OBJECTS)(repo, (repo / "new.yaml").read_text()),
+    ),
+    Expect(r"^kustomize-zymtrace diff \S+ new.yaml --format markdown$", ("kubectl",), says("No differences")),
     Expect(r"from-helm-values .* -o my-backend$", (), files("my-backend", 39)),
     Expect(r"from-helm-values .* > examples/values/production.zymtrace.yaml$", (), unchanged("examples/values")),
 ]
@@ -114,6 +124,10 @@ def fresh_copy(target: Path) -> Path:
             (target / name).parent.mkdir(parents=True, exist_ok=True)
             with contextlib.suppress(FileNotFoundError):  # a scratch file another test just removed
                 shutil.copy2(source, target / name)
+    # A clone has history: the README's `diff main:PATH PATH` reads the committed file.
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "init.defaultBranch=main"]
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "clone"]):
+        subprocess.run([*git, *args], cwd=target, capture_output=True, check=True)
     return target
 
 
