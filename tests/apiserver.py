@@ -269,6 +269,8 @@ def running(etcd: str, kube_apiserver: str, workdir: Path) -> Iterator[ApiServer
                     "--service-cluster-ip-range=10.96.0.0/16",
                     "--advertise-address=127.0.0.1",
                     "--enable-priority-and-fairness=false",
+                    # As kubeadm and managed clusters run it; Pod Security admission judges privilege.
+                    "--allow-privileged=true",
                     "--v=1",
                 ],
                 apiserver_log,

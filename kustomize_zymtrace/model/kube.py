@@ -122,7 +122,8 @@ class WindowsOptions(Strict):
     gmsaCredentialSpecName: str | None = doc(None, "GMSA credential spec name.")
     gmsaCredentialSpec: str | None = doc(None, "GMSA credential spec.")
     runAsUserName: str | None = doc(None, "Windows user name.")
-    hostProcess: Bool | None = doc(None, "Run as a host process.")
+    # true needs hostNetwork, which no pod here uses (and the images are Linux images): refused.
+    hostProcess: Literal[False] | None = doc(None, "Run as a Windows host process (only false is accepted).")
 
 
 class Capabilities(Strict):
@@ -149,7 +150,10 @@ class PodSecurityContext(Strict):
     seccompProfile: SeccompProfile | None = doc(None, "Seccomp profile.")
     appArmorProfile: AppArmorProfile | None = doc(None, "AppArmor profile.")
     seLinuxOptions: SELinuxOptions | None = doc(None, "SELinux context.")
-    seLinuxChangePolicy: Literal["MountOption", "Recursive"] | None = doc(None, "SELinux relabelling policy.")
+    # MountOption needs the SELinuxMount feature gate, off by default: the API server then refuses it.
+    seLinuxChangePolicy: Literal["Recursive"] | None = doc(
+        None, "SELinux relabelling policy (MountOption needs the SELinuxMount feature gate: not accepted)."
+    )
     windowsOptions: WindowsOptions | None = doc(None, "Windows options.")
 
 
@@ -163,7 +167,8 @@ class SecurityContext(Strict):
     privileged: Bool | None = doc(None, "Run privileged.")
     readOnlyRootFilesystem: Bool | None = doc(None, "Mount the root filesystem read-only.")
     capabilities: Capabilities | None = doc(None, "Capabilities added and dropped.")
-    procMount: Literal["Default", "Unmasked"] | None = doc(None, "proc mount type.")
+    # Unmasked needs the pod's hostUsers: false (a user namespace), which no pod here sets.
+    procMount: Literal["Default"] | None = doc(None, "proc mount type (Unmasked needs user namespaces: not accepted).")
     seccompProfile: SeccompProfile | None = doc(None, "Seccomp profile.")
     appArmorProfile: AppArmorProfile | None = doc(None, "AppArmor profile.")
     seLinuxOptions: SELinuxOptions | None = doc(None, "SELinux context.")
