@@ -97,29 +97,23 @@ def without_flux_labels(obj: dict[str, Any]) -> dict[str, Any]:
     return obj
 
 
+def flux_build(kustomization: dict[str, Any], tmp_path: Path) -> list[dict[str, Any]]:
+    """`flux build kustomization --dry-run`: offline, the way the controller builds its path."""
+    spec_file = tmp_path / "kustomization.yaml"
+    spec_file.write_text(yaml.safe_dump(kustomization))
+    name, path = kustomization["metadata"]["name"], str(ROOT / kustomization["spec"]["path"])
+    command = ["build", "kustomization", name, "--path", path, "--kustomization-file", str(spec_file), "--dry-run"]
+    result = run([tool("flux"), *command], env=tool_env())
+    assert result.returncode == 0, result.stderr
+    return docs(result.stdout)
+
+
 @pytest.mark.parametrize("name", sorted(flux_kustomizations()))
 def test_flux_build_of_each_hydrated_stage_equals_the_plugin_build(name: str, tmp_path: Path) -> None:
     """`flux build kustomization` (offline, as the controller builds) of every stage the example applies."""
     kustomization = flux_kustomizations()[name]
     path = ROOT / kustomization["spec"]["path"]
-    spec_file = tmp_path / "kustomization.yaml"
-    spec_file.write_text(yaml.safe_dump(kustomization))
-    result = run(
-        [
-            tool("flux"),
-            "build",
-            "kustomization",
-            name,
-            "--path",
-            str(path),
-            "--kustomization-file",
-            str(spec_file),
-            "--dry-run",
-        ],
-        env=tool_env(),
-    )
-    assert result.returncode == 0, result.stderr
-    built = [without_flux_labels(o) for o in docs(result.stdout)]
+    built = [without_flux_labels(o) for o in flux_build(kustomization, tmp_path)]
     stage = {(o["kind"], o["metadata"]["name"]) for o in built}
     if name == "zymtrace-prerequisites":  # what a user adds next to the overlay: empty in the example
         assert not stage and not [p for p in path.glob("*.yaml") if p.name != "kustomization.yaml"]
@@ -139,25 +133,8 @@ def test_flux_spec_images_changes_a_job_the_finisher_cannot_see_and_the_job_is_f
     Flux recreate it instead of failing on the immutable template, so it runs once more."""
     kustomization = flux_kustomizations()["zymtrace-migrate"]
     kustomization["spec"]["images"] = [{"name": "ghcr.io/zystem-io/zymtrace-pub-backend", "newTag": "99.0.0"}]
-    spec_file = tmp_path / "kustomization.yaml"
-    spec_file.write_text(yaml.safe_dump(kustomization))
     path = ROOT / kustomization["spec"]["path"]
-    result = run(
-        [
-            tool("flux"),
-            "build",
-            "kustomization",
-            "zymtrace-migrate",
-            "--path",
-            str(path),
-            "--kustomization-file",
-            str(spec_file),
-            "--dry-run",
-        ],
-        env=tool_env(),
-    )
-    assert result.returncode == 0, result.stderr
-    jobs = {o["metadata"]["name"]: o for o in docs(result.stdout) if o["kind"] == "Job"}
+    jobs = {o["metadata"]["name"]: o for o in flux_build(kustomization, tmp_path) if o["kind"] == "Job"}
     migrate = next(job for name, job in jobs.items() if name.startswith("zymtrace-migrate-"))
     assert migrate["spec"]["template"]["spec"]["containers"][0]["image"].endswith(":99.0.0")
     assert migrate["metadata"]["name"] in {p.stem.split("_", 1)[1] for p in path.glob("job_*.yaml")}

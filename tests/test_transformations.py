@@ -40,6 +40,18 @@ def template_patch(kind: str, name: str) -> dict[str, Any]:
     return {"target": {"kind": kind, "name": name}, "patch": yaml.safe_dump([operation])}
 
 
+def web_reads(reference: str) -> dict[str, Any]:
+    """A strategic-merge patch file: the web Deployment also reads the generated `extra` object."""
+    container = {"name": "zymtrace-web", "envFrom": [{reference: {"name": "extra"}}]}
+    patch = {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "zymtrace-web", "namespace": "zymtrace"},
+        "spec": {"template": {"spec": {"containers": [container]}}},
+    }
+    return {"envfrom.yaml": patch}
+
+
 CASES: dict[str, Case] = {
     "images": Case(
         {"images": [{"name": BACKEND, "newTag": "27.0.0"}]},
@@ -87,38 +99,12 @@ CASES: dict[str, Case] = {
             "configMapGenerator": [{"name": "extra", "namespace": "zymtrace", "literals": ["EXTRA=1"]}],
             "patches": [{"path": "envfrom.yaml"}],
         },
-        files={
-            "envfrom.yaml": {
-                "apiVersion": "apps/v1",
-                "kind": "Deployment",
-                "metadata": {"name": "zymtrace-web", "namespace": "zymtrace"},
-                "spec": {
-                    "template": {
-                        "spec": {
-                            "containers": [{"name": "zymtrace-web", "envFrom": [{"configMapRef": {"name": "extra"}}]}]
-                        }
-                    }
-                },
-            }
-        },
+        files=web_reads("configMapRef"),
         changes=("Deployment", "zymtrace-web"),
     ),
     "configMapGenerator-other-namespace": Case(
         {"configMapGenerator": [{"name": "extra", "literals": ["EXTRA=1"]}], "patches": [{"path": "envfrom.yaml"}]},
-        files={
-            "envfrom.yaml": {
-                "apiVersion": "apps/v1",
-                "kind": "Deployment",
-                "metadata": {"name": "zymtrace-web", "namespace": "zymtrace"},
-                "spec": {
-                    "template": {
-                        "spec": {
-                            "containers": [{"name": "zymtrace-web", "envFrom": [{"configMapRef": {"name": "extra"}}]}]
-                        }
-                    }
-                },
-            }
-        },
+        files=web_reads("configMapRef"),
         refused="Set `namespace: zymtrace` on that configmapGenerator",
     ),
     "secretGenerator": Case(
@@ -126,20 +112,7 @@ CASES: dict[str, Case] = {
             "secretGenerator": [{"name": "extra", "namespace": "zymtrace", "literals": ["TOKEN=abc"]}],
             "patches": [{"path": "envfrom.yaml"}],
         },
-        files={
-            "envfrom.yaml": {
-                "apiVersion": "apps/v1",
-                "kind": "Deployment",
-                "metadata": {"name": "zymtrace-web", "namespace": "zymtrace"},
-                "spec": {
-                    "template": {
-                        "spec": {
-                            "containers": [{"name": "zymtrace-web", "envFrom": [{"secretRef": {"name": "extra"}}]}]
-                        }
-                    }
-                },
-            }
-        },
+        files=web_reads("secretRef"),
         changes=("Deployment", "zymtrace-web"),
     ),
     "replicas-under-hpa": Case(
