@@ -13,15 +13,15 @@ from __future__ import annotations
 import io
 import os
 import posixpath
-from typing import Any, NamedTuple, TextIO
-
-from ruamel.yaml import YAML
-from ruamel.yaml.error import YAMLError
+from typing import TYPE_CHECKING, Any, NamedTuple, TextIO
 
 from . import yamlio
 from .api import API_VERSION, FINISH_KIND, KIND
 from .render.context import GENERATED_BY
 from .results import ConfigError, Result, error, sort_key, surface
+
+if TYPE_CHECKING:  # ruamel is imported only when a foreign item has to be written back (14 ms)
+    from ruamel.yaml import YAML
 
 RESOURCE_LIST = "ResourceList"
 HEADER = f"apiVersion: config.kubernetes.io/v1\nkind: {RESOURCE_LIST}\n"
@@ -193,6 +193,10 @@ class Source(NamedTuple):
         """The kept items as block-sequence entries ('- ...'), re-written by ruamel's round-trip dumper:
         values, comments, quoting and flow style as they came in, whatever their types. Only kept items
         go through ruamel (pure Python, ten times slower than the C parser the rest uses)."""
+        if not any(keep):
+            return []
+        from ruamel.yaml.error import YAMLError
+
         rt = _round_trip()
         whole: list[Any] | None = None
         entries = []
@@ -211,6 +215,8 @@ class Source(NamedTuple):
         return entries
 
     def _all_items(self, rt: YAML) -> list[Any]:
+        from ruamel.yaml.error import YAMLError
+
         try:
             return list(rt.load(self.text)["items"])
         except (YAMLError, ValueError, TypeError) as exc:
@@ -301,6 +307,8 @@ def _place(obj: dict[str, Any], instance: Instance) -> dict[str, Any]:
 
 
 def _round_trip() -> YAML:
+    from ruamel.yaml import YAML
+
     rt = YAML(typ="rt")
     rt.preserve_quotes = True
     rt.width = 1 << 16  # never fold a long line the user wrote on one
