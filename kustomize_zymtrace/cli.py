@@ -196,10 +196,10 @@ def cmd_hydrate(args: argparse.Namespace) -> int:
 
 
 def _is_finish_config(text: bytes) -> bool:
-    from .finish import KIND
+    from .api import FINISH_KIND  # not .finish: the generator's path must not import the renderers for this
 
     # A byte search first: the generator's own config (the common case) is then parsed only once.
-    return KIND.encode() in text and _kind_of(text) == KIND
+    return FINISH_KIND.encode() in text and _kind_of(text) == FINISH_KIND
 
 
 def _kind_of(text: bytes) -> object:

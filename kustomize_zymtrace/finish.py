@@ -15,7 +15,6 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from .api import FINISH_KIND
 from .render.context import GENERATED_BY
 from .render.finalize import (
     CHECKSUM,
@@ -29,7 +28,6 @@ from .render.finalize import (
 from .results import ConfigError, Result, warning
 
 Obj = dict[str, Any]
-KIND = FINISH_KIND
 ROLLING = ("Deployment", "StatefulSet")
 
 
@@ -47,7 +45,7 @@ def finish(objects: list[Obj]) -> tuple[list[Obj], list[Result]]:
         raise ConfigError(problems)
     notes = _follow_namespace(ours)
     _recompute_checksums(ours, objects)
-    notes += _rename_jobs(ours, objects)
+    notes += _rename_jobs(ours)
     set_dependencies(ours)  # kpt's depends-on names the final namespaces and Job names
     return objects, notes
 
@@ -181,10 +179,9 @@ def _recompute_checksums(ours: list[Obj], objects: list[Obj]) -> None:
             set_checksum(obj, consumable)
 
 
-def _rename_jobs(ours: list[Obj], objects: list[Obj]) -> list[Result]:
+def _rename_jobs(ours: list[Obj]) -> list[Result]:
     """A Job whose pod template changed gets the new template's hash in its name: Jobs are immutable,
     so the changed one must be a new object (and so runs once more)."""
-    renames: dict[str, str] = {}
     notes = []
     for job in (o for o in ours if o["kind"] == "Job"):
         recorded = str(_annotations(job).get(TEMPLATE_HASH, ""))
@@ -196,18 +193,5 @@ def _rename_jobs(ours: list[Obj], objects: list[Obj]) -> list[Result]:
             raise ConfigError([Result(f"{_ref(job)}: its name no longer holds its template hash {recorded}")])
         job["metadata"]["name"] = old.replace(f"-{recorded}", f"-{fresh}")
         job["metadata"]["annotations"][TEMPLATE_HASH] = fresh
-        renames[old] = job["metadata"]["name"]
         notes.append(warning("", f"Job {old} changed after it was generated: renamed {job['metadata']['name']}"))
-    if renames:
-        _rewrite_annotation_mentions(objects, renames)
     return notes
-
-
-def _rewrite_annotation_mentions(objects: list[Obj], renames: dict[str, str]) -> None:
-    """Other objects may name a Job in an annotation (e.g. kpt's depends-on): keep them pointing at it."""
-    pattern = re.compile(r"\b(" + "|".join(map(re.escape, sorted(renames))) + r")\b")
-    for obj in objects:
-        annotations = _annotations(obj)
-        for key, value in annotations.items():
-            if isinstance(value, str) and pattern.search(value):
-                annotations[key] = pattern.sub(lambda m: renames[m.group(1)], value)
