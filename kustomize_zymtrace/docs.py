@@ -10,11 +10,11 @@ import typing
 from collections.abc import Iterator
 from typing import Any
 
-from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
 from .model import Spec
-from .model.defaults import default_values, field_model
+from .model.base import Strict
+from .model.defaults import default_values, field_model, model_fields
 
 HEADER = """# ZymtraceBackend parameters
 
@@ -66,7 +66,7 @@ def _type_name(annotation: Any, metadata: list[Any] | tuple[Any, ...] = ()) -> s
         return f"list of {_type_name(args[0])}" if args else "list"
     if origin is dict:
         return f"map of {_type_name(args[1])}" if args else "map"
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+    if isinstance(annotation, type) and issubclass(annotation, Strict):
         return "object"
     return getattr(annotation, "__name__", str(annotation))
 
@@ -78,8 +78,8 @@ def _default(value: Any) -> str:
     return f"`{text}`" if len(text) <= 60 else "see values"
 
 
-def _rows(model: type[BaseModel], prefix: str, defaults: dict[str, Any]) -> Iterator[str]:
-    for name, field in model.model_fields.items():
+def _rows(model: type[Strict], prefix: str, defaults: dict[str, Any]) -> Iterator[str]:
+    for name, field in model_fields(model).items():
         key = field.alias or name
         path = f"{prefix}.{key}" if prefix else key
         nested = field_model(field.annotation)
@@ -98,7 +98,7 @@ def _rows(model: type[BaseModel], prefix: str, defaults: dict[str, Any]) -> Iter
         yield f"| `{path}` | {kind} | {_default(defaults.get(key))} | {description} |"
 
 
-def _kube_type(model: type[BaseModel], field: FieldInfo) -> str:
+def _kube_type(model: type[Strict], field: FieldInfo) -> str:
     title = (model.__doc__ or "").strip().split("\n")[0].rstrip(".")
     return f"Kubernetes {title if '/' in title else model.__name__}" + (" or null" if _optional(field) else "")
 

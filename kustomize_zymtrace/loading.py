@@ -17,9 +17,8 @@ from .results import ConfigError, Result, error, mask
 from .values import merge_values, null_lists, strip_nulls
 
 if TYPE_CHECKING:
-    from pydantic import BaseModel
-
     from .model import ZymtraceBackend
+    from .model.base import Strict
 
 # Leaves whose values are never echoed back in a message. The ...SecretName/SecretKey references and
 # existingSecret are included: what fails validation there is often a password pasted into the wrong field.
@@ -48,37 +47,47 @@ def _describe(value: Any) -> str:
     return repr(value)
 
 
-def _field_at(loc: tuple[Any, ...]) -> tuple[type[BaseModel] | None, str | None]:
-    """The model class that owns the last key of `loc`, and that key's field name (None if not a field).
+def _field_at(loc: tuple[Any, ...]) -> tuple[type[Strict] | None, str | None]:
+    """The section class that owns the last key of `loc`, and that key's field name (None if not a field).
 
-    Only reached when a config is invalid, so the model classes are imported here, not on every run."""
+    Only reached when a config is invalid, so pydantic's field machinery is imported here, not every run."""
     from .model import ZymtraceBackend
-    from .model.defaults import field_model
+    from .model.base import keys_of
+    from .model.defaults import field_model, model_fields
 
-    model: type[BaseModel] | None = ZymtraceBackend
+    model: type[Strict] | None = ZymtraceBackend
     for index, part in enumerate(loc):
         if model is None:
             return None, None
         if isinstance(part, int):
             continue
-        by_alias = {(f.alias or n): n for n, f in model.model_fields.items()}
-        name = by_alias.get(part)
+        name = keys_of(model).get(part)
         if index == len(loc) - 1:
             return model, name
         if name is None:
             return None, None
-        model = field_model(model.model_fields[name].annotation)
+        model = field_model(model_fields(model)[name].annotation)
     return None, None
 
 
-def _allowed_keys(model: type[BaseModel]) -> list[str]:
-    return [f.alias or n for n, f in model.model_fields.items()]
+def _allowed_keys(model: type[Strict]) -> list[str]:
+    from .model.base import keys_of
+
+    return list(keys_of(model))
 
 
-def _literal_options(model: type[BaseModel] | None, name: str | None) -> list[str]:
+def _description(model: type[Strict] | None, name: str | None) -> str | None:
+    from .model.defaults import model_fields
+
+    return model_fields(model)[name].description if model and name else None
+
+
+def _literal_options(model: type[Strict] | None, name: str | None) -> list[str]:
     if model is None or name is None:
         return []
-    annotation = model.model_fields[name].annotation
+    from .model.defaults import model_fields
+
+    annotation = model_fields(model)[name].annotation
     options: list[str] = []
     for candidate in (annotation, *typing.get_args(annotation)):
         if typing.get_origin(candidate) is typing.Literal:
@@ -104,6 +113,8 @@ def not_json_message(value: yamlio.NotJson) -> str:
 SHAPE_MESSAGES = {
     "model_type": "must be a mapping of keys",
     "model_attributes_type": "must be a mapping of keys",
+    "dataclass_type": "must be a mapping of keys",
+    "dataclass_args_type": "must be a mapping of keys",
     "dict_type": "must be a mapping",
     "list_type": "must be a list",
     "string_type": "must be a string",
@@ -121,7 +132,7 @@ def _message(err: dict[str, Any]) -> str:
     key = str(loc[-1]) if loc else ""
     value = err.get("input")
     secret = is_secret_field(key)
-    if kind == "extra_forbidden":
+    if kind in ("extra_forbidden", "unexpected_keyword_argument"):  # a model's / a dataclass's word for it
         model, _ = _field_at(loc)
         allowed = _allowed_keys(model) if model else []
         hint = _did_you_mean(key, allowed)
@@ -129,7 +140,7 @@ def _message(err: dict[str, Any]) -> str:
         return f"unknown key {key!r}{hint}{listed}"
     if kind == "missing":
         model, name = _field_at(loc)
-        what = model.model_fields[name].description if model and name else None
+        what = _description(model, name)
         return "required" + (f": {what}" if what else "")
     if kind == "literal_error":
         model, name = _field_at(loc)
@@ -236,8 +247,8 @@ def _validation_results(exc: ValidationError) -> list[Result]:
 
 
 def validate_document(document: Any) -> ZymtraceBackend:
-    """A parsed YAML document -> the validated config (Sections shaped like the models; see
-    model/compiled.py). Raises ConfigError listing every problem."""
+    """A parsed YAML document -> the validated config (the model's own types; see model/compiled.py).
+    Raises ConfigError listing every problem."""
     if not isinstance(document, dict):
         raise ConfigError([error("", f"a {KIND} config must be a mapping, found {_describe(document)}")])
     not_json = yamlio.not_json_values(document)

@@ -4,22 +4,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import TypeAdapter
 
 from .api import SCHEMA_ID
 from .model import Spec, ZymtraceBackend
-from .model.defaults import default_values, field_model
+from .model.base import Strict
+from .model.defaults import default_values, field_model, model_fields
 
 
-def _models(root: type[BaseModel]) -> dict[str, type[BaseModel]]:
-    found: dict[str, type[BaseModel]] = {}
+def _models(root: type[Strict]) -> dict[str, type[Strict]]:
+    found: dict[str, type[Strict]] = {}
     pending = [root]
     while pending:
         model = pending.pop()
         if model.__name__ in found:
             continue
         found[model.__name__] = model
-        pending += [m for f in model.model_fields.values() if (m := field_model(f.annotation)) is not None]
+        pending += [m for f in model_fields(model).values() if (m := field_model(f.annotation)) is not None]
     return found
 
 
@@ -43,7 +44,7 @@ def _nullable(prop: dict[str, Any]) -> dict[str, Any]:
 
 
 def json_schema() -> dict[str, Any]:
-    schema = ZymtraceBackend.model_json_schema(by_alias=True)
+    schema = TypeAdapter(ZymtraceBackend).json_schema(by_alias=True)
     models = _models(ZymtraceBackend)
     in_spec = set(_models(Spec))
     for name, definition in schema.get("$defs", {}).items():

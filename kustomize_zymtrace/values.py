@@ -49,7 +49,7 @@ def strip_nulls(value: Any) -> Any:
 def plain(value: Any) -> Any:
     """A validated Kubernetes sub-object (affinity, a security context, HPA behavior) as the API's plain
     data: its given fields only (their defaults are null), nested objects and lists converted too."""
-    if hasattr(value, "__pydantic_fields_set__"):
+    if is_section(value):
         return {key: plain(item) for key, item in vars(value).items() if item is not None}
     if isinstance(value, dict):
         return {key: plain(item) for key, item in value.items()}
@@ -58,12 +58,16 @@ def plain(value: Any) -> Any:
     return value
 
 
-def as_dict(section: Any, *, exclude_none: bool = False, only_given: bool = False) -> dict[str, Any]:
+def is_section(value: Any) -> bool:
+    """A validated section of the config (the model's sections are dataclasses), not a plain value."""
+    return hasattr(type(value), "__dataclass_fields__")
+
+
+def as_dict(section: Any, *, exclude_none: bool = False) -> dict[str, Any]:
     """A validated section's own fields as a plain dict (nested sections converted too)."""
-    given = getattr(section, "__pydantic_fields_set__", None) if only_given else None
     out = {}
     for key, value in vars(section).items():
-        if (exclude_none and value is None) or (given is not None and key not in given):
+        if exclude_none and value is None:
             continue
-        out[key] = as_dict(value, exclude_none=exclude_none) if hasattr(value, "__pydantic_fields_set__") else value
+        out[key] = as_dict(value, exclude_none=exclude_none) if is_section(value) else value
     return out

@@ -1,5 +1,5 @@
-"""The compiled validator (model/compiled.py) is the pydantic models' validator, only cheaper to load: the
-same schema, the same runtime types, the same results."""
+"""The compiled validator (model/compiled.py) is pydantic's validator of the model, only cheaper to load:
+the same schema, the same runtime types, the same results."""
 
 from __future__ import annotations
 
@@ -11,22 +11,25 @@ import pytest
 import yaml
 from helpers import ROOT, config
 from hypothesis import HealthCheck, given, settings
+from pydantic import TypeAdapter
 from strategies import schema_spec, valid_spec
 
+from kustomize_zymtrace.loading import load
 from kustomize_zymtrace.model import ZymtraceBackend, compiled
 from kustomize_zymtrace.model.backend import Spec
-from kustomize_zymtrace.model.defaults import default_values
-from kustomize_zymtrace.values import merge_values, strip_nulls
+from kustomize_zymtrace.model.base import Strict
+from kustomize_zymtrace.model.defaults import default_values, field_model, model_fields
+from kustomize_zymtrace.values import is_section, merge_values, strip_nulls
+
+THROUGH_PYDANTIC = TypeAdapter(ZymtraceBackend).validate_python
 
 CASES = sorted(ROOT.glob("tests/cases/*/config.yaml"))
 
 
 def plain(value: Any) -> Any:
-    """Sections and pydantic models alike, as plain data."""
-    if hasattr(value, "model_dump"):
-        return plain(value.model_dump())
-    if hasattr(value, "__pydantic_fields_set__"):
-        return {k: plain(v) for k, v in vars(value).items()}
+    """A validated config as plain data, each section with the name of its class."""
+    if is_section(value):
+        return {"$class": type(value).__qualname__, **{k: plain(v) for k, v in vars(value).items()}}
     if isinstance(value, dict):
         return {k: plain(v) for k, v in value.items()}
     if isinstance(value, list):
@@ -51,7 +54,7 @@ def test_defaults_equal_the_models() -> None:
 def test_compiled_and_model_validation_agree(case: Path) -> None:
     document = yaml.safe_load(case.read_text())
     document["spec"] = strip_nulls(merge_values(default_values(Spec), document.get("spec") or {}))
-    through_models = plain(ZymtraceBackend.model_validate(document))
+    through_models = plain(THROUGH_PYDANTIC(document))
     through_compiled = plain(compiled.validator().validate_python(document))
     assert through_compiled == through_models
 
@@ -62,7 +65,7 @@ def test_errors_agree() -> None:
     document = config({"postgres": {"mode": "x"}, "services": {"web": {"replicas": 0, "bogus": 1}}})
     document["spec"] = merge_values(default_values(Spec), document["spec"])
     errors = []
-    for validate in (ZymtraceBackend.model_validate, compiled.validator().validate_python):
+    for validate in (THROUGH_PYDANTIC, compiled.validator().validate_python):
         with pytest.raises(ValidationError) as caught:
             validate(document)
         errors.append(sorted((e["type"], e["loc"]) for e in caught.value.errors()))
@@ -94,7 +97,7 @@ def _both(document: dict[str, Any]) -> tuple[Any, Any]:
     from pydantic_core import ValidationError
 
     out = []
-    for validate in (ZymtraceBackend.model_validate, compiled.validator().validate_python):
+    for validate in (THROUGH_PYDANTIC, compiled.validator().validate_python):
         try:
             out.append(("ok", plain(validate(document))))
         except ValidationError as exc:
@@ -119,3 +122,42 @@ def test_property_identical_results_on_schema_shaped_configs(spec: dict[str, Any
     document["spec"] = strip_nulls(merge_values(default_values(Spec), document["spec"]))
     models, artifact = _both(document)
     assert models == artifact
+
+
+def _sections(section: Any, path: str) -> list[tuple[str, Any, type[Strict]]]:
+    """(path, value, declared class) of every section-typed field under `section`, recursively."""
+    found = []
+    for name, field in model_fields(type(section)).items():
+        declared = field_model(field.annotation)
+        value = getattr(section, name)
+        if declared is None or value is None:
+            continue
+        for index, item in enumerate(value) if isinstance(value, list) else [(None, value)]:
+            where = f"{path}.{name}" + (f"[{index}]" if index is not None else "")
+            found.append((where, item, declared))
+            found += _sections(item, where)
+    return found
+
+
+@pytest.mark.parametrize("case", CASES, ids=[p.parent.name for p in CASES])
+def test_loading_returns_the_model_types(case: Path) -> None:
+    """What load() returns is a ZymtraceBackend whose every section is an instance of the class its field
+    declares (so type checkers, methods and isinstance tell the truth), with every field set."""
+    backend, _ = load(yaml.safe_load(case.read_text()))
+    assert type(backend) is ZymtraceBackend
+    sections = _sections(backend, "")
+    assert len(sections) > 50
+    for where, value, declared in sections:
+        assert isinstance(value, declared), f"{where}: {type(value).__name__} is not a {declared.__name__}"
+        assert set(vars(value)) == set(model_fields(type(value))), where
+
+
+def test_sections_are_the_model_dataclasses() -> None:
+    """Standard dataclass tools and the sections' own methods work on what load() returns."""
+    import dataclasses
+
+    backend, _ = load(config({"services": {"web": {"replicas": 3}}}))
+    web = backend.spec.services.web
+    assert dataclasses.is_dataclass(web)
+    assert {f.name for f in dataclasses.fields(web)} == set(vars(web))
+    assert "replicas=3" in repr(web)

@@ -109,13 +109,13 @@ def _settings(spec: dict[str, Any] | None = None) -> Any:
 
 def _literal_values(path: str) -> tuple[str, ...]:
     from kustomize_zymtrace.model.backend import Spec
-    from kustomize_zymtrace.model.defaults import field_model
+    from kustomize_zymtrace.model.defaults import field_model, model_fields
 
     model: Any = Spec
     *parents, leaf = path.split(".")
     for part in parents:
-        model = field_model(model.model_fields[part].annotation)
-    return typing.get_args(model.model_fields[leaf].annotation)
+        model = field_model(model_fields(model)[part].annotation)
+    return typing.get_args(model_fields(model)[leaf].annotation)
 
 
 def _set(settings: Any, path: str, value: str) -> None:

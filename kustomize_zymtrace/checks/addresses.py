@@ -7,21 +7,20 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from ..model.base import keys_of
 from ..results import Result, error
 from ..settings import Settings
+from ..values import is_section
 
 # Fields (by the end of their name) that hold a host, an endpoint, a URL or a list of them.
 ADDRESS_SUFFIXES = ("host", "hosts", "endpoint", "url", "uri", "issuers", "registry")
 
 
 def _fields(node: Any) -> Iterator[tuple[str, Any]]:
-    """(name, value) of a validated section's fields; nothing for plain values and maps."""
-    fields = getattr(type(node), "model_fields", None)
-    if fields is not None:
-        for name, field in fields.items():
-            yield field.alias or name, getattr(node, name)
-    elif hasattr(node, "__dict__") and not isinstance(node, type):
-        yield from vars(node).items()
+    """(key, value) of a validated section's fields; nothing for plain values and maps."""
+    if is_section(node):
+        for key, name in keys_of(type(node)).items():
+            yield key, getattr(node, name)
 
 
 def _addresses(node: Any, path: str) -> Iterator[tuple[str, str]]:

@@ -1,7 +1,7 @@
 """The typed ZymtraceBackend config: the one source of defaults, validation and JSON Schema.
 
-The classes load on first use (module __getattr__): a render validates with the saved core schema
-(compiled.py) and never needs them, which keeps pydantic's class building out of every run.
+The classes load on first use (module __getattr__), so importing the package for its constants costs
+nothing; validation (compiled.py) returns instances of these classes.
 """
 
 from typing import TYPE_CHECKING, Any

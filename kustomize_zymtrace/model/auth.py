@@ -2,8 +2,6 @@
 
 from typing import Literal
 
-from pydantic import Field
-
 from .base import Bool, ConfigKey, NonNegative, ObjectName, Positive, SecretText, Strict, Url, doc, doc_factory
 
 AuthType = Literal["none", "basic", "local", "oidc"]
@@ -115,9 +113,10 @@ class CustomLLM(Strict):
 
 
 class McpServer(Strict):
-    name: str = Field(description="Name of the MCP server.", min_length=1)
-    endpoint: Url = Field(description="URL of the MCP server.", min_length=1)
-    authToken: str = doc("", "Bearer token for the server (moves the list into a Secret).")
+    name: str = doc(..., "Name of the MCP server.", min_length=1)
+    endpoint: Url = doc(..., "URL of the MCP server.", min_length=1)
+    # null by default: the servers' JSON (credentials.py) holds only the keys given, as the chart's toJson
+    authToken: str | None = doc(None, "Bearer token for the server (moves the list into a Secret).")
 
 
 class AiAssistant(Strict):

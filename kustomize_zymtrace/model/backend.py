@@ -2,10 +2,8 @@
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
-
 from .auth import AiAssistant, Auth
-from .base import DNS_LABEL, DNS_SUBDOMAIN, Strict, doc_factory
+from .base import DNS_LABEL, DNS_SUBDOMAIN, Strict, doc, doc_factory
 from .databases import ClickHouse, Postgres
 from .gitops import GitOps
 from .globals import Global, GlobalSymbolization, MetricReporter, PrefillDemo, Telemetry
@@ -34,22 +32,23 @@ class Spec(Strict):
     security: Security = doc_factory(Security, "Extension: pod and container hardening.")
 
 
-class Metadata(BaseModel):
+class Metadata(Strict):
     # Orchestrators add their own metadata (ids, paths): only name and namespace are ours.
-    model_config = ConfigDict(extra="ignore", defer_build=True)
+    __pydantic_config__ = {"extra": "ignore"}
 
-    name: str = Field(description="Name of this backend instance.", pattern=f"^{DNS_SUBDOMAIN}$", max_length=253)
-    namespace: str = Field(
-        description="Namespace the backend runs in; written into objects and in-cluster addresses.",
+    name: str = doc(..., "Name of this backend instance.", pattern=f"^{DNS_SUBDOMAIN}$", max_length=253)
+    namespace: str = doc(
+        ...,
+        "Namespace the backend runs in; written into objects and in-cluster addresses.",
         pattern=f"^{DNS_LABEL}$",
         max_length=63,
     )
-    labels: dict[str, str] = Field(default_factory=dict)
-    annotations: dict[str, str] = Field(default_factory=dict)
+    labels: dict[str, str] = doc_factory(dict)
+    annotations: dict[str, str] = doc_factory(dict)
 
 
 class ZymtraceBackend(Strict):
-    apiVersion: Literal["zymtrace.io/v1alpha1"]
-    kind: Literal["ZymtraceBackend"]
-    metadata: Metadata
-    spec: Spec = Field(default_factory=Spec)
+    apiVersion: Literal["zymtrace.io/v1alpha1"] = doc(...)
+    kind: Literal["ZymtraceBackend"] = doc(...)
+    metadata: Metadata = doc(...)
+    spec: Spec = doc_factory(Spec)

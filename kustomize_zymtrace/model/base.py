@@ -2,21 +2,20 @@
 
 Field names keep the chart's values keys (camelCase and the chart's own snake_case mode names), so a
 path in an error message reads the same in YAML, Python and the chart's documentation.
+
+Every section is a standard-library dataclass: that is the type validation returns, and pydantic builds
+its validator and JSON Schema from it (pydantic's supported dataclass path). The field rules are written
+with small markers (`Rule`, `Before`, `After`, `JsonSchema`) that only pydantic's schema builder reads,
+so importing the model costs a render no pydantic machinery: creating ~110 BaseModel classes and importing
+pydantic's model layer cost each process about 100 ms, more than the whole render (docs/performance.md).
 """
 
-from typing import Annotated, Any, Literal
+import dataclasses
+from collections.abc import Callable
+from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    StrictBool,
-    StrictInt,
-    WithJsonSchema,
-    model_validator,
-)
+from pydantic_core import core_schema
+from typing_extensions import dataclass_transform  # typing's own is 3.11+
 
 from .scalars import (
     INT32_MAX,
@@ -36,97 +35,204 @@ from .scalars import (
     url,
 )
 
+# ------------------------------------------------------------------ field rules (read when pydantic builds)
+
+
+class Rule:
+    """pydantic's `Field` constraints on the annotated type (pattern, max_length, ge, le, strict, ...).
+
+    It must come first in `Annotated[...]`: it rebuilds the schema of the bare type with the constraints,
+    exactly as `Annotated[type, Field(...)]` would, which is only right when nothing is applied before it."""
+
+    __slots__ = ("constraints",)
+
+    def __init__(self, **constraints: Any) -> None:
+        self.constraints = constraints
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: Any) -> core_schema.CoreSchema:
+        from pydantic import Field
+
+        if handler(source) != handler.generate_schema(source):
+            raise TypeError(f"Rule({self.constraints}) must be the first annotation of {source!r}")
+        return handler.generate_schema(Annotated[source, Field(**self.constraints)])  # type: ignore[no-any-return]
+
+
+class Before:
+    """A plain function run on the raw value before the type's own validation (pydantic's BeforeValidator)."""
+
+    __slots__ = ("func",)
+
+    def __init__(self, function: Callable[[Any], Any]) -> None:
+        self.func = function
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: Any) -> core_schema.CoreSchema:
+        return core_schema.no_info_before_validator_function(self.func, handler(source))
+
+
+class After:
+    """A plain function run on the validated value (pydantic's AfterValidator)."""
+
+    __slots__ = ("func",)
+
+    def __init__(self, function: Callable[[Any], Any]) -> None:
+        self.func = function
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: Any) -> core_schema.CoreSchema:
+        return core_schema.no_info_after_validator_function(self.func, handler(source))
+
+
+class JsonSchema:
+    """The JSON Schema of a value validated by a function (pydantic's WithJsonSchema)."""
+
+    __slots__ = ("schema",)
+
+    def __init__(self, schema: dict[str, Any]) -> None:
+        self.schema = schema
+
+    def __get_pydantic_json_schema__(self, schema: Any, handler: Any) -> dict[str, Any]:
+        return dict(self.schema)
+
+
+def doc(default: Any, description: str | None = None, **rules: Any) -> Any:
+    """A field with its default (`...`: required) and the sentence the parameter reference shows for it;
+    `rules` are pydantic Field arguments (alias, pattern, min_length, ...), which pydantic reads from
+    the dataclass field's metadata."""
+    metadata = {"description": description, **rules} if description is not None else rules
+    if default is ...:
+        return dataclasses.field(metadata=metadata)
+    return dataclasses.field(default=default, metadata=metadata)
+
+
+def doc_factory(factory: Callable[..., Any], description: str | None = None, **rules: Any) -> Any:
+    """A field whose default is built per instance. A section's default is its own defaults: an empty
+    mapping, validated into the section (validate_default), since no section is built by calling it."""
+    metadata = {"description": description, **rules} if description is not None else rules
+    if isinstance(factory, type) and issubclass(factory, Strict):
+        factory = dict
+    return dataclasses.field(default_factory=factory, metadata=metadata)
+
+
+@dataclass_transform(kw_only_default=True, eq_default=False, field_specifiers=(dataclasses.field, doc, doc_factory))
+class Strict:
+    """Every section rejects keys it does not know, so a typo never passes silently.
+
+    Subclasses become dataclasses when they are defined (no generated __init__: only validation builds
+    them). `__checks__` are rules about the whole section, run after its fields validate (what pydantic's
+    model_validator(mode="after") does), as plain functions the compiled validator calls."""
+
+    __pydantic_config__: ClassVar[dict[str, Any]] = {  # pydantic's ConfigDict, read from the dataclass
+        "extra": "forbid",
+        "validate_by_name": True,
+        "coerce_numbers_to_str": True,  # values files often say tag: 17.4 where a string is meant
+        "validate_default": True,  # factory defaults are plain dicts (see defaults.py)
+    }
+    __checks__: ClassVar[tuple[Callable[[Any], Any], ...]] = ()
+    __dataclass_fields__: ClassVar[dict[str, dataclasses.Field[Any]]]  # set on each subclass by dataclass()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # Without a docstring, dataclass() writes one from inspect.signature(), 0.4 ms a class; pydantic
+        # would also put that text into the JSON Schema as the section's description.
+        own_doc = cls.__doc__
+        cls.__doc__ = own_doc or cls.__name__
+        dataclasses.dataclass(init=False, repr=False, eq=False, match_args=False)(cls)
+        cls.__doc__ = own_doc
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: Any) -> core_schema.CoreSchema:
+        """The dataclass schema pydantic builds, with the checks wrapped around it inside its definition
+        (where pydantic puts a model_validator: pydantic reuses the definition for every later field of
+        this type without asking again, so a wrapper outside it would only run at the first)."""
+        reference = handler(source)
+        if cls.__checks__:
+            definition = handler.resolve_ref_schema(reference)
+            ref = definition.pop("ref", None)
+            wrapped: Any = dict(definition)
+            for check in cls.__checks__:
+                wrapped = core_schema.no_info_after_validator_function(check, wrapped)
+            definition.clear()
+            definition.update(wrapped, **({"ref": ref} if ref else {}))
+        return reference  # type: ignore[no-any-return]
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in vars(self).items())})"
+
+
+def keys_of(section: type[Strict]) -> dict[str, str]:
+    """A section's keys as the values file spells them (the alias where there is one) -> field names."""
+    return {f.metadata.get("alias", f.name): f.name for f in dataclasses.fields(section)}
+
+
 DNS_LABEL = r"[a-z0-9]([-a-z0-9]*[a-z0-9])?"
 DNS_SUBDOMAIN = DNS_LABEL + r"(\." + DNS_LABEL + r")*"
 
 # One validator per union-like type, so a bad value yields one error, not one per union member.
 Quantity = Annotated[
     Any,
-    AfterValidator(quantity),
-    WithJsonSchema({"anyOf": [{"type": "string", "pattern": QUANTITY_PATTERN}, {"type": "number"}]}),
+    After(quantity),
+    JsonSchema({"anyOf": [{"type": "string", "pattern": QUANTITY_PATTERN}, {"type": "number"}]}),
 ]
 EnvValue = Annotated[
     Any,
-    BeforeValidator(env_value),
-    WithJsonSchema({"type": ["string", "number", "boolean"]}),
+    Before(env_value),
+    JsonSchema({"type": ["string", "number", "boolean"]}),
 ]
 PositiveQuantity = Annotated[
     Any,
-    AfterValidator(positive_quantity),
-    WithJsonSchema({"anyOf": [{"type": "string", "pattern": QUANTITY_PATTERN}, {"type": "number"}]}),
+    After(positive_quantity),
+    JsonSchema({"anyOf": [{"type": "string", "pattern": QUANTITY_PATTERN}, {"type": "number"}]}),
 ]
 # Only YAML's true and false (the loader reads YAML 1.2 booleans, so yes/on stay strings), and integers
 # only as numbers: what the JSON Schema says and editors check, where lax parsing would also take "no",
 # "0" or 1 for a boolean and true or "3" for a number. Integer fields keep the API's int32/int64 ranges;
 # `integer` words the true/false case.
-Bool = StrictBool
-Int = Annotated[StrictInt, BeforeValidator(integer)]
-Int32 = Annotated[StrictInt, Field(ge=-(INT32_MAX + 1), le=INT32_MAX), BeforeValidator(integer)]
-Int64 = Annotated[StrictInt, Field(ge=-INT64_MAX - 1, le=INT64_MAX), BeforeValidator(integer)]
-Port = Annotated[StrictInt, Field(ge=1, le=65535), BeforeValidator(integer)]
-Percent = Annotated[StrictInt, Field(ge=1, le=100), BeforeValidator(integer)]
-NonNegative = Annotated[StrictInt, Field(ge=0, le=INT32_MAX), BeforeValidator(integer)]
-Positive = Annotated[StrictInt, Field(ge=1, le=INT32_MAX), BeforeValidator(integer)]
+Bool = Annotated[bool, Rule(strict=True)]
+Int = Annotated[int, Rule(strict=True), Before(integer)]
+Int32 = Annotated[int, Rule(strict=True, ge=-(INT32_MAX + 1), le=INT32_MAX), Before(integer)]
+Int64 = Annotated[int, Rule(strict=True, ge=-INT64_MAX - 1, le=INT64_MAX), Before(integer)]
+Port = Annotated[int, Rule(strict=True, ge=1, le=65535), Before(integer)]
+Percent = Annotated[int, Rule(strict=True, ge=1, le=100), Before(integer)]
+NonNegative = Annotated[int, Rule(strict=True, ge=0, le=INT32_MAX), Before(integer)]
+Positive = Annotated[int, Rule(strict=True, ge=1, le=INT32_MAX), Before(integer)]
 # A name of an existing object in the namespace (Secret, ServiceAccount, PVC); empty means "not set".
-ObjectName = Annotated[str, Field(pattern=r"^(" + DNS_SUBDOMAIN + r")?$", max_length=253)]
+ObjectName = Annotated[str, Rule(pattern=r"^(" + DNS_SUBDOMAIN + r")?$", max_length=253)]
 # A port name (IANA service name syntax): up to 15 lowercase letters, digits and '-', at least one letter.
-PortName = Annotated[str, AfterValidator(port_name)]
+PortName = Annotated[str, After(port_name)]
 # Image references as container runtimes parse them (distribution/reference): lowercase path components,
 # an optional registry host (which may carry a port and upper case) first, a tag of word characters.
 _PATH_COMPONENT = r"[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*"
 _REGISTRY_HOST = r"(localhost(:[0-9]+)?|[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+(:[0-9]+)?|[A-Za-z0-9-]+:[0-9]+)"
 ImageRepository = Annotated[
-    str, Field(pattern=rf"^({_REGISTRY_HOST}/)?{_PATH_COMPONENT}(/{_PATH_COMPONENT})*$", max_length=255)
+    str, Rule(pattern=rf"^({_REGISTRY_HOST}/)?{_PATH_COMPONENT}(/{_PATH_COMPONENT})*$", max_length=255)
 ]
 ImageRegistry = Annotated[
-    str, Field(pattern=rf"^(({_REGISTRY_HOST}|{_PATH_COMPONENT})(/{_PATH_COMPONENT})*)?$", max_length=255)
+    str, Rule(pattern=rf"^(({_REGISTRY_HOST}|{_PATH_COMPONENT})(/{_PATH_COMPONENT})*)?$", max_length=255)
 ]
-ImageTag = Annotated[str, Field(pattern=r"^([A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?$")]
+ImageTag = Annotated[str, Rule(pattern=r"^([A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?$")]
 # A key inside a Secret or ConfigMap (what secretKeyRef.key takes).
 CONFIG_KEY = r"^[-._a-zA-Z0-9]+$"
-ConfigKey = Annotated[str, Field(pattern=CONFIG_KEY, max_length=253)]
+ConfigKey = Annotated[str, Rule(pattern=CONFIG_KEY, max_length=253)]
 # Passwords, keys and user names: no control characters (they break the files and command lines the
 # value is written into, and a tool that prints the object would print the value with it).
-SecretText = Annotated[str, AfterValidator(no_control_characters)]
+SecretText = Annotated[str, After(no_control_characters)]
 # A database user the generated database creates: a plain identifier, never empty.
-DatabaseUser = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_.@-]*$", max_length=63)]
+DatabaseUser = Annotated[str, Rule(pattern=r"^[A-Za-z_][A-Za-z0-9_.@-]*$", max_length=63)]
 # Same, where empty means "not set" (checks require it where the mode needs it).
-OptionalUser = Annotated[str, Field(pattern=r"^([A-Za-z0-9_][A-Za-z0-9_.@+-]*)?$", max_length=128)]
+OptionalUser = Annotated[str, Rule(pattern=r"^([A-Za-z0-9_][A-Za-z0-9_.@+-]*)?$", max_length=128)]
 # Database name prefixes become SQL identifiers (<prefix>_identity): letters, digits and '_'.
-DatabaseName = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", max_length=50)]
-Url = Annotated[str, AfterValidator(url)]
-HostPort = Annotated[str, AfterValidator(host_port)]
+DatabaseName = Annotated[str, Rule(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", max_length=50)]
+Url = Annotated[str, After(url)]
+HostPort = Annotated[str, After(host_port)]
 ServiceType = Literal["ClusterIP", "NodePort", "LoadBalancer"]
 # Kubernetes' rules for label keys (an optional DNS-subdomain prefix, a 63-character name), label values
 # and environment variable names, so a bad one fails here and not at the API server.
 QUALIFIED_NAME = r"^(" + DNS_SUBDOMAIN + r"/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$"
-LabelKey = Annotated[str, Field(pattern=QUALIFIED_NAME, max_length=316)]
+LabelKey = Annotated[str, Rule(pattern=QUALIFIED_NAME, max_length=316)]
 LABEL_VALUE = r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$"
-LabelValue = Annotated[str, Field(pattern=LABEL_VALUE, max_length=63)]
-EnvName = Annotated[str, Field(pattern=r"^[-._a-zA-Z][-._a-zA-Z0-9]*$")]
+LabelValue = Annotated[str, Rule(pattern=LABEL_VALUE, max_length=63)]
+EnvName = Annotated[str, Rule(pattern=r"^[-._a-zA-Z][-._a-zA-Z0-9]*$")]
 Labels = dict[LabelKey, LabelValue]
-Annotations = Annotated[dict[LabelKey, str], AfterValidator(annotations_size)]
-
-
-def doc(default: Any, description: str, **kw: Any) -> Any:
-    """A field with its default and the sentence the parameter reference shows for it."""
-    return Field(default, description=description, **kw)
-
-
-def doc_factory(factory: Any, description: str, **kw: Any) -> Any:
-    return Field(default_factory=factory, description=description, **kw)
-
-
-class Strict(BaseModel):
-    """Every section rejects keys it does not know, so a typo never passes silently."""
-
-    model_config = ConfigDict(
-        extra="forbid",
-        populate_by_name=True,
-        defer_build=True,
-        coerce_numbers_to_str=True,  # values files often say tag: 17.4 where a string is meant
-        validate_default=True,  # factory defaults below are plain dicts (see defaults.py)
-    )
+Annotations = Annotated[dict[LabelKey, str], After(annotations_size)]
 
 
 class Image(Strict):
@@ -138,8 +244,7 @@ class Resources(Strict):
     requests: dict[str, Quantity] = doc_factory(dict, "Container resource requests.")
     limits: dict[str, Quantity] = doc_factory(dict, "Container resource limits (each at least its request).")
 
-    # The rule is a plain function (scalars.py) so the compiled validator calls it without the classes.
-    _check = model_validator(mode="after")(check_resources)
+    __checks__ = (check_resources,)
 
 
 def resources(req_cpu: str, req_mem: str, lim_cpu: str, lim_mem: str, what: str) -> Any:
@@ -156,7 +261,7 @@ class Toleration(Strict):
     effect: Literal["NoSchedule", "PreferNoSchedule", "NoExecute", ""] | None = doc(None, "Taint effect.")
     tolerationSeconds: Int64 | None = doc(None, "How long a NoExecute taint is tolerated.")
 
-    _check = model_validator(mode="after")(check_toleration)
+    __checks__ = (check_toleration,)
 
 
 from .kube import Affinity  # noqa: E402  (kube.py builds on the types above)
@@ -172,7 +277,7 @@ class Scheduling(Strict):
 
 class ExistingPvc(Strict):
     pvcName: ObjectName = doc("", "Name of the existing PersistentVolumeClaim (storage.type existing_pvc).")
-    subPath: Annotated[str, AfterValidator(sub_path)] = doc(
+    subPath: Annotated[str, After(sub_path)] = doc(
         "", "Sub-directory of the claim to mount (existing_pvc only; relative, no '..')."
     )
 

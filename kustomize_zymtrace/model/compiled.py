@@ -1,14 +1,12 @@
-"""The validator every run uses: the pydantic models' own core schema, saved.
+"""The validator every run uses: pydantic's core schema of the model, saved.
 
-The models are the source of truth for keys, types, defaults and messages. `compiled.json` holds
-`ZymtraceBackend.__pydantic_core_schema__` (pydantic's public attribute) as JSON, with each model class
-and validator function named by its import path, and the default values tree; at run time
-pydantic-core's public `SchemaValidator` is made from it.
-
-Each model class is put back as `Section`, a plain attribute holder with the same fields, not as the
-class itself: importing pydantic's model machinery and creating the ~90 classes costs a process about
-400 ms on the benchmark machine (a render would take 3x the `import yaml, pydantic` floor instead of
-1.4x). Measured with the classes put back, see docs/performance.md; `$class` keeps the name of each.
+The models (standard-library dataclasses, see base.py) are the source of truth for keys, types, defaults
+and messages. `compiled.json` holds the core schema pydantic builds for `ZymtraceBackend`
+(`TypeAdapter(ZymtraceBackend).core_schema`, public API) as JSON, with each section class and validator
+function named by its import path, and the default values tree. At run time pydantic-core's public
+`SchemaValidator` is made from it, with the same classes put back: validation returns the model's own
+types. What the file saves is pydantic's schema generation (about 250 ms a process: importing pydantic's
+schema machinery and walking ~110 classes), not the classes.
 
 The file carries a fingerprint of the model sources and of the installed pydantic and pydantic-core
 versions. When it is missing or stale (edited models, another pydantic), the same artifact is built in
@@ -20,7 +18,9 @@ check, property-based, that it validates exactly as the models do:
 
 import hashlib
 import importlib
+import importlib.util
 import json
+import re
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -41,20 +41,28 @@ DROPPED_KEYS = (
 )
 
 
-class Section:
-    """A validated section of the config: its fields as attributes, filled in by pydantic-core."""
+def pydantic_version() -> str:
+    """pydantic's version, read from its version module's text: importing the package would cost a
+    render 10 ms (its __init__ and error machinery) for one string."""
+    spec = importlib.util.find_spec("pydantic")
+    origin = spec.origin if spec is not None else None
+    if origin:
+        try:
+            found = re.search(r"^VERSION = ['\"]([^'\"]+)['\"]", (Path(origin).parent / "version.py").read_text(), re.M)
+        except OSError:
+            found = None
+        if found:
+            return found.group(1)
+    from pydantic.version import VERSION
 
-    __slots__ = ("__dict__", "__pydantic_extra__", "__pydantic_fields_set__", "__pydantic_private__")
-
-    def __repr__(self) -> str:
-        return f"Section({', '.join(f'{k}={v!r}' for k, v in vars(self).items())})"
+    return VERSION
 
 
 def fingerprint() -> str:
     import pydantic_core
-    from pydantic.version import VERSION
 
-    digest = hashlib.sha256(f"pydantic {VERSION}, pydantic-core {pydantic_core.__version__}\n".encode())
+    versions = f"pydantic {pydantic_version()}, pydantic-core {pydantic_core.__version__}\n"
+    digest = hashlib.sha256(versions.encode())
     for source in sorted(HERE.glob("*.py")):
         if source.name != "compiled.py":
             digest.update(source.name.encode() + b"\0" + source.read_bytes())
@@ -65,12 +73,13 @@ def fingerprint() -> str:
 
 
 def build() -> dict[str, Any]:
+    from pydantic import TypeAdapter
+
     from .backend import Spec, ZymtraceBackend
     from .defaults import default_values
 
-    ZymtraceBackend.model_rebuild()
     refs: dict[str, str] = {}
-    schema = _portable(ZymtraceBackend.__pydantic_core_schema__, refs)
+    schema = _portable(TypeAdapter(ZymtraceBackend).core_schema, refs)
     return {"fingerprint": fingerprint(), "defaults": default_values(Spec), "schema": schema}
 
 
@@ -83,7 +92,7 @@ def _portable(node: Any, refs: dict[str, str]) -> Any:
         return node
     out: dict[str, Any] = {}
     for key, value in node.items():
-        if key == "fields":  # field names are data, not schema keys: a field may be called metadata
+        if key == "fields" and isinstance(value, dict):  # field names are data: a field may be called metadata
             out[key] = {name: _portable(field, refs) for name, field in value.items()}
             continue
         if key in DROPPED_KEYS or key == "default_factory_takes_data":
@@ -103,8 +112,6 @@ def _portable(node: Any, refs: dict[str, str]) -> Any:
 
 
 def _plain(value: Any) -> Any:
-    if hasattr(value, "model_dump"):
-        return value.model_dump(by_alias=True, exclude_none=True)
     json.dumps(value)  # a default that is not plain data would silently break the artifact
     return value
 
@@ -112,28 +119,37 @@ def _plain(value: Any) -> Any:
 # ------------------------------------------------------------------ run time
 
 
-def _resolve(node: Any) -> Any:
-    if isinstance(node, list):
-        return [_resolve(item) for item in node]
-    if not isinstance(node, dict):
-        return node
-    if "$class" in node:
-        return Section
-    if "$function" in node:
-        module, name = node["$function"].split(":")
-        target: Any = importlib.import_module(module)
-        for part in name.split("."):
-            target = getattr(target, part)
-        return target
-    return {key: _resolve(value) for key, value in node.items()}
+def _import(path: str) -> Any:
+    module, name = path.split(":")
+    target: Any = importlib.import_module(module)
+    for part in name.split("."):
+        target = getattr(target, part)
+    return target
+
+
+def _resolve(node: dict[str, Any]) -> Any:
+    """json.loads' object hook: a named class or function becomes the object itself."""
+    if len(node) == 1:
+        if "$class" in node:
+            return _import(node["$class"])
+        if "$function" in node:
+            return _import(node["$function"])
+    return node
 
 
 def _load_artifact() -> dict[str, Any] | None:
     try:
-        artifact = json.loads(ARTIFACT.read_text())
-    except (OSError, ValueError):
+        text = ARTIFACT.read_text()
+    except OSError:
         return None
-    return artifact if artifact.get("fingerprint") == fingerprint() else None
+    # The fingerprint is the first key: check it before resolving (and so importing) anything.
+    if f'"fingerprint": "{fingerprint()}"' not in text[:200]:
+        return None
+    try:
+        artifact: dict[str, Any] = json.loads(text, object_hook=_resolve)
+    except (ValueError, ImportError, AttributeError):
+        return None
+    return artifact
 
 
 @cache
@@ -141,11 +157,11 @@ def _compiled() -> tuple[SchemaValidator, dict[str, Any]]:
     artifact = _load_artifact()
     if artifact is not None:
         try:
-            return SchemaValidator(_resolve(artifact["schema"])), artifact["defaults"]
+            return SchemaValidator(artifact["schema"]), artifact["defaults"]
         except SchemaError:
             pass  # written by another pydantic-core: rebuild below
-    artifact = build()
-    return SchemaValidator(_resolve(artifact["schema"])), artifact["defaults"]
+    artifact = json.loads(json.dumps(build()), object_hook=_resolve)
+    return SchemaValidator(artifact["schema"]), artifact["defaults"]
 
 
 def validator() -> SchemaValidator:

@@ -2,8 +2,6 @@
 
 from typing import Annotated, Literal
 
-from pydantic import Field
-
 from .base import (
     Bool,
     ConfigKey,
@@ -14,6 +12,7 @@ from .base import (
     NonNegative,
     ObjectName,
     Positive,
+    Rule,
     SecretText,
     Strict,
     Url,
@@ -23,7 +22,7 @@ from .base import (
 
 # Prometheus durations (the PodMonitor CRD's pattern): 30s, 1m30s, 2h.
 DURATION = r"^((([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?|0)$"
-Duration = Annotated[str, Field(pattern=DURATION)]
+Duration = Annotated[str, Rule(pattern=DURATION)]
 
 
 class Registry(Strict):
@@ -113,7 +112,7 @@ class GlobalSymbolizationConfig(Strict):
 
 class GlobalSymbolization(Strict):
     enabled: Bool = doc(False, "Let symdb use zymtrace's global symbolization bucket.")
-    config: GlobalSymbolizationConfig = Field(default_factory=GlobalSymbolizationConfig)
+    config: GlobalSymbolizationConfig = doc_factory(GlobalSymbolizationConfig)
 
 
 class PrefillDemo(Strict):

@@ -2,19 +2,17 @@
 
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, Field, model_validator
-
-from .base import Annotations, Bool, ObjectName, Strict, doc, doc_factory
+from .base import After, Annotations, Bool, ObjectName, Strict, doc, doc_factory
 from .scalars import check_ingress_path, ingress_host
 
-Host = Annotated[str, AfterValidator(ingress_host)]
+Host = Annotated[str, After(ingress_host)]
 
 
 class IngressPath(Strict):
     path: str = doc("/", "URL path.")
     pathType: Literal["Prefix", "Exact", "ImplementationSpecific"] = doc("Prefix", "Path matching rule.")
 
-    _check = model_validator(mode="after")(check_ingress_path)
+    __checks__ = (check_ingress_path,)
 
 
 def _root_path() -> list[dict[str, str]]:
@@ -37,7 +35,7 @@ class GatewayHost(Strict):
 
 
 class Hosts(Strict):
-    gateway: GatewayHost = Field(default_factory=GatewayHost)
+    gateway: GatewayHost = doc_factory(GatewayHost)
 
 
 class IngressTLS(Strict):

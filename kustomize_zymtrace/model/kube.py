@@ -4,19 +4,17 @@ path, and not at the API server. Field names and rules are the API's (core/v1, a
 
 from typing import Annotated, Literal
 
-from pydantic import BeforeValidator, Field, model_validator
-
-from .base import Bool, LabelKey, Labels, LabelValue, Quantity, Strict, doc
+from .base import Before, Bool, LabelKey, Labels, LabelValue, Quantity, Rule, Strict, doc
 from .scalars import INT32_MAX, check_seccomp, check_selector_requirement, integer
 
 # The API server's bounds on user and group ids.
-Id = Annotated[int, Field(ge=0, le=INT32_MAX), BeforeValidator(integer)]
-Count = Annotated[int, Field(ge=1, le=INT32_MAX), BeforeValidator(integer)]
-Period = Annotated[int, Field(ge=1, le=1800), BeforeValidator(integer)]
-Window = Annotated[int, Field(ge=0, le=3600), BeforeValidator(integer)]
+Id = Annotated[int, Rule(ge=0, le=INT32_MAX), Before(integer)]
+Count = Annotated[int, Rule(ge=1, le=INT32_MAX), Before(integer)]
+Period = Annotated[int, Rule(ge=1, le=1800), Before(integer)]
+Window = Annotated[int, Rule(ge=0, le=3600), Before(integer)]
 SYSCTL = r"^([a-z0-9]([-_a-z0-9]*[a-z0-9])?[./])*[a-z0-9]([-_a-z0-9]*[a-z0-9])?$"
-Weight = Annotated[int, Field(ge=1, le=100), BeforeValidator(integer)]
-DnsLabel = Annotated[str, Field(pattern=r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", max_length=63)]
+Weight = Annotated[int, Rule(ge=1, le=100), Before(integer)]
+DnsLabel = Annotated[str, Rule(pattern=r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", max_length=63)]
 
 
 # ------------------------------------------------------------------ affinity (core/v1)
@@ -27,7 +25,7 @@ class LabelSelectorRequirement(Strict):
     operator: Literal["In", "NotIn", "Exists", "DoesNotExist"] = doc(..., "In, NotIn, Exists or DoesNotExist.")
     values: list[LabelValue] | None = doc(None, "Values for In and NotIn.")
 
-    _check = model_validator(mode="after")(check_selector_requirement)
+    __checks__ = (check_selector_requirement,)
 
 
 class LabelSelector(Strict):
@@ -40,7 +38,7 @@ class NodeSelectorRequirement(Strict):
     operator: Literal["In", "NotIn", "Exists", "DoesNotExist", "Gt", "Lt"] = doc(..., "Operator.")
     values: list[LabelValue] | None = doc(None, "Label values (one non-negative integer for Gt and Lt).")
 
-    _check = model_validator(mode="after")(check_selector_requirement)
+    __checks__ = (check_selector_requirement,)
 
 
 class NodeFieldRequirement(NodeSelectorRequirement):
@@ -104,7 +102,7 @@ class SeccompProfile(Strict):
     type: Literal["RuntimeDefault", "Unconfined", "Localhost"] = doc(..., "RuntimeDefault, Unconfined or Localhost.")
     localhostProfile: str | None = doc(None, "Profile file (type Localhost only).")
 
-    _check = model_validator(mode="after")(check_seccomp)
+    __checks__ = (check_seccomp,)
 
 
 class AppArmorProfile(SeccompProfile):

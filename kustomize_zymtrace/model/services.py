@@ -2,15 +2,16 @@
 
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BeforeValidator, Field, WithJsonSchema
-
 from .base import (
+    After,
     Annotations,
+    Before,
     Bool,
     EnvName,
     EnvValue,
     Image,
     ImageTag,
+    JsonSchema,
     Labels,
     NonNegative,
     ObjectName,
@@ -32,15 +33,13 @@ from .security import SecurityOverrides
 
 NodePort = Annotated[
     Any,
-    BeforeValidator(node_port),
-    WithJsonSchema(
-        {"anyOf": [{"const": ""}, {"type": "null"}, {"type": "integer", "minimum": 30000, "maximum": 32767}]}
-    ),
+    Before(node_port),
+    JsonSchema({"anyOf": [{"const": ""}, {"type": "null"}, {"type": "integer", "minimum": 30000, "maximum": 32767}]}),
 ]
 McpHosts = Annotated[
     Any,
-    BeforeValidator(mcp_hosts),
-    WithJsonSchema({"anyOf": [{"enum": ["all", "ingress"]}, {"type": "array", "items": {"type": "string"}}]}),
+    Before(mcp_hosts),
+    JsonSchema({"anyOf": [{"enum": ["all", "ingress"]}, {"type": "array", "items": {"type": "string"}}]}),
 ]
 
 
@@ -76,7 +75,7 @@ class ServiceHpa(Strict):
 
 class Common(Scheduling):
     imageTag: ImageTag = doc("", "Tag of every zymtrace image unless the service sets its own.")
-    env: Annotated[dict[EnvName, EnvValue], AfterValidator(config_map_size)] = doc_factory(
+    env: Annotated[dict[EnvName, EnvValue], After(config_map_size)] = doc_factory(
         dict, "Extra variables for every container (via <prefix>-config)."
     )
     hpa: CommonHpa = doc_factory(CommonHpa, "Autoscaling defaults.")
@@ -186,16 +185,16 @@ class Services(Strict):
     activateNetworkPolicies: Bool = doc(True, "NetworkPolicies for the in-cluster databases and the UI.")
     healthProbes: ProbeSwitches = doc_factory(ProbeSwitches, "Probe switches for every service.")
     common: Common = doc_factory(Common, "Settings every service inherits.")
-    ingest: IngestService = Field(default_factory=IngestService)
-    web: WebService = Field(default_factory=WebService)
-    symdb: SymdbService = Field(default_factory=SymdbService)
-    ui: UiService = Field(default_factory=UiService)
-    identity: IdentityService = Field(default_factory=IdentityService)
-    migrate: MigrateService = Field(default_factory=MigrateService)
+    ingest: IngestService = doc_factory(IngestService)
+    web: WebService = doc_factory(WebService)
+    symdb: SymdbService = doc_factory(SymdbService)
+    ui: UiService = doc_factory(UiService)
+    identity: IdentityService = doc_factory(IdentityService)
+    migrate: MigrateService = doc_factory(MigrateService)
     bucket_check: BucketCheck = doc_factory(
         BucketCheck,
         "nodeSelector, tolerations and affinity of the bucket-check Job (each else services.migrate's, else "
         "services.common's).",
         alias="bucket-check",
     )
-    gateway: GatewayService = Field(default_factory=GatewayService)
+    gateway: GatewayService = doc_factory(GatewayService)

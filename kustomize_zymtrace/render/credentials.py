@@ -250,7 +250,7 @@ def _ai_assistant(ctx: Context) -> SecretMaterial:
 def mcp_servers_json(ctx: Context) -> str:
     servers = ctx.spec.aiAssistant.mcpServers or []
     # Go's toJson, as the chart uses it: only the keys given, sorted, compact.
-    given = [as_dict(server, only_given=True) for server in servers]
+    given = [as_dict(server, exclude_none=True) for server in servers]
     return json.dumps(given, sort_keys=True, separators=(",", ":"))
 
 
