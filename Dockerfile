@@ -10,6 +10,11 @@ WORKDIR /src
 COPY pyproject.toml README.md ./
 COPY kustomize_zymtrace ./kustomize_zymtrace
 RUN pip install --no-cache-dir --root-user-action=ignore --prefix=/install .
+# The saved validator (compiled.json) is used only with the pydantic it was built with: build it again
+# for the versions pip resolved here, so no run has to (a rebuild costs a run about 350 ms).
+RUN site=/install/lib/python$(python -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")')/site-packages \
+ && PYTHONPATH="$site" python -m kustomize_zymtrace.model.compiled > /tmp/compiled.json \
+ && mv /tmp/compiled.json "$site/kustomize_zymtrace/model/compiled.json"
 
 FROM ${PYTHON_IMAGE}
 COPY --from=build /install /usr/local

@@ -11,8 +11,9 @@ Each case is a fresh process fed a ResourceList on stdin, as kpt and kustomize r
 - x1000:   1000 instances in one ResourceList (peak RSS target)
 Runs are interleaved (one of each case per round) so load on the machine hits every case alike; the
 median is reported, with the ratio to the floor and the peak RSS. By default the package is imported
-from this checkout (PYTHONPATH); with --installed, from the interpreter's own site-packages (run this
-script with the python of a venv that has the package installed non-editable: the figures users get).
+from this checkout (PYTHONPATH); with --installed, from the interpreter's own site-packages, through
+the venv's `kustomize-zymtrace` console script (run this script with the python of a venv that has the
+package installed non-editable: the figures users get).
 """
 
 from __future__ import annotations
@@ -92,11 +93,14 @@ def main() -> int:
     if not args.installed:
         env["PYTHONPATH"] = str(ROOT)
     python = sys.executable
+    # Installed: the console script, which is what kpt and kustomize exec (and the image's entrypoint) run.
+    script = Path(python).parent / "kustomize-zymtrace"
+    command = [str(script)] if args.installed and script.exists() else [python, "-m", "kustomize_zymtrace"]
     with tempfile.TemporaryDirectory() as scratch:
         paths = inputs(Path(scratch))
         cases: dict[str, tuple[list[str], Path | None]] = {"floor": ([python, "-c", "import yaml, pydantic"], None)}
         for name, path in paths.items():
-            cases[name] = ([python, "-m", "kustomize_zymtrace"], path)
+            cases[name] = (command, path)
         for command, stdin in cases.values():  # warm-up: bytecode caches, page cache
             run_once(command, stdin, env)
         times: dict[str, list[float]] = {name: [] for name in cases}

@@ -67,6 +67,14 @@ def main() -> int:
         scratch.chmod(0o755)  # uid 65534 reads the environments and the input
         installed = venv(scratch / "installed")
         image = venv(scratch / "image")
+        artifact = site_packages(image) / "kustomize_zymtrace" / "model" / "compiled.json"
+        built = subprocess.run(
+            [str(image / "bin" / "python"), "-m", "kustomize_zymtrace.model.compiled"],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        artifact.write_text(built.stdout)  # the Dockerfile's rebuild of the saved validator
         subprocess.run(
             [
                 str(image / "bin" / "python"),

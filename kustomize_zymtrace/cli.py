@@ -11,7 +11,6 @@ import io
 import os
 import sys
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import __version__
@@ -35,7 +34,8 @@ def _read(path: str) -> bytes:
         if path == "-":
             data: bytes = _stdin().read()
             return data
-        return Path(path).read_bytes()
+        with open(path, "rb") as file:
+            return file.read()
     except OSError as exc:
         raise ConfigError([Result(f"cannot read {'stdin' if path == '-' else path}: {exc.strerror or exc}")]) from None
 
@@ -162,6 +162,8 @@ def _write(objects: list[dict[str, Any]], output: str, layout: str) -> None:
     from .output import write_directory
 
     try:
+        from pathlib import Path  # here, not at the top: a KRM run never needs pathlib (5 ms to import)
+
         written = write_directory(objects, Path(output), layout)
     except OSError as exc:  # read-only or full disk: the tree is swapped in whole, so nothing changed
         where = exc.filename or output
@@ -230,9 +232,12 @@ def _summarize_warnings() -> None:
     from .results import WARNINGS_FILE
 
     path = os.environ.get(WARNINGS_FILE)
+    if not path:
+        return
     try:
-        lines = list(dict.fromkeys(Path(path).read_text(encoding="utf-8").splitlines())) if path else []
-    except OSError:
+        with open(path, encoding="utf-8") as file:
+            lines = list(dict.fromkeys(file.read().splitlines()))
+    except (OSError, UnicodeDecodeError):
         return
     if lines:
         print(f"{len(lines)} warning(s) from the generator while kustomize rendered this stream:", file=sys.stderr)
@@ -257,6 +262,8 @@ def cmd_from_helm_values(args: argparse.Namespace) -> int:
 
 
 def cmd_install_plugin(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
     from .plugin import install
 
     installed = install(Path(args.home) if args.home else None)
@@ -268,6 +275,8 @@ def cmd_install_plugin(args: argparse.Namespace) -> int:
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
     from .doctor import diagnose
 
     findings = diagnose(Path(args.directory))

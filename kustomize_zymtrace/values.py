@@ -2,15 +2,20 @@
 
 from typing import Any
 
-from deepmerge import Merger
-
-# Maps merge key by key; lists and scalars from the user replace the default (Helm's rule).
-_merger = Merger([(dict, ["merge"])], ["override"], ["override"])
-
 
 def merge_values(defaults: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
-    """A new tree: `overrides` layered onto a deep copy of `defaults`."""
-    return _merger.merge(_copy(defaults), overrides)
+    """A new tree: `overrides` layered onto a deep copy of `defaults`. Maps merge key by key; lists and
+    scalars from the user replace the default (Helm's rule). Written out rather than taken from deepmerge
+    (the same rule as Merger([(dict, ["merge"])], ["override"], ["override"]), which a property test
+    holds it to): importing deepmerge cost every render 2.5 ms."""
+    return _merge(_copy(defaults), overrides)
+
+
+def _merge(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
+    for key, value in overrides.items():
+        current = base.get(key)
+        base[key] = _merge(current, value) if isinstance(current, dict) and isinstance(value, dict) else value
+    return base
 
 
 def _copy(value: Any) -> Any:

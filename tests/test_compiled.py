@@ -38,7 +38,7 @@ def plain(value: Any) -> Any:
 
 
 def test_committed_artifact_is_current() -> None:
-    current = json.loads(compiled.ARTIFACT.read_text())
+    current = json.loads(Path(compiled.ARTIFACT).read_text())
     assert current["fingerprint"] == compiled.fingerprint(), (
         "kustomize_zymtrace/model/compiled.json is stale: "
         "python -m kustomize_zymtrace.model.compiled > kustomize_zymtrace/model/compiled.json"
@@ -72,14 +72,57 @@ def test_errors_agree() -> None:
     assert errors[0] == errors[1] and len(errors[0]) == 3
 
 
-def test_a_stale_artifact_falls_back_to_the_models(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_a_stale_artifact_is_rebuilt_and_cached(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Another pydantic than the packaged file was built with: the first run rebuilds from the models and
+    keeps the result in the cache directory, the next run reads it from there."""
     stale = tmp_path / "compiled.json"
     stale.write_text(json.dumps({"fingerprint": "old", "defaults": {}, "schema": {}}))
-    monkeypatch.setattr(compiled, "ARTIFACT", stale)
+    monkeypatch.setattr(compiled, "ARTIFACT", str(stale))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    cached = Path(compiled.cache_file(compiled.fingerprint()))
     compiled._compiled.cache_clear()
     try:
         assert compiled.defaults() == default_values(Spec)
         assert compiled.validator().validate_python(config()).metadata.namespace == "zymtrace"
+        assert json.loads(cached.read_text()) == json.loads(json.dumps(compiled.build()))
+        compiled._compiled.cache_clear()
+        monkeypatch.setattr(compiled, "build", lambda: pytest.fail("rebuilt although a cached copy exists"))
+        assert type(compiled.validator().validate_python(config())) is ZymtraceBackend
+    finally:
+        compiled._compiled.cache_clear()
+
+
+def test_a_read_only_cache_only_costs_time(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setattr(compiled, "ARTIFACT", str(tmp_path / "missing.json"))
+    monkeypatch.setenv("XDG_CACHE_HOME", "/proc/no-such-place")
+    compiled._compiled.cache_clear()
+    try:
+        assert compiled.defaults() == default_values(Spec)
+    finally:
+        compiled._compiled.cache_clear()
+
+
+def test_the_artifact_names_only_the_packages_own_code(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A tampered copy that names a function outside the package (here os.system as a validator) is not
+    loaded: the models are used instead."""
+    artifact = json.loads(Path(compiled.ARTIFACT).read_text())
+    text = json.dumps(artifact).replace('"kustomize_zymtrace.model.scalars:integer"', '"os:system"')
+    assert '"os:system"' in text
+    tampered = tmp_path / "compiled.json"
+    tampered.write_text(text)
+    monkeypatch.setattr(compiled, "ARTIFACT", str(tampered))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    import os
+
+    calls: list[Any] = []
+    monkeypatch.setattr(os, "system", lambda *args: calls.append(args) or 0)
+    compiled._compiled.cache_clear()
+    try:
+        document = config({"services": {"web": {"replicas": 3}}})
+        document["spec"] = merge_values(compiled.defaults(), document["spec"])
+        assert compiled.validator().validate_python(document).spec.services.web.replicas == 3
+        assert calls == []
+        assert not any("os:system" in p.read_text() for p in (tmp_path / "cache").rglob("*.json"))
     finally:
         compiled._compiled.cache_clear()
 

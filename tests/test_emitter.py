@@ -86,6 +86,10 @@ def test_yaml_1_2_numbers_and_1_1_words_are_quoted() -> None:
         "_1_",
         "1.",
         "12:30",
+        "-_",  # ruamel takes these for numbers and then fails to convert them
+        "._",
+        "__",
+        "+_",
     ]
     risky += ["on", "Off", "yes", "y", "N", "~", "null", "NULL", "2001-12-14", "2001-1-2", "2001-12-14 1:2:3"]
     risky += ["<<", "="]
@@ -130,3 +134,16 @@ def test_same_bytes_as_pyyaml_on_every_golden_render() -> None:
         ours = emitter.dump_all(objects)
         theirs = yaml.dump_all(objects, Dumper=Dumper, sort_keys=False, width=1 << 16, allow_unicode=True)
         assert ours == theirs == expected.read_text(), expected.parent.name
+
+
+def test_single_quotable_is_yamls_printable_set_for_every_code_point() -> None:
+    """The written-out range check equals the character class YAML's printable set is usually written as,
+    for every Unicode code point (and so for every string, since both look at each character alone)."""
+    import re
+
+    from kustomize_zymtrace.emitter import _single_quotable
+
+    printable = re.compile(r"[\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]\Z")
+    differ = [hex(c) for c in range(0x110000) if bool(printable.match(chr(c))) != _single_quotable(chr(c))]
+    assert differ == []
+    assert _single_quotable("plain ascii") and not _single_quotable("tab\there") and not _single_quotable("\x85")

@@ -47,6 +47,8 @@ def test_dockerfile_runs_the_function_as_non_root() -> None:
     assert "USER 65534:65534" in dockerfile
     # Bytecode compiled at build time, so the read-only container never compiles (bench/container.py).
     assert "--no-compile" not in dockerfile and "python -m compileall" in dockerfile
+    # The saved validator is rebuilt for the pydantic the image got (else every run rebuilds it).
+    assert "python -m kustomize_zymtrace.model.compiled > /tmp/compiled.json" in dockerfile
     assert re.search(r"^ARG PYTHON_IMAGE=\S+:\S+@sha256:[0-9a-f]{64}$", dockerfile, flags=re.M), "pin by digest"
 
 

@@ -125,3 +125,30 @@ def test_random_bytes_never_crash(data: bytes) -> None:
     outcome = process(data, out)
     assert outcome.exit_code in (0, 1)
     assert yaml.safe_load(out.getvalue())["kind"] == "ResourceList"
+
+
+_trees = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=3),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from("abcd"), inner, max_size=4),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    defaults=st.dictionaries(st.sampled_from("abcd"), _trees, max_size=4),
+    overrides=st.dictionaries(st.sampled_from("abcd"), _trees, max_size=4),
+)
+def test_merge_values_is_deepmerges_rule(defaults: dict[str, Any], overrides: dict[str, Any]) -> None:
+    """merge_values is the written-out form of a deepmerge Merger (maps merge, the rest is replaced), and
+    leaves both inputs as they were."""
+    import copy
+
+    from deepmerge import Merger
+
+    from kustomize_zymtrace.values import merge_values
+
+    before = copy.deepcopy((defaults, overrides))
+    expected = Merger([(dict, ["merge"])], ["override"], ["override"]).merge(copy.deepcopy(defaults), overrides)
+    assert merge_values(defaults, overrides) == expected
+    assert (defaults, overrides) == before

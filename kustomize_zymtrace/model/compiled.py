@@ -9,9 +9,10 @@ types. What the file saves is pydantic's schema generation (about 250 ms a proce
 schema machinery and walking ~110 classes), not the classes.
 
 The file carries a fingerprint of the model sources and of the installed pydantic and pydantic-core
-versions. When it is missing or stale (edited models, another pydantic), the same artifact is built in
-memory from the models, so behaviour never depends on it; tests keep the committed file current and
-check, property-based, that it validates exactly as the models do:
+versions. When it is missing or stale (edited models, another pydantic), the same artifact is built from
+the models, so behaviour never depends on it, and kept in the user's cache directory for the next runs;
+tests keep the committed file current and check, property-based, that it validates exactly as the
+models do:
 
     python -m kustomize_zymtrace.model.compiled > kustomize_zymtrace/model/compiled.json
 """
@@ -20,15 +21,15 @@ import hashlib
 import importlib
 import importlib.util
 import json
+import os
 import re
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 from pydantic_core import SchemaError, SchemaValidator
 
-HERE = Path(__file__).parent
-ARTIFACT = HERE / "compiled.json"
+HERE = os.path.dirname(os.path.abspath(__file__))  # os.path, not pathlib: see cli._read
+ARTIFACT = os.path.join(HERE, "compiled.json")
 # Core-schema keys that only serve pydantic's JSON Schema and serialization, never validation.
 DROPPED_KEYS = (
     "metadata",
@@ -48,7 +49,8 @@ def pydantic_version() -> str:
     origin = spec.origin if spec is not None else None
     if origin:
         try:
-            found = re.search(r"^VERSION = ['\"]([^'\"]+)['\"]", (Path(origin).parent / "version.py").read_text(), re.M)
+            with open(os.path.join(os.path.dirname(origin), "version.py"), encoding="utf-8") as file:
+                found = re.search(r"^VERSION = ['\"]([^'\"]+)['\"]", file.read(), re.M)
         except OSError:
             found = None
         if found:
@@ -63,9 +65,10 @@ def fingerprint() -> str:
 
     versions = f"pydantic {pydantic_version()}, pydantic-core {pydantic_core.__version__}\n"
     digest = hashlib.sha256(versions.encode())
-    for source in sorted(HERE.glob("*.py")):
-        if source.name != "compiled.py":
-            digest.update(source.name.encode() + b"\0" + source.read_bytes())
+    for name in sorted(os.listdir(HERE)):
+        if name.endswith(".py") and name != "compiled.py":
+            with open(os.path.join(HERE, name), "rb") as source:
+                digest.update(name.encode() + b"\0" + source.read())
     return digest.hexdigest()
 
 
@@ -121,6 +124,9 @@ def _plain(value: Any) -> Any:
 
 def _import(path: str) -> Any:
     module, name = path.split(":")
+    # Only this package's classes and validators: the file (or a cached copy) names what gets called.
+    if module.split(".")[0] != __name__.split(".")[0]:
+        raise ImportError(f"{path} is outside the package")
     target: Any = importlib.import_module(module)
     for part in name.split("."):
         target = getattr(target, part)
@@ -137,30 +143,51 @@ def _resolve(node: dict[str, Any]) -> Any:
     return node
 
 
-def _load_artifact() -> dict[str, Any] | None:
+def _read(path: str, expected: str) -> tuple[SchemaValidator, dict[str, Any]] | None:
+    """The validator and defaults saved at `path`, if it was built from these models and versions."""
     try:
-        text = ARTIFACT.read_text()
+        with open(path, encoding="utf-8") as file:
+            text = file.read()
     except OSError:
         return None
     # The fingerprint is the first key: check it before resolving (and so importing) anything.
-    if f'"fingerprint": "{fingerprint()}"' not in text[:200]:
+    if f'"fingerprint": "{expected}"' not in text[:200]:
         return None
     try:
-        artifact: dict[str, Any] = json.loads(text, object_hook=_resolve)
-    except (ValueError, ImportError, AttributeError):
-        return None
-    return artifact
+        artifact = json.loads(text, object_hook=_resolve)
+        return SchemaValidator(artifact["schema"]), artifact["defaults"]
+    except (ValueError, ImportError, AttributeError, KeyError, TypeError, SchemaError):
+        return None  # damaged, or written for another pydantic-core
+
+
+def cache_file(expected: str) -> str:
+    """Where a rebuilt artifact is kept for the next runs when the installed pydantic is not the one the
+    packaged file was built with (a rebuild costs a run about 350 ms)."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "kustomize-zymtrace", f"compiled-{expected[:32]}.json")
+
+
+def _save(path: str, text: str) -> None:
+    """Best effort: a read-only or missing home (a locked-down container) only costs the next run time."""
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        temporary = f"{path}.{os.getpid()}.tmp"
+        with open(temporary, "w", encoding="utf-8") as file:
+            file.write(text)
+        os.replace(temporary, path)
+    except OSError:
+        pass
 
 
 @cache
 def _compiled() -> tuple[SchemaValidator, dict[str, Any]]:
-    artifact = _load_artifact()
-    if artifact is not None:
-        try:
-            return SchemaValidator(artifact["schema"]), artifact["defaults"]
-        except SchemaError:
-            pass  # written by another pydantic-core: rebuild below
-    artifact = json.loads(json.dumps(build()), object_hook=_resolve)
+    expected = fingerprint()
+    found = _read(ARTIFACT, expected) or _read(cache_file(expected), expected)
+    if found is not None:
+        return found
+    text = json.dumps(build())
+    _save(cache_file(expected), text)
+    artifact = json.loads(text, object_hook=_resolve)
     return SchemaValidator(artifact["schema"]), artifact["defaults"]
 
 
