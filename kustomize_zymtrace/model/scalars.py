@@ -53,12 +53,13 @@ def mcp_hosts(value: Any) -> str | list[str]:
 INT32_MAX = 2**31 - 1
 INT64_MAX = 2**63 - 1
 _DNS_LABEL = r"[a-z0-9]([-a-z0-9]*[a-z0-9])?"
-_DNS_SUBDOMAIN = re.compile(rf"^{_DNS_LABEL}(\.{_DNS_LABEL})*$")
+# Patterns a default config never meets stay strings: re compiles (and caches) them on first use.
+_DNS_SUBDOMAIN = rf"^{_DNS_LABEL}(\.{_DNS_LABEL})*$"
 _IPV4 = r"(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}"
 _HOST_NAME = r"[A-Za-z0-9]([-A-Za-z0-9_]*[A-Za-z0-9])?(\.[A-Za-z0-9]([-A-Za-z0-9_]*[A-Za-z0-9])?)*\.?"
 _HOST = rf"({_IPV4}|{_HOST_NAME}|\[[0-9A-Fa-f:.]+\])"
 _PORT = r"(:[0-9]{1,5})?"
-HOST_PORT = re.compile(rf"^{_HOST}{_PORT}$")
+HOST_PORT = rf"^{_HOST}{_PORT}$"
 # scheme://[userinfo@]host[:port][/path][?query][#fragment], nothing a shell or a config file would split on.
 URL = re.compile(rf"^[A-Za-z][A-Za-z0-9+.-]*://([^\s/?#@]+@)?{_HOST}{_PORT}([/?#][^\s\"'`<>\\{{}}|^]*)?$")
 _SHORT_QUANTITY = "must be a Kubernetes quantity such as 500m, 2 or 1Gi"
@@ -116,8 +117,8 @@ def quantity_value(value: str | int | float) -> Any:
 
 
 _STANDARD_RESOURCES = ("cpu", "memory", "ephemeral-storage")
-_QUALIFIED = re.compile(rf"^({_DNS_LABEL}(\.{_DNS_LABEL})*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{{0,61}}[A-Za-z0-9])?$")
-_LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
+_QUALIFIED = rf"^({_DNS_LABEL}(\.{_DNS_LABEL})*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{{0,61}}[A-Za-z0-9])?$"
+_LABEL_VALUE = r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$"
 
 
 def check_resources(section: Any) -> Any:
@@ -126,7 +127,7 @@ def check_resources(section: Any) -> Any:
     for part in ("requests", "limits"):
         for name in getattr(section, part):
             standard = name in _STANDARD_RESOURCES or name.startswith("hugepages-")
-            if not standard and not ("/" in name and _QUALIFIED.fullmatch(name)):
+            if not standard and not ("/" in name and re.fullmatch(_QUALIFIED, name)):
                 raise ValueError(
                     f"{part}.{name}: not a resource name: cpu, memory, ephemeral-storage, hugepages-<size> "
                     "or a domain-qualified extended resource such as example.com/gpu"
@@ -143,11 +144,11 @@ def check_toleration(toleration: Any) -> Any:
     operator = toleration.operator or "Equal"
     if not toleration.key and operator != "Exists":
         raise ValueError("a toleration without a key must use operator Exists (it matches every taint)")
-    if toleration.key and not _QUALIFIED.fullmatch(toleration.key):
+    if toleration.key and not re.fullmatch(_QUALIFIED, toleration.key):
         raise ValueError(f"key {toleration.key!r} is not a valid taint key (a label key)")
     if operator == "Exists" and toleration.value:
         raise ValueError("value must be empty when operator is Exists")
-    if operator == "Equal" and toleration.value and not _LABEL_VALUE.fullmatch(toleration.value):
+    if operator == "Equal" and toleration.value and not re.fullmatch(_LABEL_VALUE, toleration.value):
         raise ValueError("value must be a label value: up to 63 letters, digits, '-', '_', '.'")
     if toleration.tolerationSeconds is not None and toleration.effect != "NoExecute":
         raise ValueError("tolerationSeconds is only allowed with effect NoExecute")
@@ -206,7 +207,7 @@ def ingress_host(value: Any) -> Any:
     """networking/v1 host: a DNS subdomain, optionally with a leading '*.' wildcard, never an IP address."""
     if isinstance(value, str) and value:
         name = value.removeprefix("*.")
-        if len(value) > 253 or not _DNS_SUBDOMAIN.fullmatch(name) or re.fullmatch(rf"^{_IPV4}$", name):
+        if len(value) > 253 or not re.fullmatch(_DNS_SUBDOMAIN, name) or re.fullmatch(rf"^{_IPV4}$", name):
             raise ValueError("must be a DNS host name such as zymtrace.example.com (lowercase, optional '*.' prefix)")
     return value
 
@@ -235,7 +236,7 @@ def url(value: Any) -> Any:
 def host_port(value: Any) -> Any:
     if isinstance(value, str) and value:
         port = value.rsplit(":", 1)[1] if re.search(r":[0-9]+$", value) else None
-        if not HOST_PORT.fullmatch(value) or (port is not None and not 1 <= int(port) <= 65535):
+        if not re.fullmatch(HOST_PORT, value) or (port is not None and not 1 <= int(port) <= 65535):
             raise ValueError("must be a host name or IP address with an optional :port, e.g. db.example.com:5432")
     return value
 
