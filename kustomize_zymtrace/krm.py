@@ -25,7 +25,7 @@ from .api import API_VERSION, FINISH_KIND, KIND
 from .render.context import GENERATED_BY
 from .results import ConfigError, Result, error, sort_key, surface
 
-if TYPE_CHECKING:  # ruamel is imported only when a foreign item has to be written back (14 ms)
+if TYPE_CHECKING:  # ruamel is imported only when an item cannot be copied as text (14 ms)
     from ruamel.yaml import YAML
 
 RESOURCE_LIST = "ResourceList"
@@ -128,7 +128,7 @@ def _render_all(instances: list[Instance]) -> tuple[list[bytes], Findings, list[
         generated = [_place(obj, instance) for obj in objects(ctx)]
         collisions = _collisions(owners, instance, generated)
         if generated and not collisions:
-            # Level 1: the text of an instance's 41 objects shrinks about tenfold for a few ms.
+            # Level 1: the text of an instance's 41 objects (59 KB) shrinks eightfold for well under 1 ms.
             outputs.append(zlib.compress("".join(_entry(yamlio.dump(obj)) for obj in generated).encode(), 1))
         del backend, ctx, generated  # before the next instance is loaded
     if failed:
