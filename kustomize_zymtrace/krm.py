@@ -1,11 +1,13 @@
 """KRM function mode: a config.kubernetes.io/v1 ResourceList in, one out (kpt, kustomize exec/container).
 
-Items the function does not own go through ruamel.yaml's round-trip loader and dumper, so they come
-back with their values, comments, quoting and flow style (a YAML 1.2 reader: `flag: on` stays the
-string it was, a date stays a date). Items generated on an earlier run carry the generated-by
-annotation and are found by it, not by their file: those of a config being rendered and those whose
-config is gone from the package (renamed, moved to another namespace) are replaced, so a re-render is
-idempotent and prunes.
+Items the function does not own come back as they came: their text is copied from the input (shifted
+to the output's indentation), or, when that cannot be shown safe (tags, aliases, flow style, tabs),
+re-written by ruamel.yaml's round-trip loader and dumper with their values, comments, quoting and
+flow style (a YAML 1.2 reader: `flag: on` stays the string it was, a date stays a date).
+
+Items generated on an earlier run carry the generated-by annotation and are found by it, not by their
+file: those of a config being rendered and those whose config is gone from the package (renamed, moved
+to another namespace) are replaced, so a re-render is idempotent and prunes.
 """
 
 from __future__ import annotations
@@ -13,14 +15,17 @@ from __future__ import annotations
 import io
 import os
 import posixpath
+import zlib
 from typing import TYPE_CHECKING, Any, NamedTuple, TextIO
+
+import yaml
 
 from . import yamlio
 from .api import API_VERSION, FINISH_KIND, KIND
 from .render.context import GENERATED_BY
 from .results import ConfigError, Result, error, sort_key, surface
 
-if TYPE_CHECKING:  # ruamel is imported only when a foreign item has to be written back (14 ms)
+if TYPE_CHECKING:  # ruamel is imported only when an item cannot be copied as text (14 ms)
     from ruamel.yaml import YAML
 
 RESOURCE_LIST = "ResourceList"
@@ -56,11 +61,15 @@ class Instance(NamedTuple):
         return f"{KIND}/{self.ref['name']}"
 
 
+Findings = list[tuple[Instance, Result]]  # the results of each instance, with the instance they are about
+
+
 def process(data: str | bytes, out: TextIO) -> Outcome:
     """Run the function on a serialized ResourceList, writing the resulting ResourceList to `out`.
 
     Every instance is validated and rendered, and the objects of all instances are checked against
-    each other, before the first generated object is written: a failure leaves no generated item."""
+    each other, before the first generated object is written: a failure leaves no generated item. The
+    instances are rendered one at a time and only their text is kept meanwhile (see _render_all)."""
     try:
         text = yamlio.decode(data, "ResourceList")
         resource_list, source = _parse(text)
@@ -74,11 +83,34 @@ def process(data: str | bytes, out: TextIO) -> Outcome:
     except ConfigError as exc:
         return _failure(out, source, exc.results, None)
 
+    outputs, findings, problems = _render_all(instances)
+    if problems is not None:
+        return _failure(out, source, problems, findings)
+
+    pruning = _pruning(resource_list, instances)
+    try:
+        kept = source.entries([not pruning.drops(item) for item in items])
+    except ConfigError as exc:
+        return _failure(out, None, exc.results, findings)
+    out.write(HEADER + ("items:\n" if kept or outputs else "items: []\n"))
+    out.writelines(kept)
+    for output in outputs:
+        out.write(zlib.decompress(output).decode())
+    _write_results(out, _results(findings))
+    return Outcome([_line(i, r) for i, r in findings])
+
+
+def _render_all(instances: list[Instance]) -> tuple[list[bytes], Findings, list[Result] | None]:
+    """Validate and render one instance at a time, keeping of each only its entries' text, compressed,
+    and its collision keys: 1000 instances' objects held at once took 200 MB. Returns the outputs, the
+    findings of every instance, and the errors that leave no generated item (None: there are none)."""
     from .loading import load
     from .render import objects, prepare
 
-    rendered: list[tuple[Instance, list[dict[str, Any]]]] = []
-    findings: list[tuple[Instance, Result]] = []
+    outputs: list[bytes] = []
+    owners: dict[str, Instance] = {}  # collision key -> the first instance generating it
+    findings: Findings = []
+    collisions: list[Result] = []
     failed = False
     for instance in instances:
         try:
@@ -88,26 +120,20 @@ def process(data: str | bytes, out: TextIO) -> Outcome:
         except ConfigError as exc:
             findings += [(instance, r) for r in exc.results]
             failed = True
+            outputs.clear()  # nothing will be written
             continue
         findings += [(instance, r) for r in reported]
-        rendered.append((instance, [_place(obj, instance) for obj in objects(ctx)]))
+        if failed or collisions:
+            continue  # no output now: only the other instances' own errors are still to find
+        generated = [_place(obj, instance) for obj in objects(ctx)]
+        collisions = _collisions(owners, instance, generated)
+        if generated and not collisions:
+            # Level 1: the text of an instance's 41 objects (59 KB) shrinks eightfold for well under 1 ms.
+            outputs.append(zlib.compress("".join(_entry(yamlio.dump(obj)) for obj in generated).encode(), 1))
+        del backend, ctx, generated  # before the next instance is loaded
     if failed:
-        return _failure(out, source, [], findings)
-    collisions = _collisions(rendered)
-    if collisions:
-        return _failure(out, source, collisions, findings)
-
-    pruning = _pruning(resource_list, instances)
-    try:
-        kept = source.entries([not pruning.drops(item) for item in items])
-    except ConfigError as exc:
-        return _failure(out, None, exc.results, findings)
-    out.write(HEADER + ("items:\n" if kept or rendered else "items: []\n"))
-    out.writelines(kept)
-    for _, generated in rendered:
-        out.writelines(_entry(yamlio.dump(obj)) for obj in generated)
-    _write_results(out, _results(findings))
-    return Outcome([_line(i, r) for i, r in findings])
+        return [], findings, []  # configs' errors alone, as the collisions of valid ones may be their doing
+    return ([], findings, collisions) if collisions else (outputs, findings, None)
 
 
 def _kind(obj: Any) -> Any:
@@ -135,29 +161,27 @@ def _finish_items(out: TextIO, items: list[Any], source: Source) -> Outcome:
     return Outcome([r.line() for r in notes])
 
 
-def _collisions(rendered: list[tuple[Instance, list[dict[str, Any]]]]) -> list[Result]:
-    """Two configs that would write the same object (or the same file): an error naming both."""
-    seen: dict[str, Instance] = {}
-    problems: list[Result] = []
-    for instance, generated in rendered:
-        for obj in generated:
-            meta = obj["metadata"]
-            keys = (
-                f"{obj['kind']} {meta.get('namespace', '')}/{meta['name']}",
-                f"file {meta['annotations'][PATH_ANNOTATIONS[0]]}",
-            )
-            for key in keys:
-                other = seen.setdefault(key, instance)
-                if other is not instance and not problems:
-                    problems.append(
-                        error(
-                            "metadata",
-                            f"{KIND} {other.identity} and {KIND} {instance.identity} both generate {key}: "
-                            "give them different names (spec.global.namePrefix for objects, metadata.name "
-                            "for files) or namespaces",
-                        )
+def _collisions(owners: dict[str, Instance], instance: Instance, generated: list[dict[str, Any]]) -> list[Result]:
+    """Two configs that would write the same object (or the same file): an error naming both, for the
+    first such object. `owners` holds the keys of the instances rendered before this one."""
+    for obj in generated:
+        meta = obj["metadata"]
+        keys = (
+            f"{obj['kind']} {meta.get('namespace', '')}/{meta['name']}",
+            f"file {meta['annotations'][PATH_ANNOTATIONS[0]]}",
+        )
+        for key in keys:
+            other = owners.setdefault(key, instance)
+            if other is not instance:
+                return [
+                    error(
+                        "metadata",
+                        f"{KIND} {other.identity} and {KIND} {instance.identity} both generate {key}: "
+                        "give them different names (spec.global.namePrefix for objects, metadata.name "
+                        "for files) or namespaces",
                     )
-    return problems
+                ]
+    return []
 
 
 class Pruning(NamedTuple):
@@ -183,42 +207,116 @@ def _pruning(resource_list: dict[str, Any], instances: list[Instance]) -> Prunin
     )
 
 
+class Span(NamedTuple):
+    """Where an input item is in the text. Only these marks are kept of the parsed node tree, which with
+    1000 configs was most of the memory the parse held."""
+
+    start: int  # index of the item's first character (its anchor or first key)
+    end: int  # index of the token after it: trailing comments and blank lines are inside
+    column: int  # the item's column
+    block: bool  # a block mapping (a flow one, `{...}`, is re-written by ruamel)
+
+
 class Source(NamedTuple):
-    """The input text and the parsed nodes of its items, whose marks locate each item in the text."""
+    """The input text and where each item is in it."""
 
     text: str
-    nodes: list[Any]
+    spans: list[Span]
 
-    def entries(self, keep: list[bool]) -> list[str]:
-        """The kept items as block-sequence entries ('- ...'), re-written by ruamel's round-trip dumper:
-        values, comments, quoting and flow style as they came in, whatever their types. Only kept items
-        go through ruamel (pure Python, ten times slower than the C parser the rest uses)."""
-        if not any(keep):
-            return []
-        from ruamel.yaml.error import YAMLError
-
-        rt = _round_trip()
-        whole: list[Any] | None = None
+    def entries(self, keep: list[bool], *, copy: bool = True) -> list[str]:
+        """The kept items as block-sequence entries ('- ...'). An item's own text is copied when that is
+        shown to read back the same (see _copied_entry); otherwise ruamel's round-trip dumper re-writes
+        it, with values, comments, quoting and flow style as they came in (importing ruamel and its
+        pure-Python load cost 25 ms, so kpt's usual input never does). copy=False: ruamel for all."""
+        wanted = [index for index, kept in enumerate(keep) if kept]
+        found = {index: _properties(self.text, self.spans[index]) for index in wanted}
+        # Copied anchors stay unique, as the input's are, unless ruamel writes an item with an alias
+        # and so names the anchor it refers to again.
+        aliased = any("alias" in properties for properties in found.values())
+        writer: _RoundTrip | None = None
         entries = []
-        for index, (node, wanted) in enumerate(zip(self.nodes, keep, strict=True)):
-            if not wanted:
-                continue
-            start, end = node.start_mark, node.end_mark
-            try:
-                item = rt.load(" " * start.column + self.text[start.index : end.index])
-            except (YAMLError, ValueError, TypeError):  # an alias whose anchor is outside the item
-                whole = whole if whole is not None else self._all_items(rt)
-                item = whole[index]
-            buffer = io.StringIO()
-            rt.dump([item], buffer)  # as an entry of a sequence, so comments keep their columns
-            entries.append(buffer.getvalue())
+        for index in wanted:
+            entry = None
+            properties = found[index]
+            if copy and not properties & {"alias", "tag", "unscanned"} and not (aliased and "anchor" in properties):
+                entry = _copied_entry(self.text, self.spans[index])
+            if entry is None:
+                writer = writer or _RoundTrip(self)
+                entry = writer.entry(index)
+            entries.append(entry)
         return entries
 
-    def _all_items(self, rt: YAML) -> list[Any]:
+
+_PROPERTY_TOKENS = {yaml.AnchorToken: "anchor", yaml.AliasToken: "alias", yaml.TagToken: "tag"}
+_SCANNER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _properties(text: str, span: Span) -> set[str]:
+    """The anchors, aliases and tags in an item ('anchor', 'alias', 'tag'). '&', '*' and '!' are common
+    inside plain values (URLs, "*" in RBAC rules), so an item with one is scanned to tell."""
+    piece = text[span.start : span.end]
+    if not any(indicator in piece for indicator in "&*!"):
+        return set()
+    try:
+        tokens = yaml.scan(" " * span.column + piece, Loader=_SCANNER)
+        return {_PROPERTY_TOKENS[type(token)] for token in tokens if type(token) in _PROPERTY_TOKENS}
+    except yaml.YAMLError:
+        return {"unscanned"}  # not readable alone (ruamel then reads it in the whole list)
+
+
+# libyaml also breaks lines on these; the copy re-indents only the lines "\n" ends, so it leaves them to ruamel.
+_OTHER_LINE_BREAKS = ("\r", "\x85", "\u2028", "\u2029")
+
+
+def _copied_entry(text: str, span: Span) -> str | None:
+    """A block-mapping item as one entry of a block sequence at column 0, copied from the input: '- '
+    then its lines, shifted left so that its own column becomes 2. Shifting every line alike keeps
+    block scalars, multi-line quoted scalars and comments as they were. None when the copy cannot be
+    shown to read the same (ruamel writes those): a flow mapping, a tab in an indentation, another
+    line break than "\n", text that does not end in one, or (when shifted) a non-blank line left of
+    the item's column, which could come to column 0 ('---' ends a document there)."""
+    if not span.block:
+        return None
+    piece = text[span.start : span.end]
+    body, newline, rest = piece.rpartition("\n")  # rest: the indentation of the token after the item
+    if not newline or rest.strip(" ") or any(other in piece for other in _OTHER_LINE_BREAKS):
+        return None
+    lines = body.split("\n")
+    shift = span.column - 2  # 0 when the input's entries are '- ' at column 0, as kpt writes them
+    for line in lines[1:]:
+        content = line.lstrip(" \t")
+        indent = len(line) - len(content)
+        if "\t" in line[:indent] or (shift and content and indent < span.column):
+            return None
+    return "\n".join(["- " + lines[0]] + [line[shift:] for line in lines[1:]]) + "\n"
+
+
+class _RoundTrip:
+    """ruamel.yaml's round trip for the items a copy cannot carry."""
+
+    def __init__(self, source: Source) -> None:
+        self.rt = _round_trip()
+        self.source = source
+        self.whole: list[Any] | None = None  # every item, read once when one refers outside itself
+
+    def entry(self, index: int) -> str:
+        from ruamel.yaml.error import YAMLError
+
+        span = self.source.spans[index]
+        try:
+            item = self.rt.load(" " * span.column + self.source.text[span.start : span.end])
+        except (YAMLError, ValueError, TypeError):  # an alias whose anchor is outside the item
+            self.whole = self.whole if self.whole is not None else self._all_items()
+            item = self.whole[index]
+        buffer = io.StringIO()
+        self.rt.dump([item], buffer)  # as an entry of a sequence, so comments keep their columns
+        return buffer.getvalue()
+
+    def _all_items(self) -> list[Any]:
         from ruamel.yaml.error import YAMLError
 
         try:
-            return list(rt.load(self.text)["items"])
+            return list(self.rt.load(self.source.text)["items"])
         except (YAMLError, ValueError, TypeError) as exc:
             # ruamel's message spans lines (the source excerpt); its problem is the line that matters.
             problem = getattr(exc, "problem", None) or str(exc).strip().splitlines()[-1]
@@ -238,7 +336,14 @@ def _parse(text: str) -> tuple[dict[str, Any], Source]:
     if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
         raise ConfigError([error("items", "must be a list of Kubernetes objects")])
     sequence = next((v for k, v in root.value if getattr(k, "value", None) == "items"), None)
-    return resource_list, Source(text, list(sequence.value) if items and sequence is not None else [])
+    nodes = sequence.value if items and sequence is not None else []
+    return resource_list, Source(text, [_span(node) for node in nodes])
+
+
+def _span(node: Any) -> Span:
+    start, end = node.start_mark, node.end_mark
+    block = isinstance(node, yaml.MappingNode) and not node.flow_style
+    return Span(start.index, end.index, start.column, block)
 
 
 def _instances(resource_list: dict[str, Any]) -> list[Instance]:
@@ -327,7 +432,7 @@ def _write_results(out: TextIO, results: list[dict[str, Any]]) -> None:
         out.write(yamlio.dump({"results": results}))
 
 
-def _results(findings: list[tuple[Instance, Result]]) -> list[dict[str, Any]]:
+def _results(findings: Findings) -> list[dict[str, Any]]:
     ranked = sorted(findings, key=lambda pair: sort_key(pair[1]))
     return [result.to_krm(instance.ref, _file(instance)) for instance, result in ranked]
 
@@ -342,15 +447,13 @@ def _line(instance: Instance, result: Result) -> str:
     return result.line(instance.label)
 
 
-def _failure(
-    out: TextIO, source: Source | None, results: list[Result], findings: list[tuple[Instance, Result]] | None
-) -> Outcome:
+def _failure(out: TextIO, source: Source | None, results: list[Result], findings: Findings | None) -> Outcome:
     """The input items unchanged, error results, no generated item; exit code 1."""
     pairs = findings or []
     item_texts: list[str] = []
     if source is not None:
         try:
-            item_texts = source.entries([True] * len(source.nodes))
+            item_texts = source.entries([True] * len(source.spans))
         except ConfigError as exc:
             results = results + exc.results
     out.write(HEADER + ("items:\n" if item_texts else "items: []\n"))

@@ -40,20 +40,25 @@ class _Loader(_BaseLoader):  # type: ignore[misc]
     yaml_implicit_resolvers: dict[str, list[tuple[str, Any]]] = {}
 
     def construct_mapping(self, node: Any, deep: bool = False) -> Any:
-        first: dict[Any, int] = {}
-        for key_node, _ in node.value:
+        self.refuse_duplicates(node)
+        return super().construct_mapping(node, deep=deep)
+
+    def refuse_duplicates(self, node: Any, hashable: Callable[[Any], Any] = lambda key: key) -> None:
+        """Keys equal as Python compares them (`a` twice, or `1` and `true`) are an error."""
+        first: dict[Any, tuple[int, int]] = {}  # key -> (position, line) of its first occurrence
+        for position, (key_node, _) in enumerate(node.value):
             if key_node.tag == _MERGE_TAG:
                 continue
             key = self.construct_object(key_node, deep=True)
             try:
-                line = first.setdefault(key, key_node.start_mark.line + 1)
+                # By position, not line: `{a: 1, a: 2}` has both on one line.
+                seen, line = first.setdefault(hashable(key), (position, key_node.start_mark.line + 1))
             except TypeError:
                 continue  # an unhashable key: the base constructor reports it
-            if line != key_node.start_mark.line + 1:
+            if seen != position:
                 raise yaml.constructor.ConstructorError(
                     None, None, f"duplicate key {key!r} (first at line {line})", key_node.start_mark
                 )
-        return super().construct_mapping(node, deep=deep)
 
     def construct_yaml_int(self, node: Any) -> int:
         text = self.construct_scalar(node)
@@ -125,9 +130,12 @@ def _hashable(value: Any) -> Any:
 
 class _AnyYamlLoader(_Loader):
     """Reads every valid YAML document: an unknown tag (`!Custom`) gives the plain value under it, and a
-    list or mapping used as a key becomes a tuple. For items passed through, not for configs."""
+    list or mapping used as a key becomes a tuple. For items passed through, not for configs. Keys
+    Python cannot tell apart are refused (KRM mode copies a kept item's text, so a mapping read with
+    fewer keys than it has would go unnoticed)."""
 
     def construct_mapping(self, node: Any, deep: bool = False) -> dict[Any, Any]:
+        self.refuse_duplicates(node, _hashable)
         self.flatten_mapping(node)
         return {
             _hashable(self.construct_object(key, deep=True)): self.construct_object(value, deep=deep)
