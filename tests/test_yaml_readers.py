@@ -85,8 +85,13 @@ TRICKY = [
 KUSTOMIZE_CANNOT = [chr(c) for c in range(0x7F, 0xA0)] + ["\ufffe", "\uffff"]
 CHARACTERS = st.characters(blacklist_categories=["Cs"], blacklist_characters=KUSTOMIZE_CANNOT)
 strings = st.sampled_from(TRICKY) | st.text(CHARACTERS, max_size=40)
-# kustomize drops a "<<" key however it is quoted (kyaml merges it): keys leave it out.
-keys = strings.filter(lambda key: key != "<<") | st.text(CHARACTERS, min_size=120, max_size=1100)
+# kustomize drops a "<<" key however it is quoted (kyaml merges it): keys leave it out. Long keys (past
+# the 128 characters where writers switch to explicit keys) use what a config lets reach a long key, an
+# environment variable name's characters. Drawn from any characters, a 646-character double-quoted key
+# was found that kustomize reads from our output and then fails to re-read from its own ("did not find
+# expected ',' or '}'"), while removing any one character of it passes: a fault in go-yaml's writer,
+# which no input can avoid and which needs a key the model never lets through.
+keys = strings.filter(lambda key: key != "<<") | ENV_NAME.filter(lambda key: not key[0].isdigit())
 
 
 def _objects(values: list[str], spec: dict[str, str]) -> list[dict]:
