@@ -91,6 +91,9 @@ strings = st.sampled_from(TRICKY) | st.text(CHARACTERS, max_size=40)
 # was found that kustomize reads from our output and then fails to re-read from its own ("did not find
 # expected ',' or '}'"), while removing any one character of it passes: a fault in go-yaml's writer,
 # which no input can avoid and which needs a key the model never lets through.
+ENV_NAME = st.text(
+    st.sampled_from("-._abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"), min_size=120, max_size=1100
+)
 keys = strings.filter(lambda key: key != "<<") | ENV_NAME.filter(lambda key: not key[0].isdigit())
 
 
