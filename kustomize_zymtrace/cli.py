@@ -363,6 +363,22 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def entry() -> None:
+    """The console script and `python -m`: main(), then leave without the interpreter's teardown.
+
+    A render leaves ~100,000 objects behind (the validator, the model, the output); freeing them one by
+    one at exit cost every run 13 ms, a fifth of its own work. Everything is flushed first, every file
+    main() opened is closed by then, and nothing here registers exit handlers."""
+    code = main()  # argparse's SystemExit (--help, usage errors) leaves the usual way
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            if stream is not None:
+                stream.flush()
+        except (OSError, ValueError):
+            code = code or EXIT_INVALID  # _guarded has reported a failing stdout already
+    os._exit(code)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args
