@@ -28,21 +28,23 @@ _IMPLICIT = Resolver.yaml_implicit_resolvers
 # one-digit months; kyaml quotes YAML 1.1 booleans such as y and n. Erring on the side of quoting costs
 # two characters; erring the other way corrupts a password.
 OTHER_READERS = (
-    ("tag:yaml.org,2002:bool", re.compile(r"(?:y|Y|n|N|yes|Yes|YES|no|No|NO|on|On|ON|off|Off|OFF)\Z")),
-    ("tag:yaml.org,2002:null", re.compile(r"(?:~|null|Null|NULL)\Z")),
-    ("tag:yaml.org,2002:float", re.compile(r"[-+]?\.(?:inf|Inf|INF|nan|NaN|NAN)\Z")),
-    ("tag:yaml.org,2002:int", re.compile(r"_*[-+]?_*0_*(?:[bB][01_]*|[oO][0-7_]*|[xX][0-9a-fA-F_]*)\Z")),
+    ("tag:yaml.org,2002:bool", r"(?:y|Y|n|N|yes|Yes|YES|no|No|NO|on|On|ON|off|Off|OFF)\Z"),
+    ("tag:yaml.org,2002:null", r"(?:~|null|Null|NULL)\Z"),
+    ("tag:yaml.org,2002:float", r"[-+]?\.(?:inf|Inf|INF|nan|NaN|NAN)\Z"),
+    ("tag:yaml.org,2002:int", r"_*[-+]?_*0_*(?:[bB][01_]*|[oO][0-7_]*|[xX][0-9a-fA-F_]*)\Z"),
     (  # go-yaml's float pattern (so also every decimal integer), with "_" allowed anywhere
         "tag:yaml.org,2002:float",
-        re.compile(r"_*[-+]?_*(?:\.[0-9_]*[0-9][0-9_]*|[0-9][0-9_]*(?:\.[0-9_]*)?)(?:[eE]_*[-+]?_*[0-9][0-9_]*)?\Z"),
+        r"_*[-+]?_*(?:\.[0-9_]*[0-9][0-9_]*|[0-9][0-9_]*(?:\.[0-9_]*)?)(?:[eE]_*[-+]?_*[0-9][0-9_]*)?\Z",
     ),
-    ("tag:yaml.org,2002:timestamp", re.compile(r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:[Tt ]|\Z)")),
+    ("tag:yaml.org,2002:timestamp", r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:[Tt ]|\Z)"),
     # ruamel reads [-+]?[0-9_]+ as an integer and \.[0-9_]+ as a float, digits or not, so "-_" or "._"
     # make it fail: anything of signs, dots, digits and exponents with a "_" in it is quoted.
-    ("tag:yaml.org,2002:int", re.compile(r"[-+._0-9eE]*_[-+._0-9eE]*\Z")),
-    ("tag:yaml.org,2002:merge", re.compile(r"<<\Z")),
-    ("tag:yaml.org,2002:value", re.compile(r"=\Z")),
+    ("tag:yaml.org,2002:int", r"[-+._0-9eE]*_[-+._0-9eE]*\Z"),
+    ("tag:yaml.org,2002:merge", r"<<\Z"),
+    ("tag:yaml.org,2002:value", r"=\Z"),
 )
+# One pattern for all of them: a string is matched once, not once per reader rule.
+_OTHER_READERS = re.compile("|".join(f"(?:{pattern})" for _, pattern in OTHER_READERS))
 # PyYAML writes a key in the explicit "? key" form from this length on (and YAML forbids implicit keys
 # of more than 1024 characters).
 IMPLICIT_KEY_MAX = 128
@@ -77,7 +79,7 @@ def _is_plain(text: str) -> bool:
             and not text.endswith((" ", ":"))
             and ": " not in text
             and not any(regexp.match(text) for _, regexp in _IMPLICIT.get(text[0], ()))
-            and not any(regexp.match(text) for _, regexp in OTHER_READERS)
+            and not _OTHER_READERS.match(text)
         )
         if len(_plain_cache) < 100_000:
             _plain_cache[text] = cached

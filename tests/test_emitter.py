@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 
 import yaml
 from helpers import ROOT
@@ -127,8 +128,8 @@ def test_same_bytes_as_pyyaml_on_every_golden_render() -> None:
         return dumper.represent_scalar("tag:yaml.org,2002:str", data, style="|" if "\n" in data else None)
 
     Dumper.add_representer(str, literal)
-    for tag, regexp in emitter.OTHER_READERS:  # the same quoting rule for YAML 1.2 readers
-        Dumper.add_implicit_resolver(tag, regexp, None)
+    for tag, pattern in emitter.OTHER_READERS:  # the same quoting rule for YAML 1.2 readers
+        Dumper.add_implicit_resolver(tag, re.compile(pattern), None)
     for expected in sorted(ROOT.glob("tests/cases/*/expected.yaml")):
         objects = [d for d in yaml.safe_load_all(expected.read_text()) if d]
         ours = emitter.dump_all(objects)

@@ -128,6 +128,7 @@ class Strict:
     }
     __checks__: ClassVar[tuple[Callable[[Any], Any], ...]] = ()
     __dataclass_fields__: ClassVar[dict[str, dataclasses.Field[Any]]]  # set on each subclass by dataclass()
+    __keys__: ClassVar[dict[str, str]]  # values-file key (the alias where there is one) -> field name
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -137,6 +138,7 @@ class Strict:
         cls.__doc__ = own_doc or cls.__name__
         dataclasses.dataclass(init=False, repr=False, eq=False, match_args=False)(cls)
         cls.__doc__ = own_doc
+        cls.__keys__ = {f.metadata.get("alias", f.name): f.name for f in dataclasses.fields(cls)}
 
     @classmethod
     def __get_pydantic_core_schema__(cls, source: Any, handler: Any) -> core_schema.CoreSchema:
@@ -160,7 +162,7 @@ class Strict:
 
 def keys_of(section: type[Strict]) -> dict[str, str]:
     """A section's keys as the values file spells them (the alias where there is one) -> field names."""
-    return {f.metadata.get("alias", f.name): f.name for f in dataclasses.fields(section)}
+    return section.__keys__
 
 
 DNS_LABEL = r"[a-z0-9]([-a-z0-9]*[a-z0-9])?"
