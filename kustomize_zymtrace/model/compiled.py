@@ -17,7 +17,6 @@ models do:
     python -m kustomize_zymtrace.model.compiled > kustomize_zymtrace/model/compiled.json
 """
 
-import hashlib
 import importlib
 import importlib.util
 import json
@@ -27,6 +26,8 @@ from functools import cache
 from typing import Any
 
 from pydantic_core import SchemaError, SchemaValidator
+
+from ..digest import sha256_of
 
 HERE = os.path.dirname(os.path.abspath(__file__))  # os.path, not pathlib: see cli._read
 ARTIFACT = os.path.join(HERE, "compiled.json")
@@ -63,13 +64,12 @@ def pydantic_version() -> str:
 def fingerprint() -> str:
     import pydantic_core
 
-    versions = f"pydantic {pydantic_version()}, pydantic-core {pydantic_core.__version__}\n"
-    digest = hashlib.sha256(versions.encode())
+    chunks = [f"pydantic {pydantic_version()}, pydantic-core {pydantic_core.__version__}\n".encode()]
     for name in sorted(os.listdir(HERE)):
         if name.endswith(".py") and name != "compiled.py":
             with open(os.path.join(HERE, name), "rb") as source:
-                digest.update(name.encode() + b"\0" + source.read())
-    return digest.hexdigest()
+                chunks.append(name.encode() + b"\0" + source.read())
+    return sha256_of(chunks)
 
 
 # ------------------------------------------------------------------ build time (imports the models)

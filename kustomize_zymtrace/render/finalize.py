@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
 from collections.abc import Iterator
 from typing import Any
 
+from ..digest import sha256_hex
 from ..model import compiled
 from .context import GENERATED_BY, Context, Obj
 from .security import harden
@@ -51,11 +51,13 @@ SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**13, 8, 1
 
 
 def digest(value: Any) -> str:
-    return hashlib.sha256(json.dumps(value, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+    return sha256_hex(json.dumps(value, sort_keys=True, separators=(",", ":")).encode())
 
 
 def seal(salt: str, value: str) -> str:
     """A salted, memory-hard hash of one secret value (hex)."""
+    import hashlib  # scrypt is OpenSSL's: loaded only when an inline secret is sealed
+
     key = hashlib.scrypt(value.encode(), salt=salt.encode(), n=SCRYPT_N, r=SCRYPT_R, p=SCRYPT_P, dklen=32)
     return key.hex()
 
