@@ -275,7 +275,7 @@ def _copied_entry(text: str, span: Span) -> str | None:
     shown to read the same (ruamel writes those): a flow mapping, a tab in an indentation, another
     line break than "\n", text that does not end in one, or (when shifted) a non-blank line left of
     the item's column, which could come to column 0 ('---' ends a document there)."""
-    if not span.block:
+    if not span.block or span.column < 2:  # column 1 (`-` alone, the item one space in): shift would be negative
         return None
     piece = text[span.start : span.end]
     body, newline, rest = piece.rpartition("\n")  # rest: the indentation of the token after the item

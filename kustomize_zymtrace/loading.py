@@ -177,6 +177,7 @@ def _bound_message(kind: str, ctx: dict[str, Any]) -> str | None:
 IMAGE_REGISTRY_RULE = "a registry host with an optional port and path, such as ghcr.io/org (no scheme, no spaces)"
 IMAGE_TAG_RULE = "an image tag: up to 128 letters, digits, '_', '.', '-', not starting with '.' or '-'"
 DNS_LABEL_RULE = "a DNS label: lowercase letters, digits and '-', starting and ending alphanumeric"
+OBJECT_NAME_RULE = "a Kubernetes object name: lowercase letters, digits, '-' and '.'"
 LABEL_KEY_RULE = "a label key: an optional DNS prefix and '/', then up to 63 letters, digits, '-', '_', '.'"
 # Field name -> (rule for a key of that map, rule for a value): what a pattern mismatch means there.
 PATTERN_RULES: dict[str, tuple[str, str]] = {
@@ -226,11 +227,17 @@ def _pattern_message(loc: tuple[Any, ...], pattern: str = "") -> str:
         return _pattern_rules()[pattern]
     if loc and loc[-1] == "[key]":  # (..., map field, the key, "[key]")
         return "must be " + PATTERN_RULES.get(str(loc[-3]), ("a valid key", ""))[0]
+    if loc[:1] == ("metadata",):  # metadata.name and .namespace: the object's own name rules
+        return "must be " + (
+            DNS_LABEL_RULE
+            if loc[-1] == "namespace"
+            else "a Kubernetes object name: lowercase letters, digits, '-' and '.'"
+        )
     # The field's own value, or an entry's value in a map field.
     for name in (str(part) for part in loc[-1:-3:-1]):
         if PATTERN_RULES.get(name, ("", ""))[1]:
             return "must be " + PATTERN_RULES[name][1]
-    return "must be a Kubernetes object name: lowercase letters, digits, '-' and '.'"
+    return "must be " + OBJECT_NAME_RULE
 
 
 def _validation_results(exc: ValidationError) -> list[Result]:
@@ -261,6 +268,9 @@ def validate_document(document: Any) -> ZymtraceBackend:
     if not isinstance(spec, dict):
         raise ConfigError([error("spec", f"must be a mapping of the chart's values, found {_describe(spec)}")])
     document["spec"] = strip_nulls(merge_values(compiled.defaults(), null_lists(compiled.defaults(), spec)))
+    metadata = document.get("metadata")
+    if isinstance(metadata, dict):  # orchestrators' metadata is ignored, whatever its keys (`7:` included)
+        document["metadata"] = {key: value for key, value in metadata.items() if isinstance(key, str)}
     try:
         backend: ZymtraceBackend = compiled.validator().validate_python(document)
         return backend
@@ -274,7 +284,7 @@ def _repaired_checks(document: dict[str, Any], exc: ValidationError) -> list[Res
     describe the default, not the user's value)."""
     from .checks import check
 
-    repaired = merge_values({}, document)  # a deep copy
+    repaired = merge_values(document, {})  # a deep copy: the caller's document is not touched
     locations: list[tuple[Any, ...]] = [
         tuple(e["loc"][:-1] if e["loc"][-1:] == ("[key]",) else e["loc"]) for e in exc.errors()
     ]

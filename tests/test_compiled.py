@@ -204,3 +204,59 @@ def test_sections_are_the_model_dataclasses() -> None:
     assert dataclasses.is_dataclass(web)
     assert {f.name for f in dataclasses.fields(web)} == set(vars(web))
     assert "replicas=3" in repr(web)
+
+
+def test_the_packaged_artifact_is_used_as_it_is() -> None:
+    """Every class and function the committed file names resolves (else each run would rebuild)."""
+    assert compiled._read(compiled.ARTIFACT, compiled.fingerprint()) is not None
+
+
+def test_an_attribute_chain_cannot_reach_past_the_model(tmp_path: Path) -> None:
+    """`compiled:os.system` names a module of the package, then walks to what it imported: refused."""
+    artifact = json.loads(Path(compiled.ARTIFACT).read_text())
+    for target in ("kustomize_zymtrace.model.compiled:os.system", "kustomize_zymtrace.cli:main"):
+        text = json.dumps(artifact).replace("kustomize_zymtrace.model.scalars:env_value", target)
+        assert target in text
+        path = tmp_path / "compiled.json"
+        path.write_text(text)
+        assert compiled._read(str(path), artifact["fingerprint"]) is None, target
+
+
+def test_no_cache_without_an_absolute_home(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """HOME unset and no passwd entry: expanduser gives "~" back, which must not become ./~/.cache."""
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    monkeypatch.setattr(compiled.os.path, "expanduser", lambda path: path)
+    assert compiled.cache_file("0" * 64) is None
+    monkeypatch.setenv("XDG_CACHE_HOME", "relative/cache")  # the XDG rule: a relative value is ignored
+    assert compiled.cache_file("0" * 64) is None
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert compiled.cache_file("0" * 64) == str(tmp_path / "kustomize-zymtrace" / f"compiled-{'0' * 32}.json")
+
+
+def test_a_failed_cache_write_leaves_no_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import os
+
+    def refuse(source: str, target: str) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(compiled.os, "replace", refuse)
+    compiled._save(str(tmp_path / "cache" / "compiled-x.json"), "{}")
+    assert os.listdir(tmp_path / "cache") == []
+
+
+def test_sections_can_be_built_in_code() -> None:
+    """The constructor type checkers see exists: keyword arguments are validated as a config is, the rest
+    take their defaults, and dataclasses.replace works."""
+    import dataclasses
+
+    from pydantic import ValidationError
+
+    from kustomize_zymtrace.model.base import Image
+
+    image = Image(repository="ghcr.io/example/app", tag="1.2")
+    assert (image.repository, image.tag) == ("ghcr.io/example/app", "1.2")
+    assert dataclasses.replace(image, tag="1.3").tag == "1.3"
+    defaults, _ = load(config())
+    assert plain(Spec()) == plain(defaults.spec)
+    with pytest.raises(ValidationError):
+        Image(repository="Not A Repository")

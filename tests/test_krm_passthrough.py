@@ -11,7 +11,7 @@ from pathlib import Path
 
 import yaml
 from helpers import BIN_DIR, ROOT, cli, config, run, tool
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
@@ -47,6 +47,14 @@ def _list(items: str, function_config: dict | None = None) -> str:
     if function_config is not None:
         text += emitter.dump({"functionConfig": function_config})
     return text
+
+
+def _libyaml_reads(text: str) -> bool:
+    try:
+        yaml.load(text, Loader=yaml.CSafeLoader)
+    except yaml.YAMLError:
+        return False
+    return True
 
 
 def _run(text: str) -> tuple[int, str, list[str]]:
@@ -129,6 +137,9 @@ def test_any_valid_foreign_item_comes_back_with_the_same_values(spec: dict, flow
         "functionConfig": config(),
     }
     writer.dump(body, buffer)
+    # ruamel's flow style may write a plain scalar starting with "?" ({'': ?s}), which YAML 1.2 allows and
+    # libyaml (our reader) refuses; kpt and kustomize quote it. Such input fails cleanly; not the case here.
+    assume(_libyaml_reads(buffer.getvalue()))
     code, out, messages = _run(buffer.getvalue())
     assert code == 0, messages
     assert YAML12.load(out)["items"][0] == YAML12.load(buffer.getvalue())["items"][0]

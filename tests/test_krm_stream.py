@@ -289,3 +289,15 @@ def test_a_default_kpt_render_does_not_import_ruamel(tmp_path: Path) -> None:
     assert result.stdout == "0 []\n"
     assert result.stderr.startswith(HEADER + "- &id001\n  apiVersion: zymtrace.io/v1alpha1\n")
     assert len(_owners(result.stderr)) == 41
+
+
+def test_an_item_one_column_in_is_kept_intact() -> None:
+    """`-` alone on its line with the item one space in: too little indentation to shift, so the item goes
+    the careful way (it was cut to each line's last character)."""
+    text = (
+        "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n"
+        "-\n apiVersion: v1\n kind: ConfigMap\n metadata:\n  name: kept\n data:\n  key: value\n"
+    )
+    _, source = krm._parse(text)
+    entry = source.entries([True])[0]
+    assert yaml.safe_load("items:\n" + entry)["items"][0] == yaml.safe_load(text)["items"][0], entry

@@ -433,3 +433,40 @@ def test_schema_and_cross_field_errors_in_one_run() -> None:
     }
     # A reset field is not judged again: an unknown mode is one error, not a cascade.
     assert [r.path for r in render_errors({"postgres": {"mode": "bogus"}})] == ["spec.postgres.mode"]
+
+
+def test_metadata_keys_we_do_not_own_are_ignored_whatever_their_type() -> None:
+    from kustomize_zymtrace.loading import load
+
+    document = config()
+    document["metadata"][7] = "orchestrator data"
+    backend, _ = load(document)
+    assert backend.metadata.name == document["metadata"]["name"]
+
+
+def test_a_bad_metadata_name_is_described_as_an_object_name() -> None:
+    from kustomize_zymtrace.loading import load
+    from kustomize_zymtrace.results import ConfigError
+
+    document = config()
+    document["metadata"]["name"] = "Not_A_Name"
+    with pytest.raises(ConfigError) as caught:
+        load(document)
+    assert [r.line() for r in caught.value.results] == [
+        "[error] metadata.name: must be a Kubernetes object name: lowercase letters, digits, '-' and '.' "
+        "(found 'Not_A_Name')"
+    ]
+
+
+def test_loading_leaves_the_callers_document_as_it_was() -> None:
+    """The repair pass (cross-field checks on a config with its bad fields reset) works on a copy."""
+    import copy
+
+    from kustomize_zymtrace.loading import load
+    from kustomize_zymtrace.results import ConfigError
+
+    document = config({"services": {"web": {"replicas": 0}}})
+    before = copy.deepcopy(document)
+    with pytest.raises(ConfigError):
+        load(document)
+    assert document == before

@@ -11,6 +11,7 @@ pydantic's model layer cost each process about 100 ms, more than the whole rende
 """
 
 import dataclasses
+import functools
 from collections.abc import Callable
 from typing import Annotated, Any, ClassVar, Literal
 
@@ -116,8 +117,9 @@ def doc_factory(factory: Callable[..., Any], description: str | None = None, **r
 class Strict:
     """Every section rejects keys it does not know, so a typo never passes silently.
 
-    Subclasses become dataclasses when they are defined (no generated __init__: only validation builds
-    them). `__checks__` are rules about the whole section, run after its fields validate (what pydantic's
+    Subclasses become dataclasses when they are defined (no generated __init__: validation fills them in
+    directly, and the one __init__ below validates its arguments).
+    `__checks__` are rules about the whole section, run after its fields validate (what pydantic's
     model_validator(mode="after") does), as plain functions the compiled validator calls."""
 
     __pydantic_config__: ClassVar[dict[str, Any]] = {  # pydantic's ConfigDict, read from the dataclass
@@ -156,8 +158,22 @@ class Strict:
             definition.update(wrapped, **({"ref": ref} if ref else {}))
         return reference  # type: ignore[no-any-return]
 
+    def __init__(self, **values: Any) -> None:
+        """A section built in code: keyword arguments by field name (or by the values file's key), validated
+        as a config is, the rest at their defaults. The first one of each class builds pydantic's validator
+        for it (a few hundred ms); loading a config never calls this."""
+        adapter = _adapter(type(self))  # type: ignore[arg-type]  # mypy takes a section class for unhashable
+        vars(self).update(vars(adapter.validate_python(values)))
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in vars(self).items())})"
+
+
+@functools.cache
+def _adapter(section: type) -> Any:
+    from pydantic import TypeAdapter
+
+    return TypeAdapter(section)
 
 
 def keys_of(section: type[Strict]) -> dict[str, str]:

@@ -17,11 +17,13 @@ models do:
     python -m kustomize_zymtrace.model.compiled > kustomize_zymtrace/model/compiled.json
 """
 
+import contextlib
 import importlib
 import importlib.util
 import json
 import os
 import re
+import types
 from functools import cache
 from typing import Any
 
@@ -122,14 +124,25 @@ def _plain(value: Any) -> Any:
 # ------------------------------------------------------------------ run time
 
 
-def _import(path: str) -> Any:
-    module, name = path.split(":")
-    # Only this package's classes and validators: the file (or a cached copy) names what gets called.
-    if module.split(".")[0] != __name__.split(".")[0]:
-        raise ImportError(f"{path} is outside the package")
-    target: Any = importlib.import_module(module)
-    for part in name.split("."):
-        target = getattr(target, part)
+_MODEL = __name__.rsplit(".", 1)[0]  # kustomize_zymtrace.model
+
+
+def _import(path: str, kind: str) -> Any:
+    module, _, name = path.partition(":")
+    # Only the model's own classes and validators, defined where the file says (no attribute chains:
+    # `compiled:os.system` would reach anything the module imported).
+    if not (module == _MODEL or module.startswith(_MODEL + ".")) or not name.isidentifier():
+        raise ImportError(f"{path} is outside the model")
+    target = getattr(importlib.import_module(module), name)
+    from .base import Strict
+
+    ok = (
+        isinstance(target, type) and issubclass(target, Strict)
+        if kind == "$class"
+        else isinstance(target, types.FunctionType)
+    )
+    if not ok or target.__module__ != module:
+        raise ImportError(f"{path} is not a model {kind[1:]}")
     return target
 
 
@@ -137,9 +150,9 @@ def _resolve(node: dict[str, Any]) -> Any:
     """json.loads' object hook: a named class or function becomes the object itself."""
     if len(node) == 1:
         if "$class" in node:
-            return _import(node["$class"])
+            return _import(node["$class"], "$class")
         if "$function" in node:
-            return _import(node["$function"])
+            return _import(node["$function"], "$function")
     return node
 
 
@@ -160,33 +173,40 @@ def _read(path: str, expected: str) -> tuple[SchemaValidator, dict[str, Any]] | 
         return None  # damaged, or written for another pydantic-core
 
 
-def cache_file(expected: str) -> str:
+def cache_file(expected: str) -> str | None:
     """Where a rebuilt artifact is kept for the next runs when the installed pydantic is not the one the
     packaged file was built with (a rebuild costs a run about 350 ms)."""
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    base = os.environ.get("XDG_CACHE_HOME", "")
+    if not os.path.isabs(base):  # the XDG spec: a relative value is ignored
+        base = os.path.join(os.path.expanduser("~"), ".cache")
+    if not os.path.isabs(base):
+        return None  # no home (HOME unset, no passwd entry): no cache, not a "~" directory in the cwd
     return os.path.join(base, "kustomize-zymtrace", f"compiled-{expected[:32]}.json")
 
 
 def _save(path: str, text: str) -> None:
     """Best effort: a read-only or missing home (a locked-down container) only costs the next run time."""
+    temporary = f"{path}.{os.getpid()}.tmp"
     try:
         os.makedirs(os.path.dirname(path), exist_ok=True)
-        temporary = f"{path}.{os.getpid()}.tmp"
         with open(temporary, "w", encoding="utf-8") as file:
             file.write(text)
         os.replace(temporary, path)
     except OSError:
-        pass
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)  # a full disk leaves no partial file behind, run after run
 
 
 @cache
 def _compiled() -> tuple[SchemaValidator, dict[str, Any]]:
     expected = fingerprint()
-    found = _read(ARTIFACT, expected) or _read(cache_file(expected), expected)
+    cached = cache_file(expected)
+    found = _read(ARTIFACT, expected) or (_read(cached, expected) if cached else None)
     if found is not None:
         return found
     text = json.dumps(build())
-    _save(cache_file(expected), text)
+    if cached:
+        _save(cached, text)
     artifact = json.loads(text, object_hook=_resolve)
     return SchemaValidator(artifact["schema"]), artifact["defaults"]
 
