@@ -127,6 +127,7 @@ def _plain(value: Any) -> Any:
 _MODEL = __name__.rsplit(".", 1)[0]  # kustomize_zymtrace.model
 
 
+@cache  # the file names a few dozen classes and functions, some of them a hundred times
 def _import(path: str, kind: str) -> Any:
     module, _, name = path.partition(":")
     # Only the model's own classes and validators, defined where the file says (no attribute chains:
