@@ -312,6 +312,14 @@ class Settings:
     def section(self, component: Component | str) -> Any:
         return self.at((BY_KEY[component] if isinstance(component, str) else component).section)
 
+    def asked_container_security(self, component: Component | str) -> dict[str, Any]:
+        """The containers' securityContext the config sets for a component (spec.security's, then the
+        component's own), before the hardening defaults go under it."""
+        from .values import layered, plain
+
+        own = getattr(self.section(component), "securityContext", None)
+        return layered(plain(self.spec.security.containerSecurityContext), plain(own) if own is not None else {})
+
     def port_number(self, component: Component, port: Port) -> int:
         return int(self.at(f"{component.section}.{port.field}"))
 

@@ -76,3 +76,12 @@ def as_dict(section: Any, *, exclude_none: bool = False) -> dict[str, Any]:
             continue
         out[key] = as_dict(value, exclude_none=exclude_none) if is_section(value) else value
     return out
+
+
+def layered(*layers: dict[str, Any]) -> dict[str, Any]:
+    """Layers merged in order (each over the ones before), then a null removes the key it lands on."""
+    result: dict[str, Any] = {}
+    for layer in layers:
+        result = merge_values(result, layer)
+    merged: dict[str, Any] = strip_nulls(result)
+    return merged

@@ -242,6 +242,42 @@ SPEC_CASES: list[tuple[str, str, dict[str, Any], str]] = [
     ("security", "localhost-without-profile", pod_ctx(seccompProfile={"type": "Localhost"}), f"{P_PSC}.seccompProfile"),
     (
         "security",
+        "privileged-without-escalation",
+        {"services": {"web": {"securityContext": {"privileged": True, "allowPrivilegeEscalation": False}}}},
+        "spec.services.web.securityContext.allowPrivilegeEscalation",
+    ),
+    (
+        "security",
+        "sys-admin-without-escalation",
+        ctr_ctx(allowPrivilegeEscalation=False, capabilities={"add": ["CAP_SYS_ADMIN"]}),
+        f"{P_CSC}.allowPrivilegeEscalation",
+    ),
+    (
+        "security",
+        "empty-gmsa-spec",
+        ctr_ctx(windowsOptions={"gmsaCredentialSpec": ""}),
+        f"{P_CSC}.windowsOptions.gmsaCredentialSpec",
+    ),
+    (
+        "security",
+        "gmsa-name-upper",
+        ctr_ctx(windowsOptions={"gmsaCredentialSpecName": "Spec"}),
+        f"{P_CSC}.windowsOptions.gmsaCredentialSpecName",
+    ),
+    (
+        "security",
+        "empty-windows-user",
+        ctr_ctx(windowsOptions={"runAsUserName": ""}),
+        f"{P_CSC}.windowsOptions.runAsUserName",
+    ),
+    (
+        "security",
+        "windows-user-two-backslashes",
+        ctr_ctx(windowsOptions={"runAsUserName": "a\\b\\c"}),
+        f"{P_CSC}.windowsOptions.runAsUserName",
+    ),
+    (
+        "security",
         "seccomp-lowercase",
         pod_ctx(seccompProfile={"type": "runtimedefault"}),
         f"{P_PSC}.seccompProfile.type",
@@ -1152,6 +1188,8 @@ EDGE_SPEC: dict[str, Any] = {
             "podAnnotations": {"note": "x" * (200 * 1024)},
         },
         "gateway": {"service": {"portName": "a" * 15}},
+        # privileged asked for: the hardening's allowPrivilegeEscalation: false yields to it
+        "symdb": {"securityContext": {"privileged": True, "capabilities": {"add": ["CAP_SYS_ADMIN"]}}},
         "bucket-check": {"nodeSelector": {"pool": "jobs"}},
     },
     "security": {
@@ -1162,7 +1200,14 @@ EDGE_SPEC: dict[str, Any] = {
             "supplementalGroups": [0, 2**31 - 1],
             "seccompProfile": {"type": "Localhost", "localhostProfile": "profiles/zymtrace.json"},
         },
-        "containerSecurityContext": {"capabilities": {"add": ["NET_BIND_SERVICE"], "drop": ["ALL"]}},
+        "containerSecurityContext": {
+            "capabilities": {"add": ["NET_BIND_SERVICE"], "drop": ["ALL"]},
+            "windowsOptions": {
+                "gmsaCredentialSpecName": "gmsa-spec.example",
+                "gmsaCredentialSpec": "{}",
+                "runAsUserName": "NT AUTHORITY\\ContainerUser",
+            },
+        },
     },
     "clickhouse": {
         "create": {

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from ..components import AUTOSCALED
+from ..components import AUTOSCALED, COMPONENTS
+from ..model.scalars import escalates
 from ..results import Result, error, warning
 from ..settings import Settings
 from . import given
@@ -159,4 +160,30 @@ def platform(ctx: Settings) -> list[Result]:
     return out
 
 
-RULES = (auth, services, autoscaling, gateway, platform)
+def escalation(ctx: Settings) -> list[Result]:
+    """privileged (or CAP_SYS_ADMIN) with allowPrivilegeEscalation: false, both asked for: the API server
+    refuses the container. Reported where the config sets allowPrivilegeEscalation."""
+    out: list[Result] = []
+    for component in COMPONENTS:
+        own = getattr(ctx.section(component), "securityContext", None)
+        if own is None:
+            continue
+        asked = ctx.asked_container_security(component)
+        if not escalates(asked) or asked.get("allowPrivilegeEscalation") is not False:
+            continue
+        where = (
+            f"spec.{component.section}.securityContext"
+            if own.allowPrivilegeEscalation is False
+            else "spec.security.containerSecurityContext"
+        )
+        result = error(
+            f"{where}.allowPrivilegeEscalation",
+            "false cannot go with privileged: true or capabilities.add CAP_SYS_ADMIN (the API server refuses "
+            "the container): leave it out, and the hardening leaves it out for a privileged container",
+        )
+        if result not in out:
+            out.append(result)
+    return out
+
+
+RULES = (auth, services, autoscaling, gateway, platform, escalation)

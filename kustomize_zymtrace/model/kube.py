@@ -4,8 +4,15 @@ path, and not at the API server. Field names and rules are the API's (core/v1, a
 
 from typing import Annotated, Literal
 
-from .base import Before, Bool, LabelKey, Labels, LabelValue, Quantity, Rule, Strict, doc
-from .scalars import INT32_MAX, check_seccomp, check_selector_requirement, integer
+from .base import DNS_SUBDOMAIN, After, Before, Bool, LabelKey, Labels, LabelValue, Quantity, Rule, Strict, doc
+from .scalars import (
+    INT32_MAX,
+    check_seccomp,
+    check_selector_requirement,
+    gmsa_credential_spec,
+    integer,
+    windows_user_name,
+)
 
 # The API server's bounds on user and group ids.
 Id = Annotated[int, Rule(ge=0, le=INT32_MAX), Before(integer)]
@@ -117,9 +124,15 @@ class SELinuxOptions(Strict):
 
 
 class WindowsOptions(Strict):
-    gmsaCredentialSpecName: str | None = doc(None, "GMSA credential spec name.")
-    gmsaCredentialSpec: str | None = doc(None, "GMSA credential spec.")
-    runAsUserName: str | None = doc(None, "Windows user name.")
+    gmsaCredentialSpecName: Annotated[str, Rule(pattern=rf"^{DNS_SUBDOMAIN}$", max_length=253)] | None = doc(
+        None, "Name of the GMSACredentialSpec object to use."
+    )
+    gmsaCredentialSpec: Annotated[str, After(gmsa_credential_spec)] | None = doc(
+        None, "GMSA credential spec (at most 64 KiB)."
+    )
+    runAsUserName: Annotated[str, After(windows_user_name)] | None = doc(
+        None, "Windows user name, DOMAIN\\USER or USER."
+    )
     # true needs hostNetwork, which no pod here uses (and the images are Linux images): refused.
     hostProcess: Literal[False] | None = doc(None, "Run as a Windows host process (only false is accepted).")
 

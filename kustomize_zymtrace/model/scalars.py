@@ -247,3 +247,48 @@ def port_name(value: Any) -> Any:
     if not valid or "--" in value:
         raise ValueError("must be a port name: up to 15 lowercase letters, digits and '-', with a letter, no '--'")
     return value
+
+
+def escalates(context: dict[str, Any]) -> bool:
+    """A container securityContext (plain data) the API server refuses beside allowPrivilegeEscalation:
+    false: privileged, or the CAP_SYS_ADMIN capability written that way (core/v1 validation)."""
+    added = (context.get("capabilities") or {}).get("add") or []
+    return context.get("privileged") is True or "CAP_SYS_ADMIN" in added
+
+
+# WindowsSecurityContextOptions, as core/v1 validation checks them (lengths in bytes, as Go counts).
+_NETBIOS_DOMAIN = r'^[^\\/:*?"<>|.][^\\/:*?"<>|]{0,14}$'
+_DNS_DOMAIN = r"^[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$"
+
+
+def gmsa_credential_spec(value: Any) -> Any:
+    if isinstance(value, str) and not 0 < len(value.encode()) <= 64 * 1024:
+        raise ValueError("must be a GMSA credential spec: not empty, at most 64 KiB")
+    return value
+
+
+def windows_user_name(value: Any) -> Any:
+    """DOMAIN\\USER or USER: a NetBIOS or DNS domain under 256 bytes, a user of 1-104 bytes."""
+    if not isinstance(value, str):
+        return value
+    problem = None
+    parts = value.split("\\")
+    if not value:
+        problem = "must not be empty"
+    elif re.search(r"[\x00-\x1f\x7f]", value):
+        problem = "must not contain control characters"
+    elif len(parts) > 2:
+        problem = "may hold one backslash, between the domain and the user"
+    else:
+        domain, user = (parts[0], parts[1]) if len(parts) == 2 else ("", parts[0])
+        if len(domain.encode()) >= 256 or (
+            len(parts) == 2 and not (re.match(_NETBIOS_DOMAIN, domain) or re.match(_DNS_DOMAIN, domain))
+        ):
+            problem = "must have a NetBIOS or DNS domain (under 256 characters) before the backslash"
+        elif not 0 < len(user.encode()) <= 104:
+            problem = "must have a user of 1 to 104 characters"
+        elif re.fullmatch(r"[. ]+", user) or re.search(r'["/\\:;|=,+*?<>@\[\]]', user):
+            problem = 'must have a user that is not only periods or spaces and has none of "/\\:;|=,+*?<>@[]'
+    if problem:
+        raise ValueError(f"{problem} (a Windows user name, DOMAIN\\USER or USER)")
+    return value

@@ -9,19 +9,10 @@ profile: non-root users, all capabilities dropped, read-only root filesystems wi
 
 from __future__ import annotations
 
-from typing import Any
-
 from ..components import IMAGES, Needs, component, container_images
-from ..values import merge_values, plain, strip_nulls
+from ..model.scalars import escalates
+from ..values import layered, plain
 from .context import Context, Obj
-
-
-def _merged(*layers: dict[str, Any]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for layer in layers:
-        result = merge_values(result, layer)
-    merged: dict[str, Any] = strip_nulls(result)
-    return merged
 
 
 def _scratch_name(path: str) -> str:
@@ -47,18 +38,18 @@ def harden(ctx: Context, workload: Obj) -> None:
             pod_context["sysctls"] = [{"name": "net.ipv4.ip_unprivileged_port_start", "value": "0"}]
         _add_scratch_volumes(pod, containers, needs)
     pod_context["seccompProfile"] = {"type": "RuntimeDefault"}
-    pod["securityContext"] = _merged(
+    pod["securityContext"] = layered(
         pod_context, plain(security.podSecurityContext), plain(overrides.podSecurityContext)
     )
     pod["automountServiceAccountToken"] = security.automountServiceAccountToken
+    asked = ctx.asked_container_security(component(app))
     for container, need in zip(containers, needs, strict=True):
-        context: Obj = {"allowPrivilegeEscalation": False}
+        # A privileged container asked for escalation: the default yields (the API refuses both together).
+        context: Obj = {} if escalates(asked) else {"allowPrivilegeEscalation": False}
         if restricted or need.non_root_image:
             context.update(runAsNonRoot=True, runAsUser=need.user, readOnlyRootFilesystem=True)
         context["capabilities"] = {"drop": ["ALL"] if restricted or need.drop_all else ["NET_RAW"]}
-        container["securityContext"] = _merged(
-            context, plain(security.containerSecurityContext), plain(overrides.securityContext)
-        )
+        container["securityContext"] = layered(context, asked)
 
 
 def _add_scratch_volumes(pod: Obj, containers: list[Obj], needs: list[Needs]) -> None:
