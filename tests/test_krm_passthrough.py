@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime
 import io
+import os
 import shutil
 from pathlib import Path
 
@@ -123,7 +124,9 @@ scalars = (
 values = st.recursive(scalars, lambda c: st.lists(c, max_size=3) | st.dictionaries(st.text(max_size=8), c, max_size=3))
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(
+    max_examples=int(os.environ.get("PROPERTY_EXAMPLES", "15")), deadline=None, suppress_health_check=list(HealthCheck)
+)
 @given(st.dictionaries(st.text(min_size=1, max_size=10), values, max_size=5), st.sampled_from([None, True, False]))
 def test_any_valid_foreign_item_comes_back_with_the_same_values(spec: dict, flow: bool | None) -> None:
     item = {"apiVersion": "example.com/v1", "kind": "Drawn", "metadata": {"name": "drawn"}, "spec": spec}
