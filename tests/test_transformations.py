@@ -20,6 +20,8 @@ from apiserver import ApiServer
 from helpers import PLUGIN_HOME, ROOT, cli, docs, record, run, tool, tool_env, tools_versions
 from strategies import deep_merge
 
+pytestmark = pytest.mark.slow  # run by .ci/run's own step, not by the README's test command
+
 BACKEND = "ghcr.io/zystem-io/zymtrace-pub-backend"
 KUSTOMIZES = ["kustomize", f"kustomize-{tools_versions()['KUSTOMIZE_KUBECTL_VERSION']}"]
 
