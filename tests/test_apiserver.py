@@ -99,6 +99,7 @@ def test_the_api_server_is_a_stricter_judge_than_the_schema(apiserver: ApiServer
     assert refused.status == 422 and "DNS-1035 label" in refused.message
 
 
+@pytest.mark.slow  # every golden case: .ci/run's slow step (base and the overlays run below every time)
 @pytest.mark.parametrize("case", CASES, ids=[p.name for p in CASES])
 def test_golden_case_is_accepted_and_reapply_changes_nothing(apiserver: ApiServer, case: Path) -> None:
     namespace = dns_label(f"case-{case.name}")
@@ -147,6 +148,7 @@ UPGRADES = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("upgrade", sorted(UPGRADES))
 def test_upgrade_over_an_install_applies_cleanly(apiserver: ApiServer, upgrade: str) -> None:
     """No "field is immutable": changed Jobs are new objects, selectors and claim templates stay."""
