@@ -25,11 +25,8 @@ def _constructor() -> Callable[[bytes], Any]:
 _SHA256 = _constructor()
 
 
-def sha256_hex(data: bytes) -> str:
-    return str(_SHA256(data).hexdigest())
-
-
-def sha256_of(chunks: list[bytes]) -> str:
+def sha256_hex(*chunks: bytes) -> str:
+    """The hex SHA-256 of the chunks, one after the other."""
     digest = _SHA256(b"")
     for chunk in chunks:
         digest.update(chunk)

@@ -4,6 +4,7 @@ the same schema, the same runtime types, the same results."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,20 @@ def plain(value: Any) -> Any:
     return value
 
 
+@pytest.fixture
+def fresh() -> Iterator[None]:
+    """The loaded validator forgotten before and after: the test chooses which file it comes from."""
+    compiled._compiled.cache_clear()
+    yield
+    compiled._compiled.cache_clear()
+
+
+def _with_defaults(document: dict[str, Any]) -> dict[str, Any]:
+    """A config as loading validates it: the chart's defaults under its spec, nulls removed."""
+    document["spec"] = strip_nulls(merge_values(default_values(Spec), document.get("spec") or {}))
+    return document
+
+
 def test_committed_artifact_is_current() -> None:
     current = json.loads(Path(compiled.ARTIFACT).read_text())
     assert current["fingerprint"] == compiled.fingerprint(), (
@@ -52,8 +67,7 @@ def test_defaults_equal_the_models() -> None:
 
 @pytest.mark.parametrize("case", CASES, ids=[p.parent.name for p in CASES])
 def test_compiled_and_model_validation_agree(case: Path) -> None:
-    document = yaml.safe_load(case.read_text())
-    document["spec"] = strip_nulls(merge_values(default_values(Spec), document.get("spec") or {}))
+    document = _with_defaults(yaml.safe_load(case.read_text()))
     through_models = plain(THROUGH_PYDANTIC(document))
     through_compiled = plain(compiled.validator().validate_python(document))
     assert through_compiled == through_models
@@ -72,6 +86,7 @@ def test_errors_agree() -> None:
     assert errors[0] == errors[1] and len(errors[0]) == 3
 
 
+@pytest.mark.usefixtures("fresh")
 def test_a_stale_artifact_is_rebuilt_and_cached(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """Another pydantic than the packaged file was built with: the first run rebuilds from the models and
     keeps the result in the cache directory, the next run reads it from there."""
@@ -80,28 +95,22 @@ def test_a_stale_artifact_is_rebuilt_and_cached(monkeypatch: pytest.MonkeyPatch,
     monkeypatch.setattr(compiled, "ARTIFACT", str(stale))
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     cached = Path(compiled.cache_file(compiled.fingerprint()))
+    assert compiled.defaults() == default_values(Spec)
+    assert compiled.validator().validate_python(config()).metadata.namespace == "zymtrace"
+    assert json.loads(cached.read_text()) == json.loads(json.dumps(compiled.build()))
     compiled._compiled.cache_clear()
-    try:
-        assert compiled.defaults() == default_values(Spec)
-        assert compiled.validator().validate_python(config()).metadata.namespace == "zymtrace"
-        assert json.loads(cached.read_text()) == json.loads(json.dumps(compiled.build()))
-        compiled._compiled.cache_clear()
-        monkeypatch.setattr(compiled, "build", lambda: pytest.fail("rebuilt although a cached copy exists"))
-        assert type(compiled.validator().validate_python(config())) is ZymtraceBackend
-    finally:
-        compiled._compiled.cache_clear()
+    monkeypatch.setattr(compiled, "build", lambda: pytest.fail("rebuilt although a cached copy exists"))
+    assert type(compiled.validator().validate_python(config())) is ZymtraceBackend
 
 
+@pytest.mark.usefixtures("fresh")
 def test_a_read_only_cache_only_costs_time(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setattr(compiled, "ARTIFACT", str(tmp_path / "missing.json"))
     monkeypatch.setenv("XDG_CACHE_HOME", "/proc/no-such-place")
-    compiled._compiled.cache_clear()
-    try:
-        assert compiled.defaults() == default_values(Spec)
-    finally:
-        compiled._compiled.cache_clear()
+    assert compiled.defaults() == default_values(Spec)
 
 
+@pytest.mark.usefixtures("fresh")
 def test_the_artifact_names_only_the_packages_own_code(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """A tampered copy that names a function outside the package (here os.system as a validator) is not
     loaded: the models are used instead."""
@@ -116,15 +125,11 @@ def test_the_artifact_names_only_the_packages_own_code(monkeypatch: pytest.Monke
 
     calls: list[Any] = []
     monkeypatch.setattr(os, "system", lambda *args: calls.append(args) or 0)
-    compiled._compiled.cache_clear()
-    try:
-        document = config({"services": {"web": {"replicas": 3}}})
-        document["spec"] = merge_values(compiled.defaults(), document["spec"])
-        assert compiled.validator().validate_python(document).spec.services.web.replicas == 3
-        assert calls == []
-        assert not any("os:system" in p.read_text() for p in (tmp_path / "cache").rglob("*.json"))
-    finally:
-        compiled._compiled.cache_clear()
+    document = config({"services": {"web": {"replicas": 3}}})
+    document["spec"] = merge_values(compiled.defaults(), document["spec"])
+    assert compiled.validator().validate_python(document).spec.services.web.replicas == 3
+    assert calls == []
+    assert not any("os:system" in p.read_text() for p in (tmp_path / "cache").rglob("*.json"))
 
 
 def test_fingerprint_covers_pydantic_and_pydantic_core_versions(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -151,9 +156,7 @@ def _both(document: dict[str, Any]) -> tuple[Any, Any]:
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(spec=valid_spec())
 def test_property_identical_results_on_valid_configs(spec: dict[str, Any]) -> None:
-    document = config(spec)
-    document["spec"] = strip_nulls(merge_values(default_values(Spec), document["spec"]))
-    models, artifact = _both(document)
+    models, artifact = _both(_with_defaults(config(spec)))
     assert models == artifact
 
 
@@ -161,9 +164,7 @@ def test_property_identical_results_on_valid_configs(spec: dict[str, Any]) -> No
 @given(spec=schema_spec())
 def test_property_identical_results_on_schema_shaped_configs(spec: dict[str, Any]) -> None:
     """Configs drawn from the JSON Schema (valid or not): the same objects or the same errors."""
-    document = config(spec)
-    document["spec"] = strip_nulls(merge_values(default_values(Spec), document["spec"]))
-    models, artifact = _both(document)
+    models, artifact = _both(_with_defaults(config(spec)))
     assert models == artifact
 
 

@@ -14,7 +14,7 @@ from kustomize_zymtrace import digest
 
 @given(st.lists(st.binary(max_size=300), max_size=5))
 def test_same_digests_as_hashlib(chunks: list[bytes]) -> None:
-    assert digest.sha256_of(chunks) == hashlib.sha256(b"".join(chunks)).hexdigest()
+    assert digest.sha256_hex(*chunks) == hashlib.sha256(b"".join(chunks)).hexdigest()
     assert digest.sha256_hex(b"".join(chunks)) == hashlib.sha256(b"".join(chunks)).hexdigest()
 
 

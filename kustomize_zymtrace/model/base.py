@@ -58,28 +58,29 @@ class Rule:
         return handler.generate_schema(Annotated[source, Field(**self.constraints)])  # type: ignore[no-any-return]
 
 
-class Before:
-    """A plain function run on the raw value before the type's own validation (pydantic's BeforeValidator)."""
+class _Function:
+    """A plain function pydantic runs around the type's own validation, as `wrap` places it."""
 
     __slots__ = ("func",)
+    wrap: Callable[..., core_schema.CoreSchema]
 
     def __init__(self, function: Callable[[Any], Any]) -> None:
         self.func = function
 
     def __get_pydantic_core_schema__(self, source: Any, handler: Any) -> core_schema.CoreSchema:
-        return core_schema.no_info_before_validator_function(self.func, handler(source))
+        return type(self).wrap(self.func, handler(source))
 
 
-class After:
-    """A plain function run on the validated value (pydantic's AfterValidator)."""
+class Before(_Function):
+    """Run on the raw value, before the type's own validation (pydantic's BeforeValidator)."""
 
-    __slots__ = ("func",)
+    wrap = core_schema.no_info_before_validator_function
 
-    def __init__(self, function: Callable[[Any], Any]) -> None:
-        self.func = function
 
-    def __get_pydantic_core_schema__(self, source: Any, handler: Any) -> core_schema.CoreSchema:
-        return core_schema.no_info_after_validator_function(self.func, handler(source))
+class After(_Function):
+    """Run on the validated value (pydantic's AfterValidator)."""
+
+    wrap = core_schema.no_info_after_validator_function
 
 
 class JsonSchema:

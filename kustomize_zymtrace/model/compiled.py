@@ -29,7 +29,7 @@ from typing import Any
 
 from pydantic_core import SchemaError, SchemaValidator
 
-from ..digest import sha256_of
+from ..digest import sha256_hex
 
 HERE = os.path.dirname(os.path.abspath(__file__))  # os.path, not pathlib: see cli._read
 ARTIFACT = os.path.join(HERE, "compiled.json")
@@ -71,7 +71,7 @@ def fingerprint() -> str:
         if name.endswith(".py") and name != "compiled.py":
             with open(os.path.join(HERE, name), "rb") as source:
                 chunks.append(name.encode() + b"\0" + source.read())
-    return sha256_of(chunks)
+    return sha256_hex(*chunks)
 
 
 # ------------------------------------------------------------------ build time (imports the models)
