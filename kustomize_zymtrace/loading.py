@@ -35,7 +35,8 @@ if TYPE_CHECKING:
 # Bounds on a config's shape, checked before anything merges or validates it, so an oversized config is
 # refused in time linear in its size (the API server's own limits are far below: 1 MiB for a Secret or
 # ConfigMap, 256 KiB of annotations, about 1.5 MiB for any object).
-MAX_ENTRIES = 4096  # keys of one mapping, items of one list
+MAX_ENTRIES = 1000  # keys of one mapping, items of one list (a container with 1000 variables is unheard of)
+MAX_VALUES = 20_000  # keys, values and items of the whole config (the chart's own values: about 600)
 MAX_TEXT = 1024 * 1024  # characters of one key or value
 MAX_TOTAL_TEXT = 8 * 1024 * 1024  # characters of every key and value together
 MAX_SHAPE_ERRORS = 20
@@ -58,14 +59,19 @@ def format_path(loc: tuple[Any, ...]) -> str:
     return path
 
 
-def shape_errors(document: Any, root: tuple[Any, ...] = ()) -> list[Result]:
-    """Mappings and lists too long, texts too large, all texts together too large: one error each, found
-    in one pass that never descends into what it refuses (iterative: depth is bounded by the reader)."""
+def shape_errors(document: Any, root: tuple[Any, ...] = (), max_values: int = MAX_VALUES) -> list[Result]:
+    """Mappings and lists too long, texts too large, too many values or too much text in all: one error
+    each, found in one pass that never descends into what it refuses (iterative: the reader bounds the
+    depth and the expansion of aliases)."""
     found: list[Result] = []
-    total = 0
+    total = values = 0
     stack: list[tuple[Any, tuple[Any, ...]]] = [(document, root)]
     while stack and len(found) < MAX_SHAPE_ERRORS:
         node, loc = stack.pop()
+        values += 1
+        if values > max_values:
+            found.append(error("", f"the config holds more than {max_values} values: too large"))
+            break
         if isinstance(node, (dict, list)):
             if len(node) > MAX_ENTRIES:
                 what = "entries" if isinstance(node, dict) else "items"
@@ -80,10 +86,10 @@ def shape_errors(document: Any, root: tuple[Any, ...] = ()) -> list[Result]:
                     stack.append((value, (*loc, key)))
             else:
                 stack.extend((item, (*loc, index)) for index, item in enumerate(node))
+        elif isinstance(node, str) and len(node) > MAX_TEXT:
+            found.append(error(format_path(loc), f"has {len(node)} characters: at most {MAX_TEXT} are allowed"))
         elif isinstance(node, str):
             total += len(node)
-            if len(node) > MAX_TEXT:
-                found.append(error(format_path(loc), f"has {len(node)} characters: at most {MAX_TEXT} are allowed"))
         if total > MAX_TOTAL_TEXT:
             found.append(error("", f"the config holds more than {MAX_TOTAL_TEXT} characters of text: too large"))
             break
@@ -320,8 +326,11 @@ def _validation_results(exc: ValidationError, locate: Locate | None = None) -> l
     results = []
     for err in exc.errors(include_url=False):
         loc = tuple(err["loc"])
-        # A bad map key is reported at the key's own path, e.g. spec.services.web.env.1BAD.
-        item = (format_path(loc[:-1] if loc and loc[-1] == "[key]" else loc), _message(dict(err), locate))
+        # A bad map key is reported at the key's own path, e.g. spec.services.web.env.1BAD (a key, even a number).
+        where = (
+            f"{format_path(loc[:-2])}.{format_path((str(loc[-2]),))}" if loc[-1:] == ("[key]",) else format_path(loc)
+        )
+        item = (where, _message(dict(err), locate))
         if item not in seen:
             seen.add(item)
             results.append(error(*item))
