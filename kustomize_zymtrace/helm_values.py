@@ -79,26 +79,26 @@ def numbers_for_text(values: CommentedMap, plain: Any, text: str, source: str) -
     file, Helm and this tool read the same text (`tag: 17.4`), the value is quoted as written; where they
     differ (`password: 1e3` is 1000 to Helm and kustomize, and was text to the YAML 1.1 tool that wrote
     it), it is refused with its line: only the user knows which text was meant."""
-    from .loading import scalar_at
+    from .loading import format_path, source_locator
+    from .model.scalars import env_value, is_secret_name
 
+    scalar_at = source_locator(text)
     problems: list[Result] = []
     for loc, value in _text_fields_with_numbers(plain):
-        written = scalar_at(text, loc)
+        written = scalar_at(loc)
         if written is not None and written[0] == helm_text(value):
             _put(values, loc, SingleQuotedScalarString(written[0]))
         else:
             problems.append(_refusal(loc, value, written, source, "a number where text is meant"))
     for loc, value in _env_numbers(plain):
-        from .model.scalars import env_value, is_secret_name
-
         if is_secret_name(str(loc[-1])):
-            problems.append(_refusal(loc, value, scalar_at(text, loc), source, "a credential must be text"))
+            problems.append(_refusal(loc, value, scalar_at(loc), source, "a credential must be text"))
         elif env_value(value) != helm_text(value):
-            found = scalar_at(text, loc)
+            found = scalar_at(loc)
             line = f"{source} line {found[1]}: " if found else ""
             problems.append(
                 error(
-                    "spec." + ".".join(map(str, loc)),
+                    format_path(("spec", *loc)),
                     f"{line}Helm rendered this number as '{helm_text(value)}', this tool as '{env_value(value)}': "
                     "quote the text you mean",
                 )
@@ -108,9 +108,10 @@ def numbers_for_text(values: CommentedMap, plain: Any, text: str, source: str) -
 
 
 def _refusal(loc: tuple[Any, ...], value: Any, written: tuple[str, int] | None, source: str, what: str) -> Result:
+    from .loading import format_path
     from .model.scalars import is_secret_name
 
-    path = "spec." + ".".join(map(str, loc))
+    path = format_path(("spec", *loc))
     where = f"{source} line {written[1]}: " if written else ""
     if is_secret_name(str(loc[-1])):
         why = "unquoted, 1e3 is the number 1000 to Helm and kustomize"

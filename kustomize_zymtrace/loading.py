@@ -434,39 +434,53 @@ def load_file_text(text: str | bytes, source: str) -> tuple[ZymtraceBackend, lis
         raise ConfigError([error("", f"{source}: expected exactly one {API_VERSION} {KIND} document")])
     if os.path.basename(source).startswith(KUSTOMIZE_COPY):
         return load(documents[0])  # lines and values as kustomize rewrote them: not what the user wrote
-    return load(documents[0], lambda loc: scalar_at(text, loc))
+    return load(documents[0], source_locator(text))
 
 
 def scalar_at(text: str, loc: tuple[Any, ...]) -> tuple[str, int] | None:
     """The unquoted scalar at field path `loc` of the config document in `text`, as written, and its line
-    (None if it is quoted, not there, or the text holds no single config). Error path only: it reads the
-    text again, as nodes."""
+    (None if it is quoted, not there, or the text holds no single config)."""
+    return source_locator(text)(loc)
+
+
+def source_locator(text: str) -> Locate:
+    """scalar_at for many paths of one text, which is read again (as nodes) once, at the first question:
+    only an error path asks."""
+    roots: list[Any] = []
+
+    def locate(loc: tuple[Any, ...]) -> tuple[str, int] | None:
+        import yaml
+
+        if not roots:
+            roots.append(_config_node(text))
+        node = roots[0]
+        for part in loc:
+            node = _child(node, part)
+        if isinstance(node, yaml.ScalarNode) and not node.style:  # plain: None (Python parser) or "" (libyaml)
+            return node.value, node.start_mark.line + 1
+        return None
+
+    return locate
+
+
+def _config_node(text: str) -> Any:
     import yaml
 
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # nodes keep their text whatever the schema
     try:
-        roots = [node for node in yaml.compose_all(text, Loader=loader) if node is not None]
+        found = [node for node in yaml.compose_all(text, Loader=loader) if node is not None]
     except yaml.YAMLError:
         return None
-    if len(roots) != 1:
-        roots = [root for root in roots if getattr(_child(root, "kind"), "value", None) == KIND]
-    if len(roots) != 1:
-        return None
-    node: Any = roots[0]
-    for part in loc:
-        node = _child(node, part)
-        if node is None:
-            return None
-    if isinstance(node, yaml.ScalarNode) and not node.style:  # plain: None (Python parser) or "" (libyaml)
-        return node.value, node.start_mark.line + 1
-    return None
+    if len(found) != 1:
+        found = [root for root in found if getattr(_child(root, "kind"), "value", None) == KIND]
+    return found[0] if len(found) == 1 else None
 
 
 def _child(node: Any, part: Any) -> Any:
     import yaml
 
     if isinstance(node, yaml.MappingNode):
-        for key, value in reversed(node.value):  # reversed: a later merge key or entry wins
+        for key, value in node.value:  # a key given twice is refused by the reader
             if isinstance(key, yaml.ScalarNode) and key.value == str(part):
                 return value
     elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and -len(node.value) <= part < len(node.value):
