@@ -348,7 +348,8 @@ def bucket_name(value: Any) -> Any:
 
 
 def _bucket_common(name: str) -> bool:
-    return ".." in name or bool(re.fullmatch(rf"^{_IPV4}$", name))
+    # The address pattern is compiled only for names made of digits and dots (never the default's).
+    return ".." in name or (name.replace(".", "").isdigit() and bool(re.fullmatch(rf"^{_IPV4}$", name)))
 
 
 def s3_bucket_problem(name: str) -> str | None:
