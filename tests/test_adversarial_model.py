@@ -28,7 +28,7 @@ from kustomize_zymtrace.results import ConfigError
 
 ROOT = Path(__file__).resolve().parent.parent
 HEADER = "apiVersion: zymtrace.io/v1alpha1\nkind: ZymtraceBackend\nmetadata:\n  name: zymtrace\n  namespace: zymtrace\n"
-SECONDS = 5.0  # every refusal answers within this on the project's 2-core machine
+SECONDS = 5.0  # every refusal costs at most this much CPU (measured as CPU time: a busy machine does not fail it)
 
 TEXT = "must be text"
 PG = "spec.postgres.create.config"
@@ -600,13 +600,13 @@ def _errors(stderr: str) -> list[str]:
 def _refused(
     args: list[str], path: str, fragments: tuple[str, ...], hidden: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """The command, in-process: exit 1 within the time bound, nothing on stdout, no traceback, an error at
-    `path` holding every fragment, and `hidden` (a credential) nowhere."""
+    """The command, in-process: exit 1 within the CPU-time bound, nothing on stdout, no traceback, an error
+    at `path` holding every fragment, and `hidden` (a credential) nowhere."""
     from kustomize_zymtrace.cli import main
 
-    started = time.monotonic()
+    started = time.process_time()
     code = main(args)
-    elapsed = time.monotonic() - started
+    elapsed = time.process_time() - started
     captured = capsys.readouterr()
     errors = _errors(captured.err)
     assert code == 1, f"exit {code}: {captured.err[-2000:]}"
@@ -616,7 +616,7 @@ def _refused(
     assert matching, f"no error at {path} with {fragments}: {[e[:300] for e in errors]}"
     if hidden:
         assert hidden not in captured.err, "a credential was echoed"
-    assert elapsed < SECONDS, f"{elapsed:.1f} s"
+    assert elapsed < SECONDS, f"{elapsed:.1f} s of CPU"
 
 
 @pytest.mark.parametrize("case", CASES, ids=[f"{c}/{i}" for c, i, *_ in CASES])
@@ -899,9 +899,9 @@ def test_bucket_rules_per_store(name: str, s3: bool, gcs: bool) -> None:
 def test_shape_errors_stop_at_what_they_refuse() -> None:
     """An oversized map is refused without walking it: the refusal costs the same at any size."""
     huge = {"spec": {"services": {"web": {"env": dict.fromkeys((f"K{i}" for i in range(200_000)), "v")}}}}
-    started = time.monotonic()
+    started = time.process_time()
     errors = shape_errors(huge)
-    assert time.monotonic() - started < 0.5
+    assert time.process_time() - started < 0.5
     assert [(e.path, e.message) for e in errors] == [
         ("spec.services.web.env", f"has 200000 entries: at most {MAX_ENTRIES} are allowed")
     ]
