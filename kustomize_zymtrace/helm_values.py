@@ -9,16 +9,21 @@ YAML 1.2 (as for kustomize, kpt and editors), so those are written as true and f
 
 from __future__ import annotations
 
+import contextlib
 import io
 from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
-from ruamel.yaml.scalarstring import DoubleQuotedScalarString
+from ruamel.yaml.scalarstring import DoubleQuotedScalarString, SingleQuotedScalarString
 
 from .api import API_VERSION, KIND
-from .results import ConfigError, error
+from .results import ConfigError, Result, error
+
+# The round-trip reader that keeps comments costs about 1 ms a value: a values file of more (the chart's
+# own has about 600) is refused before it starts, so a conversion answers in a few seconds.
+CONVERT_MAX_VALUES = 3000
 
 # Unquoted scalars YAML 1.1 (Helm) reads as booleans and YAML 1.2 as strings.
 YAML11_BOOLEANS = {
@@ -41,6 +46,128 @@ def yaml11_booleans(node: Any) -> None:
             node[key] = YAML11_BOOLEANS[value]
         else:
             yaml11_booleans(value)
+
+
+# ------------------------------------------------------------------ numbers where text is meant
+
+
+def helm_text(value: float) -> str:
+    """The text Helm made of a number in a values file: values become JSON numbers (float64) and print
+    with Go's %v, the shortest digits in %e form from an exponent of 6 on (1000000 is 1e+06)."""
+    from decimal import Decimal
+
+    number = float(value)
+    if number != number or number in (float("inf"), float("-inf")):
+        return "NaN" if number != number else ("+Inf" if number > 0 else "-Inf")
+    sign, digits, exponent = Decimal(repr(number)).normalize().as_tuple()
+    text, point = "".join(map(str, digits)), len(digits) + int(exponent)
+    minus = "-" if sign else ""
+    if text == "0":
+        return minus + "0"
+    if not -4 <= point - 1 < 6:
+        mantissa = text[0] + (f".{text[1:]}" if len(text) > 1 else "")
+        return f"{minus}{mantissa}e{'-' if point - 1 < 0 else '+'}{abs(point - 1):02d}"
+    if point <= 0:
+        return f"{minus}0.{'0' * -point}{text}"
+    if point >= len(text):
+        return minus + text + "0" * (point - len(text))
+    return f"{minus}{text[:point]}.{text[point:]}"
+
+
+def numbers_for_text(values: CommentedMap, plain: Any, text: str, source: str) -> None:
+    """Unquoted numbers where the model takes text, and numbers in extra environment variables. Where the
+    file, Helm and this tool read the same text (`tag: 17.4`), the value is quoted as written; where they
+    differ (`password: 1e3` is 1000 to Helm and kustomize, and was text to the YAML 1.1 tool that wrote
+    it), it is refused with its line: only the user knows which text was meant."""
+    from .loading import format_path, source_locator
+    from .model.scalars import env_value, is_secret_name
+
+    scalar_at = source_locator(text)
+    problems: list[Result] = []
+    for loc, value in _text_fields_with_numbers(plain):
+        written = scalar_at(loc)
+        if written is not None and written[0] == helm_text(value):
+            _put(values, loc, SingleQuotedScalarString(written[0]))
+        else:
+            problems.append(_refusal(loc, value, written, source, "a number where text is meant"))
+    for loc, value in _env_numbers(plain):
+        if is_secret_name(str(loc[-1])):
+            problems.append(_refusal(loc, value, scalar_at(loc), source, "a credential must be text"))
+        elif env_value(value) != helm_text(value):
+            found = scalar_at(loc)
+            line = f"{source} line {found[1]}: " if found else ""
+            problems.append(
+                error(
+                    format_path(("spec", *loc)),
+                    f"{line}Helm rendered this number as '{helm_text(value)}', this tool as '{env_value(value)}': "
+                    "quote the text you mean",
+                )
+            )
+    if problems:
+        raise ConfigError(problems)
+
+
+def _refusal(loc: tuple[Any, ...], value: Any, written: tuple[str, int] | None, source: str, what: str) -> Result:
+    from .loading import format_path
+    from .model.scalars import is_secret_name
+
+    path = format_path(("spec", *loc))
+    where = f"{source} line {written[1]}: " if written else ""
+    if is_secret_name(str(loc[-1])):
+        why = "unquoted, 1e3 is the number 1000 to Helm and kustomize"
+        return error(path, f"{where}{what}: quote it as you mean it ({why})")
+    shown = written[0] if written else str(value)
+    return error(
+        path,
+        f"{where}{what}: {shown} unquoted is the number {value} to YAML 1.2 readers such as kustomize, and Helm "
+        f"rendered '{helm_text(value)}': quote the text you mean, e.g. '{shown}'",
+    )
+
+
+def _text_fields_with_numbers(plain: Any) -> list[tuple[tuple[Any, ...], Any]]:
+    """(path under spec, number) of each number the model refuses because the field takes text only."""
+    from .loading import validate_document
+    from .model.scalars import is_number
+
+    if not isinstance(plain, dict):
+        return []
+    found: list[tuple[Any, ...]] = []
+
+    def record(loc: tuple[Any, ...]) -> None:
+        found.append(loc[1:])  # without "spec"
+
+    document = {"apiVersion": API_VERSION, "kind": KIND, "metadata": {"name": "x", "namespace": "x"}, "spec": plain}
+    with contextlib.suppress(ConfigError):  # other problems: reported by the converted config's validation
+        validate_document(document, record)
+    return [(loc, _get_at(plain, loc)) for loc in found if is_number(_get_at(plain, loc))]
+
+
+def _env_numbers(plain: Any) -> list[tuple[tuple[Any, ...], Any]]:
+    from .model.scalars import is_number
+
+    services = plain.get("services") if isinstance(plain, dict) else None
+    found = []
+    for name, service in services.items() if isinstance(services, dict) else ():
+        env = service.get("env") if isinstance(service, dict) else None
+        for key, value in env.items() if isinstance(env, dict) else ():
+            if is_number(value):
+                found.append((("services", name, "env", key), value))
+    return found
+
+
+def _get_at(tree: Any, loc: tuple[Any, ...]) -> Any:
+    for part in loc:
+        try:
+            tree = tree[part] if isinstance(tree, (dict, list)) else None
+        except (KeyError, IndexError, TypeError):
+            return None
+    return tree
+
+
+def _put(tree: Any, loc: tuple[Any, ...], value: Any) -> None:
+    for part in loc[:-1]:
+        tree = tree[part]
+    tree[loc[-1]] = value
 
 
 # (path, chart default, condition on the values) for every default this project changed.
@@ -153,11 +280,17 @@ def convert(data: bytes | str, source: str, *, name: str, namespace: str, schema
     documents = [d for d in yamlio.load_all(data, source) if d is not None]
     if len(documents) > 1:
         raise ConfigError([error("", f"{source}: a values file holds one YAML document, found {len(documents)}")])
-    not_json = yamlio.not_json_values(documents[0] if documents else None)
+    plain = documents[0] if documents else None
+    not_json = yamlio.not_json_values(plain)
     if not_json:
         from .loading import not_json_message
 
         raise ConfigError([error(f"spec.{path}", not_json_message(value)) for path, value in not_json])
+    from .loading import shape_errors
+
+    too_large = shape_errors(plain, ("spec",), CONVERT_MAX_VALUES)  # before the round trip, which is slow
+    if too_large:
+        raise ConfigError(too_large)
     yaml = YAML()
     yaml.preserve_quotes = True
     yaml.indent(mapping=2, sequence=4, offset=2)
@@ -170,6 +303,7 @@ def convert(data: bytes | str, source: str, *, name: str, namespace: str, schema
     if not isinstance(values, CommentedMap):
         raise ConfigError([error("", f"{source}: a values file must be a mapping")])
     yaml11_booleans(values)
+    numbers_for_text(values, plain, yamlio.decode(data, source), source)
     pin_chart_defaults(values)
     header = _take_header(values)
     document = CommentedMap()

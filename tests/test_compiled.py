@@ -4,6 +4,7 @@ the same schema, the same runtime types, the same results."""
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ from kustomize_zymtrace.values import is_section, merge_values, strip_nulls
 THROUGH_PYDANTIC = TypeAdapter(ZymtraceBackend).validate_python
 
 CASES = sorted(ROOT.glob("tests/cases/*/config.yaml"))
+ARTIFACT_TEXT_PATH = compiled.ARTIFACT  # the packaged file, before any test points ARTIFACT elsewhere
 
 
 def plain(value: Any) -> Any:
@@ -86,28 +88,154 @@ def test_errors_agree() -> None:
     assert errors[0] == errors[1] and len(errors[0]) == 3
 
 
-@pytest.mark.usefixtures("fresh")
-def test_a_stale_artifact_is_rebuilt_and_cached(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """Another pydantic than the packaged file was built with: the first run rebuilds from the models and
-    keeps the result in the cache directory, the next run reads it from there."""
-    stale = tmp_path / "compiled.json"
+@pytest.fixture
+def package(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]:
+    """A package directory of the test's own whose compiled.json was built for another pydantic: every
+    run must rebuild or use the copy kept in the package's __pycache__. The user's cache directory points
+    at an empty place the test can look into."""
+    compiled._compiled.cache_clear()
+    here = tmp_path / "package"
+    here.mkdir(mode=0o755)
+    here.chmod(0o755)
+    stale = here / "compiled.json"
     stale.write_text(json.dumps({"fingerprint": "old", "defaults": {}, "schema": {}}))
+    monkeypatch.setattr(compiled, "HERE", str(here))
     monkeypatch.setattr(compiled, "ARTIFACT", str(stale))
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    cached = Path(compiled.cache_file(compiled.fingerprint()))
+    monkeypatch.setattr(compiled, "CACHE_DIR", str(here / "__pycache__"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user-cache"))
+    yield here
+    compiled._compiled.cache_clear()
+
+
+def _kept(here: Path) -> Path:
+    return here / "__pycache__" / f"compiled-{compiled.fingerprint()[:32]}.json"
+
+
+def _no_rebuild(monkeypatch: pytest.MonkeyPatch) -> None:
+    compiled._compiled.cache_clear()
+    monkeypatch.setattr(compiled, "build", lambda: pytest.fail("rebuilt although a kept copy exists"))
+
+
+def test_a_stale_artifact_is_rebuilt_and_kept_in_the_package(monkeypatch: pytest.MonkeyPatch, package: Path) -> None:
+    """Another pydantic than the packaged file was built with: the first run rebuilds from the models and
+    keeps the result beside the package's bytecode, the next run reads it from there; nothing is written
+    to the user's cache directory."""
     assert compiled.defaults() == default_values(Spec)
     assert compiled.validator().validate_python(config()).metadata.namespace == "zymtrace"
-    assert json.loads(cached.read_text()) == json.loads(json.dumps(compiled.build()))
-    compiled._compiled.cache_clear()
-    monkeypatch.setattr(compiled, "build", lambda: pytest.fail("rebuilt although a cached copy exists"))
+    assert json.loads(_kept(package).read_text()) == json.loads(json.dumps(compiled.build()))
+    assert oct(_kept(package).stat().st_mode & 0o777) == oct(0o644)
+    _no_rebuild(monkeypatch)
     assert type(compiled.validator().validate_python(config())) is ZymtraceBackend
+    assert not (package.parent / "user-cache").exists()
 
 
-@pytest.mark.usefixtures("fresh")
-def test_a_read_only_cache_only_costs_time(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setattr(compiled, "ARTIFACT", str(tmp_path / "missing.json"))
-    monkeypatch.setenv("XDG_CACHE_HOME", "/proc/no-such-place")
+def test_older_kept_copies_are_removed(package: Path) -> None:
+    """Edited models or another pydantic leave no trail of copies: saving one removes the others."""
+    old = package / "__pycache__" / ("compiled-" + "0" * 32 + ".json")
+    old.parent.mkdir()
+    old.write_text("{}")
+    compiled.validator()
+    assert sorted(p.name for p in old.parent.iterdir()) == [_kept(package).name]
+
+
+def _poisoned(text: str) -> str:
+    """The artifact with every image registry default moved to an attacker's registry."""
+    assert '"ghcr.io/zystem-io"' in text
+    return text.replace('"ghcr.io/zystem-io"', '"evil.example.com/x"').replace('"docker.io"', '"evil.example.com/y"')
+
+
+def _registry() -> str:
+    document = config()
+    document["spec"] = merge_values(compiled.defaults(), document["spec"])
+    return str(compiled.validator().validate_python(document).spec.global_.appImageRegistry)
+
+
+def test_the_users_cache_directory_is_never_read(package: Path) -> None:
+    """A shared CI cache under $XDG_CACHE_HOME (or ~/.cache) is written by other jobs: a copy planted where
+    earlier versions kept it changes nothing."""
+    fingerprint = compiled.fingerprint()
+    planted = package.parent / "user-cache" / "kustomize-zymtrace" / f"compiled-{fingerprint[:32]}.json"
+    planted.parent.mkdir(parents=True)
+    planted.write_text(_poisoned(json.dumps(compiled.build())))
+    assert _registry() == "ghcr.io/zystem-io"
+
+
+@pytest.mark.parametrize("how", ["group-writable", "world-writable", "symlinked-dir", "symlinked-file"])
+def test_a_kept_copy_others_could_write_is_not_used(
+    monkeypatch: pytest.MonkeyPatch, package: Path, tmp_path: Path, how: str
+) -> None:
+    """The kept copy is trusted because only who can write the package can write it: a copy (or a
+    __pycache__) more writable than the package directory, or a link out of the package, is rebuilt
+    over, never read."""
+    compiled.validator()
+    kept = _kept(package)
+    kept.write_text(_poisoned(kept.read_text()))
+    if how == "group-writable":
+        kept.chmod(0o664)
+    elif how == "world-writable":
+        kept.parent.chmod(0o777)
+    elif how == "symlinked-dir":
+        elsewhere = tmp_path / "elsewhere"
+        kept.parent.rename(elsewhere)
+        (package / "__pycache__").symlink_to(elsewhere)
+    else:
+        outside = tmp_path / "outside.json"
+        kept.rename(outside)
+        kept.symlink_to(outside)
+    compiled._compiled.cache_clear()
+    assert _registry() == "ghcr.io/zystem-io"
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="giving a file to another user needs root")
+def test_a_kept_copy_of_another_owner_is_not_used(package: Path) -> None:
+    compiled.validator()
+    kept = _kept(package)
+    kept.write_text(_poisoned(kept.read_text()))
+    os.chown(kept, 12345, -1)
+    compiled._compiled.cache_clear()
+    assert _registry() == "ghcr.io/zystem-io"
+
+
+def _within(seconds: float, work: Any) -> Any:
+    """work() in a thread that must finish in time (a blocked open() would hang the test forever)."""
+    import threading
+
+    result: list[Any] = []
+    thread = threading.Thread(target=lambda: result.append(work()), daemon=True)
+    thread.start()
+    thread.join(seconds)
+    assert not thread.is_alive(), f"still running after {seconds} s"
+    return result[0]
+
+
+@pytest.mark.parametrize("where", ["packaged", "kept"])
+def test_a_fifo_never_hangs_a_run(monkeypatch: pytest.MonkeyPatch, package: Path, where: str) -> None:
+    """A FIFO where the validator is read from (no writer ever comes) is passed over at once."""
+    target = Path(compiled.ARTIFACT) if where == "packaged" else _kept(package)
+    target.parent.mkdir(exist_ok=True)
+    target.unlink(missing_ok=True)
+    os.mkfifo(target)
+    assert _within(60, compiled.defaults) == default_values(Spec)
+
+
+def test_reads_are_bounded(monkeypatch: pytest.MonkeyPatch, package: Path, tmp_path: Path) -> None:
+    """A file larger than any artifact, or a device, is not read (an endless one would never end)."""
+    monkeypatch.setattr(compiled, "MAX_ARTIFACT_BYTES", 1000)
+    real = Path(ARTIFACT_TEXT_PATH).read_text()
+    big = tmp_path / "big.json"
+    big.write_text(real)
+    assert compiled._read(str(big), compiled.fingerprint()) is None
+    monkeypatch.setattr(compiled, "MAX_ARTIFACT_BYTES", 64 * 1024 * 1024)
+    assert compiled._read(str(big), json.loads(real)["fingerprint"]) is not None
+    assert _within(60, lambda: compiled._read("/dev/zero", compiled.fingerprint())) is None
+
+
+def test_a_read_only_package_only_costs_time(monkeypatch: pytest.MonkeyPatch, package: Path) -> None:
+    """A package directory the user cannot write (a system install): each run rebuilds, nothing is written
+    anywhere else."""
+    monkeypatch.setattr(compiled, "CACHE_DIR", "/proc/no-such-place/__pycache__")
     assert compiled.defaults() == default_values(Spec)
+    assert not (package / "__pycache__").exists() and not (package.parent / "user-cache").exists()
 
 
 @pytest.mark.usefixtures("fresh")
@@ -120,16 +248,14 @@ def test_the_artifact_names_only_the_packages_own_code(monkeypatch: pytest.Monke
     tampered = tmp_path / "compiled.json"
     tampered.write_text(text)
     monkeypatch.setattr(compiled, "ARTIFACT", str(tampered))
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    import os
-
+    monkeypatch.setattr(compiled, "CACHE_DIR", str(tmp_path / "__pycache__"))
     calls: list[Any] = []
     monkeypatch.setattr(os, "system", lambda *args: calls.append(args) or 0)
     document = config({"services": {"web": {"replicas": 3}}})
     document["spec"] = merge_values(compiled.defaults(), document["spec"])
     assert compiled.validator().validate_python(document).spec.services.web.replicas == 3
     assert calls == []
-    assert not any("os:system" in p.read_text() for p in (tmp_path / "cache").rglob("*.json"))
+    assert not any("os:system" in p.read_text() for p in tmp_path.rglob("compiled-*.json"))
 
 
 def test_fingerprint_covers_pydantic_and_pydantic_core_versions(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -223,20 +349,7 @@ def test_an_attribute_chain_cannot_reach_past_the_model(tmp_path: Path) -> None:
         assert compiled._read(str(path), artifact["fingerprint"]) is None, target
 
 
-def test_no_cache_without_an_absolute_home(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """HOME unset and no passwd entry: expanduser gives "~" back, which must not become ./~/.cache."""
-    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
-    monkeypatch.setattr(compiled.os.path, "expanduser", lambda path: path)
-    assert compiled.cache_file("0" * 64) is None
-    monkeypatch.setenv("XDG_CACHE_HOME", "relative/cache")  # the XDG rule: a relative value is ignored
-    assert compiled.cache_file("0" * 64) is None
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    assert compiled.cache_file("0" * 64) == str(tmp_path / "kustomize-zymtrace" / f"compiled-{'0' * 32}.json")
-
-
 def test_a_failed_cache_write_leaves_no_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    import os
-
     def refuse(source: str, target: str) -> None:
         raise OSError(28, "No space left on device")
 

@@ -118,13 +118,19 @@ def test_null_removes_a_default_like_helm() -> None:
     assert container["image"] == "ghcr.io/zystem-io/zymtrace-pub-backend:26.8.4"  # a null section: defaults
 
 
-def test_values_file_scalars_are_coerced_like_helm() -> None:
+def test_env_values_take_scalars_as_helm_quote_does() -> None:
+    """Extra environment variables are the one text map that takes numbers and booleans (Helm's `quote`);
+    an image tag, which must be exact, does not (tests/test_adversarial_model.py has the refusals)."""
     objects = render(
-        {"postgres": {"create": {"image": {"tag": 17.4}}}, "services": {"web": {"env": {"A": 1, "B": True}}}}
+        {"postgres": {"create": {"image": {"tag": "17.4"}}}, "services": {"web": {"env": {"A": 1, "B": True}}}}
     )
     assert containers(find(objects, "StatefulSet", "zymtrace-postgres"))[0]["image"].endswith(":17.4")
     env = containers(find(objects, "Deployment", "zymtrace-web"))[0]["env"]
     assert env == [{"name": "A", "value": "1"}, {"name": "B", "value": "true"}]
+    errors = render_errors({"postgres": {"create": {"image": {"tag": 17.4}}}})
+    assert [(e.path, e.message.split(":")[0]) for e in errors] == [
+        ("spec.postgres.create.image.tag", "must be text, not the number 17.4")
+    ]
 
 
 @pytest.mark.parametrize(

@@ -242,7 +242,7 @@ ERRORS = [
         "bucket name upper case",
         {"storage": {"buckets": {"symbols": "Symbols"}}},
         "spec.storage.buckets.symbols",
-        "not a valid bucket name",
+        "must be a bucket name",
     ),
     (
         "bucket name ip",
@@ -250,8 +250,8 @@ ERRORS = [
         "spec.storage.buckets.symbols",
         "IP address",
     ),
-    ("bucket name short", {"storage": {"buckets": {"symbols": "ab"}}}, "spec.storage.buckets.symbols", "3-63"),
-    ("bucket name dots", {"storage": {"buckets": {"symbols": "a..b"}}}, "spec.storage.buckets.symbols", "not a valid"),
+    ("bucket name short", {"storage": {"buckets": {"symbols": "ab"}}}, "spec.storage.buckets.symbols", "3 to 63"),
+    ("bucket name dots", {"storage": {"buckets": {"symbols": "a..b"}}}, "spec.storage.buckets.symbols", "no '..'"),
     (
         "hpa min > max",
         {"services": {"web": {"hpa": {"enabled": True, "minReplicas": 6, "maxReplicas": 3}}}},

@@ -37,8 +37,9 @@ def check(backend: ZymtraceBackend) -> list[Result]:
     from .addresses import RULES as ADDRESS_RULES
     from .data import RULES as DATA_RULES
     from .ports import RULES as PORT_RULES
+    from .secrets import RULES as SECRET_RULES
     from .services import RULES as SERVICE_RULES
 
     ctx = Settings(backend)
-    rules = (*ADDRESS_RULES, *DATA_RULES, *SERVICE_RULES, *PORT_RULES)
+    rules = (*ADDRESS_RULES, *DATA_RULES, *SERVICE_RULES, *PORT_RULES, *SECRET_RULES)
     return [result for rule in rules for result in rule(ctx)]

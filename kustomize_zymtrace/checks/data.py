@@ -6,12 +6,12 @@ import re
 
 from ..components import DATABASES
 from ..model.scalars import CLOUDSQL_INSTANCE as CLOUDSQL_PATTERN
+from ..model.scalars import gcs_bucket_problem, s3_bucket_problem
 from ..results import Result, error, warning
 from ..settings import Settings
 from . import given, shown, url
 
 CLOUDSQL_INSTANCE = re.compile(f"^{CLOUDSQL_PATTERN}$")
-BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 
 
 def clickhouse(ctx: Settings) -> list[Result]:
@@ -101,15 +101,9 @@ def data_volumes(ctx: Settings) -> list[Result]:
 def object_storage(ctx: Settings) -> list[Result]:
     spec = ctx.spec
     storage, out = spec.storage, []
-    bucket = storage.buckets.symbols
-    if not _valid_bucket(bucket):
-        out.append(
-            error(
-                "spec.storage.buckets.symbols",
-                f"{shown(bucket)} is not a valid bucket name: 3-63 lowercase letters, digits, '.' and '-', "
-                "starting and ending with a letter or digit, not an IP address",
-            )
-        )
+    gcs = storage.mode == "use_existing" and storage.use_existing.type == "gcs"
+    out += _bucket("spec.storage.buckets.symbols", storage.buckets.symbols, gcs)
+    out += _bucket("spec.globalSymbolization.config.bucketName", spec.globalSymbolization.config.bucketName, False)
     if storage.mode != "use_existing":
         return out
     kind = storage.use_existing.type
@@ -136,18 +130,12 @@ def object_storage(ctx: Settings) -> list[Result]:
     return out
 
 
-def _valid_bucket(name: str) -> bool:
-    if not BUCKET.match(name) or ".." in name or name.startswith("xn--") or name.endswith("-s3alias"):
-        return False
-    if not name.replace(".", "").isdigit():
-        return True
-    import ipaddress  # only for names made of digits and dots
-
-    try:
-        ipaddress.ip_address(name)
-    except ValueError:
-        return True
-    return False
+def _bucket(path: str, name: str, gcs: bool) -> list[Result]:
+    """The store's own naming rules (the model checks the shape every store shares)."""
+    if not name:
+        return []
+    problem = gcs_bucket_problem(name) if gcs else s3_bucket_problem(name)
+    return [error(path, f"{problem} (found {shown(name)})")] if problem else []
 
 
 RULES = (clickhouse, postgres, data_volumes, object_storage)

@@ -23,8 +23,11 @@ from .scalars import (
     INT64_MAX,
     QUANTITY_PATTERN,
     annotations_size,
+    bucket_name,
     check_resources,
     check_toleration,
+    config_map_size,
+    env_map,
     env_value,
     host_port,
     integer,
@@ -126,7 +129,9 @@ class Strict:
     __pydantic_config__: ClassVar[dict[str, Any]] = {  # pydantic's ConfigDict, read from the dataclass
         "extra": "forbid",
         "validate_by_name": True,
-        "coerce_numbers_to_str": True,  # values files often say tag: 17.4 where a string is meant
+        # A number is never taken as text (pydantic's default): `password: 1e3` is 1000 to a YAML 1.2
+        # reader and "1e3" to a YAML 1.1 one, so the text would depend on the tool that last wrote the file.
+        # The fields that do take numbers say so (EnvValue, Quantity); docs/compatibility.md lists them.
         "validate_default": True,  # factory defaults are plain dicts (see defaults.py)
     }
     __checks__: ClassVar[tuple[Callable[[Any], Any], ...]] = ()
@@ -228,6 +233,8 @@ ImageRegistry = Annotated[
     str, Rule(pattern=rf"^(({_REGISTRY_HOST}|{_PATH_COMPONENT})(/{_PATH_COMPONENT})*)?$", max_length=255)
 ]
 ImageTag = Annotated[str, Rule(pattern=r"^([A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?$")]
+# A tag nothing falls back from: empty would render `repository:`, an image reference no runtime pulls.
+RequiredTag = Annotated[str, Rule(pattern=r"^([A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?$", min_length=1)]
 # A key inside a Secret or ConfigMap (what secretKeyRef.key takes).
 CONFIG_KEY = r"^[-._a-zA-Z0-9]+$"
 ConfigKey = Annotated[str, Rule(pattern=CONFIG_KEY, max_length=253)]
@@ -241,6 +248,8 @@ OptionalUser = Annotated[str, Rule(pattern=r"^([A-Za-z0-9_][A-Za-z0-9_.@+-]*)?$"
 # Database name prefixes become SQL identifiers (<prefix>_identity): letters, digits and '_'.
 DatabaseName = Annotated[str, Rule(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", max_length=50)]
 Url = Annotated[str, After(url)]
+BucketName = Annotated[str, After(bucket_name)]
+RequiredBucketName = Annotated[str, Rule(min_length=1), After(bucket_name)]
 HostPort = Annotated[str, After(host_port)]
 ServiceType = Literal["ClusterIP", "NodePort", "LoadBalancer"]
 # Kubernetes' rules for label keys (an optional DNS-subdomain prefix, a 63-character name), label values
@@ -249,7 +258,12 @@ QUALIFIED_NAME = r"^(" + DNS_SUBDOMAIN + r"/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A
 LabelKey = Annotated[str, Rule(pattern=QUALIFIED_NAME, max_length=316)]
 LABEL_VALUE = r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$"
 LabelValue = Annotated[str, Rule(pattern=LABEL_VALUE, max_length=63)]
-EnvName = Annotated[str, Rule(pattern=r"^[-._a-zA-Z][-._a-zA-Z0-9]*$")]
+# At most 253 characters: services.common.env names become keys of a ConfigMap (the API server's limit);
+# a service's own variables keep the same rule, so a variable can move between the two.
+EnvName = Annotated[str, Rule(pattern=r"^[-._a-zA-Z][-._a-zA-Z0-9]*$", max_length=253)]
+Env = Annotated[dict[EnvName, EnvValue], Before(env_map)]
+# services.common.env: every value lands in one ConfigMap.
+SharedEnv = Annotated[dict[EnvName, EnvValue], Before(env_map), After(config_map_size)]
 Labels = dict[LabelKey, LabelValue]
 Annotations = Annotated[dict[LabelKey, str], After(annotations_size)]
 
@@ -257,6 +271,12 @@ Annotations = Annotated[dict[LabelKey, str], After(annotations_size)]
 class Image(Strict):
     repository: ImageRepository = doc("", "Image repository.")
     tag: ImageTag = doc("", "Image tag.")
+
+
+class PinnedImage(Image):
+    """An image whose tag has no fallback (the databases' and the proxy's)."""
+
+    tag: RequiredTag = doc("", "Image tag (must not be empty: nothing falls back).")
 
 
 class Resources(Strict):

@@ -10,9 +10,10 @@ schema machinery and walking ~110 classes), not the classes.
 
 The file carries a fingerprint of the model sources and of the installed pydantic and pydantic-core
 versions. When it is missing or stale (edited models, another pydantic), the same artifact is built from
-the models, so behaviour never depends on it, and kept in the user's cache directory for the next runs;
-tests keep the committed file current and check, property-based, that it validates exactly as the
-models do:
+the models, so behaviour never depends on it, and kept inside the package (model/__pycache__) for the
+next runs when the package directory is writable; nothing outside the package is ever read (see
+docs/security.md, "What may write where"). Tests keep the committed file current and check,
+property-based, that it validates exactly as the models do:
 
     python -m kustomize_zymtrace.model.compiled > kustomize_zymtrace/model/compiled.json
 """
@@ -23,6 +24,7 @@ import importlib.util
 import json
 import os
 import re
+import stat
 import types
 from functools import cache
 from typing import Any
@@ -157,42 +159,95 @@ def _resolve(node: dict[str, Any]) -> Any:
     return node
 
 
-def _read(path: str, expected: str) -> tuple[SchemaValidator, dict[str, Any]] | None:
-    """The validator and defaults saved at `path`, if it was built from these models and versions."""
+# Far above the artifact's size (about 0.5 MB): a bound on what is read, never a limit it meets.
+MAX_ARTIFACT_BYTES = 16 * 1024 * 1024
+
+
+def _bounded_text(path: str, trusted_dir: os.stat_result | None = None) -> str | None:
+    """The text of a regular file of at most MAX_ARTIFACT_BYTES, or None. Never follows a symbolic link
+    at the last step and never waits: a FIFO or device there is refused, not opened for reading (a FIFO
+    opened for reading would block until a writer comes). With `trusted_dir`, the file must also be owned
+    by that directory's owner and writable by no one who cannot write the directory."""
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
     try:
-        with open(path, encoding="utf-8") as file:
-            text = file.read()
+        descriptor = os.open(path, flags)
     except OSError:
         return None
+    with os.fdopen(descriptor, "rb") as file:
+        status = os.fstat(descriptor)
+        if not stat.S_ISREG(status.st_mode) or status.st_size > MAX_ARTIFACT_BYTES:
+            return None
+        if trusted_dir is not None and not _same_trust(status, trusted_dir):
+            return None
+        data = file.read(MAX_ARTIFACT_BYTES + 1)
+    if len(data) > MAX_ARTIFACT_BYTES:
+        return None  # grew while being read
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+def _same_trust(status: os.stat_result, directory: os.stat_result) -> bool:
+    """Whoever can change `status`'s file can already change the package directory's code."""
+    extra_writers = status.st_mode & ~directory.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+    return status.st_uid == directory.st_uid and not extra_writers
+
+
+def _read(
+    path: str, expected: str, trusted_dir: os.stat_result | None = None
+) -> tuple[SchemaValidator, dict[str, Any]] | None:
+    """The validator and defaults saved at `path`, if it was built from these models and versions."""
+    text = _bounded_text(path, trusted_dir)
     # The fingerprint is the first key: check it before resolving (and so importing) anything.
-    if f'"fingerprint": "{expected}"' not in text[:200]:
+    if text is None or f'"fingerprint": "{expected}"' not in text[:200]:
         return None
     try:
         artifact = json.loads(text, object_hook=_resolve)
         return SchemaValidator(artifact["schema"]), artifact["defaults"]
-    except (ValueError, ImportError, AttributeError, KeyError, TypeError, SchemaError):
+    except (ValueError, ImportError, AttributeError, KeyError, TypeError, RecursionError, SchemaError):
         return None  # damaged, or written for another pydantic-core
 
 
-def cache_file(expected: str) -> str | None:
-    """Where a rebuilt artifact is kept for the next runs when the installed pydantic is not the one the
-    packaged file was built with (a rebuild costs a run about 350 ms)."""
-    base = os.environ.get("XDG_CACHE_HOME", "")
-    if not os.path.isabs(base):  # the XDG spec: a relative value is ignored
-        base = os.path.join(os.path.expanduser("~"), ".cache")
-    if not os.path.isabs(base):
-        return None  # no home (HOME unset, no passwd entry): no cache, not a "~" directory in the cwd
-    return os.path.join(base, "kustomize-zymtrace", f"compiled-{expected[:32]}.json")
+# A rebuilt artifact is kept only inside the package, in the model's own __pycache__ beside the Python
+# bytecode: whoever can write there can change the package's code, so the copy trusts no one new. A cache
+# under the user's home (which a CI system may restore from a cache other jobs write) is never read.
+CACHE_DIR = os.path.join(HERE, "__pycache__")
+
+
+def cache_file(expected: str) -> str:
+    """Where an artifact rebuilt for the installed pydantic is kept for the next runs."""
+    return os.path.join(CACHE_DIR, f"compiled-{expected[:32]}.json")
+
+
+def _cached(expected: str) -> tuple[SchemaValidator, dict[str, Any]] | None:
+    """The kept rebuild, if it and its directory belong to the package directory's owner and can be
+    written by no one else who cannot write the package (a __pycache__ that is a link to elsewhere, a
+    file planted by another user or left writable for a group: not read)."""
+    try:
+        package = os.stat(HERE)
+        directory = os.lstat(CACHE_DIR)
+    except OSError:
+        return None
+    if not stat.S_ISDIR(directory.st_mode) or not _same_trust(directory, package):
+        return None
+    return _read(cache_file(expected), expected, package)
 
 
 def _save(path: str, text: str) -> None:
-    """Best effort: a read-only or missing home (a locked-down container) only costs the next run time."""
-    temporary = f"{path}.{os.getpid()}.tmp"
+    """Best effort: a package directory the user cannot write (a system or read-only install) only costs
+    each run the rebuild; older rebuilds (other model sources or pydantic versions) are removed."""
+    directory = os.path.dirname(path)
+    temporary = os.path.join(directory, f".{os.path.basename(path)}.{os.getpid()}.tmp")
     try:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(temporary, "w", encoding="utf-8") as file:
+        os.makedirs(directory, mode=0o755, exist_ok=True)
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o644)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as file:
             file.write(text)
         os.replace(temporary, path)
+        for name in os.listdir(directory):
+            if name.startswith("compiled-") and name.endswith(".json") and name != os.path.basename(path):
+                os.unlink(os.path.join(directory, name))
     except OSError:
         with contextlib.suppress(OSError):
             os.unlink(temporary)  # a full disk leaves no partial file behind, run after run
@@ -201,13 +256,11 @@ def _save(path: str, text: str) -> None:
 @cache
 def _compiled() -> tuple[SchemaValidator, dict[str, Any]]:
     expected = fingerprint()
-    cached = cache_file(expected)
-    found = _read(ARTIFACT, expected) or (_read(cached, expected) if cached else None)
+    found = _read(ARTIFACT, expected) or _cached(expected)
     if found is not None:
         return found
     text = json.dumps(build())
-    if cached:
-        _save(cached, text)
+    _save(cache_file(expected), text)
     artifact = json.loads(text, object_hook=_resolve)
     return SchemaValidator(artifact["schema"]), artifact["defaults"]
 

@@ -10,10 +10,10 @@ from .base import (
     DataVolume,
     HealthProbes,
     HostPort,
-    Image,
     ObjectName,
     OptionalUser,
     Percent,
+    PinnedImage,
     Port,
     Positive,
     Resources,
@@ -56,7 +56,7 @@ class ClickHouseServices(Strict):
 
 
 class ClickHouseCreate(SecurityOverrides):
-    image: Image = doc_factory(
+    image: PinnedImage = doc_factory(
         lambda: {"repository": "clickhouse/clickhouse-server", "tag": "25.3.2.39"}, "ClickHouse image."
     )
     config: ClickHouseCredentials = doc_factory(ClickHouseCredentials, "User, password and database prefix.")
@@ -95,7 +95,7 @@ class PostgresCredentials(Strict):
 
 
 class PostgresCreate(SecurityOverrides):
-    image: Image = doc_factory(lambda: {"repository": "postgres", "tag": "17.4"}, "PostgreSQL image.")
+    image: PinnedImage = doc_factory(lambda: {"repository": "postgres", "tag": "17.4"}, "PostgreSQL image.")
     config: PostgresCredentials = doc_factory(PostgresCredentials, "User and password.")
     service: ServicePort = _port(5432, "PostgreSQL")
     replicas: Positive = doc(1, "StatefulSet replicas (all replicas share one volume: keep 1).")
@@ -134,7 +134,7 @@ class ProxyHpa(Strict):
 
 
 class CloudSqlProxy(SecurityOverrides):
-    image: Image = doc_factory(
+    image: PinnedImage = doc_factory(
         lambda: {"repository": "gcr.io/cloud-sql-connectors/cloud-sql-proxy", "tag": "2.11.0"},
         "Cloud SQL Auth Proxy image (used verbatim, no registry prefix).",
     )

@@ -19,7 +19,8 @@ class GitOps(Strict):
     )
     strictSecrets: Bool = doc(
         False,
-        "Make every credential written inline into a generated Secret an error instead of a warning "
-        "(for production pipelines that must not carry plaintext).",
+        "Make every credential written inline into a generated Secret, and every extra environment variable "
+        "named like a credential (docs/security.md), an error instead of a warning (for production pipelines "
+        "that must not carry plaintext).",
     )
     argocd: ArgoCD = doc_factory(ArgoCD, "Argo CD options.")

@@ -4,14 +4,15 @@ from typing import Annotated, Literal
 
 from .base import (
     Bool,
+    BucketName,
     ConfigKey,
     ImageRegistry,
-    ImageTag,
     Labels,
     LabelValue,
     NonNegative,
     ObjectName,
     Positive,
+    RequiredTag,
     Rule,
     SecretText,
     Strict,
@@ -19,6 +20,9 @@ from .base import (
     doc,
     doc_factory,
 )
+
+# A DNS label of at most 63 characters (a domain's parts; the API server's rule for names in DNS).
+_DNS_LABEL = r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?"
 
 # Prometheus durations (the PodMonitor CRD's pattern): 30s, 1m30s, 2h.
 DURATION = r"^((([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?|0)$"
@@ -73,10 +77,11 @@ class Global(Strict):
     clusterDomain: str = doc(
         "cluster.local",
         "Extension: the cluster DNS domain written into in-cluster addresses (gateway config).",
-        pattern=r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$",
+        pattern=rf"^{_DNS_LABEL}(\.{_DNS_LABEL})*$",
+        max_length=253,
     )
     chartVersion: LabelValue = doc("26.8.4", "Extension: value of the chart-version label (a label value).")
-    appVersion: ImageTag = doc("26.8.4", "Extension: default tag of the zymtrace images.")
+    appVersion: RequiredTag = doc("26.8.4", "Extension: default tag of the zymtrace images (the last fallback).")
 
 
 class Telemetry(Strict):
@@ -99,7 +104,7 @@ class MetricReporter(Strict):
 
 
 class GlobalSymbolizationConfig(Strict):
-    bucketName: str = doc("", "Bucket of the global symbolization service (required when enabled).")
+    bucketName: BucketName = doc("", "Bucket of the global symbolization service (required when enabled).")
     accessKey: SecretText = doc("", "Access key id for that bucket.")
     accessKeySecretName: ObjectName = doc("", "Extension: existing Secret holding the access key.")
     accessKeySecretKey: ConfigKey = doc("access-key", "Extension: key inside accessKeySecretName.")

@@ -16,6 +16,22 @@ _QUANTITY = re.compile(QUANTITY_PATTERN)
 CLOUDSQL_INSTANCE = r"[a-z0-9][a-z0-9:.\-]*:[a-z0-9-]+:[a-z0-9][a-z0-9-]*"
 
 
+# Field and variable names whose values are credentials: never echoed in a message, never taken as a
+# number (whose text YAML readers disagree on), and with gitops.strictSecrets never written inline.
+# Compared without case and without '_', '-' and '.', so DB_PASSWORD, api-key and clientSecret all match.
+_SECRET_WORDS = ("password", "secret", "apikey", "token", "licensekey", "privatekey", "accesskey")
+_SECRET_NAMES = ("key", "cert", "ca")
+
+
+def is_secret_name(name: str) -> bool:
+    plain = name.lower().replace("_", "").replace("-", "").replace(".", "")
+    return plain in _SECRET_NAMES or any(word in plain for word in _SECRET_WORDS)
+
+
+def is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
 def env_value(value: Any) -> str:
     """Render a values-file scalar the way Helm's quote does (true, 1, 1.5)."""
     if isinstance(value, bool):
@@ -23,10 +39,29 @@ def env_value(value: Any) -> str:
     if isinstance(value, int):
         return str(value)
     if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            raise ValueError("must be text or a finite number (quote .inf or .nan to mean the text)")
         return str(int(value)) if value.is_integer() else repr(value)
     if isinstance(value, str):
+        if "\0" in value:
+            # The process environment is a list of NUL-terminated strings: the value would end there.
+            raise ValueError("must not contain a NUL character (an environment value ends at the first one)")
         return value
     raise ValueError("must be a string, number or boolean")
+
+
+def env_map(value: Any) -> Any:
+    """A variable whose name says it holds a credential takes text only: an unquoted 1e3 is the number
+    1000 to YAML 1.2 readers (kustomize) and the text 1e3 to YAML 1.1 tools, so the password set would
+    depend on the tool that last wrote the file."""
+    if isinstance(value, dict):
+        numbers = [str(name) for name, item in value.items() if is_number(item) and is_secret_name(str(name))]
+        if numbers:
+            raise ValueError(
+                f"{', '.join(numbers)}: a credential must be text, not a number: quote it as it should read "
+                "(YAML readers disagree on unquoted numbers: 1e3 is 1000 to kustomize)"
+            )
+    return value
 
 
 def node_port(value: Any) -> int | str:
@@ -61,7 +96,8 @@ _HOST = rf"({_IPV4}|{_HOST_NAME}|\[[0-9A-Fa-f:.]+\])"
 _PORT = r"(:[0-9]{1,5})?"
 HOST_PORT = rf"^{_HOST}{_PORT}$"
 # scheme://[userinfo@]host[:port][/path][?query][#fragment], nothing a shell or a config file would split on.
-URL = re.compile(rf"^[A-Za-z][A-Za-z0-9+.-]*://([^\s/?#@]+@)?{_HOST}{_PORT}([/?#][^\s\"'`<>\\{{}}|^]*)?$")
+URL = re.compile(rf"^https?://([^\s/?#@]+@)?{_HOST}{_PORT}([/?#][^\s\"'`<>\\{{}}|^]*)?$")
+URL_MAX = 2048  # what browsers, proxies and HTTP servers take in practice
 _SHORT_QUANTITY = "must be a Kubernetes quantity such as 500m, 2 or 1Gi"
 _DECIMAL_SUFFIX = {"n": -9, "u": -6, "m": -3, "": 0, "k": 3, "M": 6, "G": 9, "T": 12, "P": 15, "E": 18}
 _BINARY_SUFFIX = {"Ki": 10, "Mi": 20, "Gi": 30, "Ti": 40, "Pi": 50, "Ei": 60}
@@ -226,15 +262,18 @@ def check_ingress_path(path: Any) -> Any:
 
 
 def url(value: Any) -> Any:
-    if isinstance(value, str) and value and not URL.fullmatch(value):
+    if isinstance(value, str) and value and (len(value) > URL_MAX or not URL.fullmatch(value)):
         raise ValueError(
-            "must be a URL with http:// or https://, a host, an optional port and path (no spaces or shell characters)"
+            f"must be a URL with http:// or https://, a host, an optional port and path (no spaces or shell "
+            f"characters, at most {URL_MAX} characters)"
         )
     return value
 
 
 def host_port(value: Any) -> Any:
     if isinstance(value, str) and value:
+        if len(value) > 253 + 6:
+            raise ValueError("must be a host name (at most 253 characters) with an optional :port")
         port = value.rsplit(":", 1)[1] if re.search(r":[0-9]+$", value) else None
         if not re.fullmatch(HOST_PORT, value) or (port is not None and not 1 <= int(port) <= 65535):
             raise ValueError("must be a host name or IP address with an optional :port, e.g. db.example.com:5432")
@@ -292,3 +331,45 @@ def windows_user_name(value: Any) -> Any:
     if problem:
         raise ValueError(f"{problem} (a Windows user name, DOMAIN\\USER or USER)")
     return value
+
+
+# ------------------------------------------------------------------ bucket names
+# Every store the symbols bucket can live in shares this shape; each adds its own rules (checks/data.py).
+BUCKET_SHAPE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$")
+_BUCKET_ENDS = "starting and ending with a letter or digit, no '..', not an IP address"
+BUCKET_RULE = f"3 to 63 lowercase letters, digits, '.' and '-' (GCS also '_'), {_BUCKET_ENDS}"
+S3_BUCKET_RULE = f"3 to 63 lowercase letters, digits, '.' and '-', {_BUCKET_ENDS}, no '.-' or '-.'"
+
+
+def bucket_name(value: Any) -> Any:
+    if isinstance(value, str) and value and (not BUCKET_SHAPE.fullmatch(value) or _bucket_common(value)):
+        raise ValueError(f"must be a bucket name: {BUCKET_RULE}")
+    return value
+
+
+def _bucket_common(name: str) -> bool:
+    # The address pattern is compiled only for names made of digits and dots (never the default's).
+    return ".." in name or (name.replace(".", "").isdigit() and bool(re.fullmatch(rf"^{_IPV4}$", name)))
+
+
+def s3_bucket_problem(name: str) -> str | None:
+    """Amazon S3's general-purpose bucket naming rules (MinIO keeps them too), or None."""
+    if len(name) > 63 or "_" in name or ".-" in name or "-." in name or _bucket_common(name):
+        return f"not a valid S3 bucket name: {S3_BUCKET_RULE}"
+    for prefix in ("xn--", "sthree-", "amzn-s3-demo-"):
+        if name.startswith(prefix):
+            return f"not a valid S3 bucket name: it may not start with {prefix!r}"
+    for suffix in ("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"):
+        if name.endswith(suffix):
+            return f"not a valid S3 bucket name: it may not end with {suffix!r}"
+    return None
+
+
+def gcs_bucket_problem(name: str) -> str | None:
+    """Google Cloud Storage's bucket naming rules, or None."""
+    parts = name.split(".")
+    if (len(parts) == 1 and len(name) > 63) or any(not 0 < len(part) <= 63 for part in parts):
+        return "not a valid GCS bucket name: at most 63 characters, or 222 with dots and at most 63 between them"
+    if name.startswith("goog") or re.search("g[o0][o0]g[l1]e", name):
+        return "not a valid GCS bucket name: it may not start with 'goog' or contain 'google' (or a look-alike)"
+    return None

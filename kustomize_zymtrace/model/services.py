@@ -3,12 +3,10 @@
 from typing import Annotated, Any
 
 from .base import (
-    After,
     Annotations,
     Before,
     Bool,
-    EnvName,
-    EnvValue,
+    Env,
     Image,
     ImageTag,
     JsonSchema,
@@ -22,13 +20,14 @@ from .base import (
     Resources,
     Scheduling,
     ServiceType,
+    SharedEnv,
     Strict,
     doc,
     doc_factory,
     resources,
 )
 from .kube import HpaBehavior
-from .scalars import config_map_size, mcp_hosts, node_port
+from .scalars import mcp_hosts, node_port
 from .security import SecurityOverrides
 
 NodePort = Annotated[
@@ -75,9 +74,7 @@ class ServiceHpa(Strict):
 
 class Common(Scheduling):
     imageTag: ImageTag = doc("", "Tag of every zymtrace image unless the service sets its own.")
-    env: Annotated[dict[EnvName, EnvValue], After(config_map_size)] = doc_factory(
-        dict, "Extra variables for every container (via <prefix>-config)."
-    )
+    env: SharedEnv = doc_factory(dict, "Extra variables for every container (via <prefix>-config).")
     hpa: CommonHpa = doc_factory(CommonHpa, "Autoscaling defaults.")
 
 
@@ -99,7 +96,7 @@ def _image(repository: str) -> Any:
 class AppService(Scheduling, SecurityOverrides):
     image: Image = _image("zymtrace-backend")
     replicas: Positive = doc(1, "Deployment replicas (left out when the HPA is on).")
-    env: dict[EnvName, EnvValue] = doc_factory(dict, "Extra environment variables of the container.")
+    env: Env = doc_factory(dict, "Extra environment variables of the container.")
     podAnnotations: Annotations = doc_factory(dict, "Extra pod annotations.")
     podLabels: Labels = doc_factory(dict, "Extra pod labels (may not be app).")
     service: Exposure = doc_factory(Exposure, "The Service in front of the pods.")
@@ -170,7 +167,7 @@ class MigrateHpa(Strict):
 class MigrateService(Scheduling, SecurityOverrides):
     image: Image = _image("zymtrace-backend")
     timeoutSeconds: Positive = doc(3600, "activeDeadlineSeconds of the migrate Job.")
-    env: dict[EnvName, EnvValue] = doc_factory(dict, "Extra environment variables of the migrate Job.")
+    env: Env = doc_factory(dict, "Extra environment variables of the migrate Job.")
     podAnnotations: Annotations = doc_factory(dict, "Extension: extra annotations on the Job's pod.")
     resources: Resources = resources("200m", "256Mi", "500m", "512Mi", "migrate and bucket-check")
     hpa: MigrateHpa = doc_factory(MigrateHpa, "Accepted for compatibility.")

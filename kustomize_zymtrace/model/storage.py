@@ -6,10 +6,11 @@ from .base import (
     ConfigKey,
     DataVolume,
     HealthProbes,
-    Image,
     ObjectName,
+    PinnedImage,
     Port,
     Positive,
+    RequiredBucketName,
     Resources,
     Scheduling,
     SecretText,
@@ -43,7 +44,7 @@ class MinioServices(Strict):
 
 
 class StorageCreate(SecurityOverrides):
-    image: Image = doc_factory(
+    image: PinnedImage = doc_factory(
         lambda: {"repository": "minio/minio", "tag": "RELEASE.2024-12-18T13-15-44Z"}, "MinIO image."
     )
     config: MinioCredentials = doc_factory(MinioCredentials, "Root credentials.")
@@ -99,7 +100,7 @@ class StorageExisting(Strict):
 
 
 class Buckets(Strict):
-    symbols: str = doc("zymtrace-symdb", "Name of the symbols bucket.")
+    symbols: RequiredBucketName = doc("zymtrace-symdb", "Name of the symbols bucket (S3's rules; GCS also takes '_').")
 
 
 class ObjectStorage(Scheduling):
