@@ -156,16 +156,43 @@ def _exposure(ctx: Context, rendered: list[Obj], components: dict[str, Node]) ->
 
 
 def _policy_edges(ctx: Context, rendered: list[Obj], components: dict[str, Node]) -> list[Edge]:
+    """The peers each NetworkPolicy admits: a component of this backend, or (from "clients") every source
+    or the outside peers the config names. A policy without rules admits nothing and draws no edge."""
     edges = []
     for policy in (o for o in rendered if o["kind"] == "NetworkPolicy"):
         target = _by_selector(ctx, policy["spec"]["podSelector"].get("matchLabels"))
+        if target not in components:
+            continue
         for rule in policy["spec"].get("ingress", []):
             ports = ", ".join(str(p["port"]) for p in rule.get("ports", [])) or "any port"
+            if "from" not in rule:
+                edges.append(Edge("clients", components[target].id, f"allowed {ports} from anywhere", "policy"))
             for peer in rule.get("from", []):
                 source = _by_selector(ctx, (peer.get("podSelector") or {}).get("matchLabels"))
-                if source in components and target in components:
+                if source in components and set(peer) == {"podSelector"}:
                     edges.append(Edge(components[source].id, components[target].id, f"allowed {ports}", "policy"))
+                else:
+                    label = f"allowed {ports} from {_peer_text(peer)}"
+                    edges.append(Edge("clients", components[target].id, label, "policy"))
     return edges
+
+
+def _peer_text(peer: Obj) -> str:
+    """An outside peer in words: its address block, or its namespace and pod selectors."""
+    if "ipBlock" in peer:
+        return str(peer["ipBlock"]["cidr"])
+    parts = []
+    for key, what in (("namespaceSelector", "namespaces"), ("podSelector", "pods")):
+        if key in peer:
+            parts.append(f"{what} {_selector_text(peer[key])}")
+    return " ".join(parts)
+
+
+def _selector_text(selector: Obj) -> str:
+    terms = [f"{k}={v}" for k, v in (selector.get("matchLabels") or {}).items()]
+    for term in selector.get("matchExpressions") or []:
+        terms.append(f"{term['key']} {term['operator']} {','.join(term.get('values', []))}".strip())
+    return ", ".join(terms) or "(all)"
 
 
 SHAPES = {
