@@ -20,7 +20,7 @@ from typing import Any, NamedTuple
 
 import pytest
 import yaml
-from helpers import cli, config, record, render, render_errors, run, tool
+from helpers import ROOT, cli, config, record, render, render_errors, run, tool
 
 from kustomize_zymtrace import emitter
 
@@ -233,6 +233,25 @@ def targets(paths: set[Path_], tenants: list[Tenant]) -> set[str]:
     return {components[target] for _, target, _ in paths}
 
 
+def documented(policies: str) -> tuple[int, int, int]:
+    """docs/security.md's truth-table summary for these policies: (allowed into the tenants' pods, drawn
+    by graph, between the tenants)."""
+    section = (ROOT / "docs" / "security.md").read_text().split("### Two tenants", 1)[1].split("\n## ", 1)[0]
+    rows = [[cell.strip() for cell in line.strip("|").split("|")] for line in section.splitlines() if line[:2] == "| "]
+    (row,) = [row for row in rows if row[0].split(" (")[0] == policies]
+
+    def number(cell: str) -> int:
+        found = re.search(r"[0-9][0-9,]*", cell)
+        return int(found.group().replace(",", "")) if found else 0
+
+    return number(row[1]), number(row[2]), number(row[3])
+
+
+def summary(tenants: list[Tenant], allowed: set[Path_], graph: set[Path_]) -> tuple[int, int, int]:
+    assert len(every_pod(tenants)) == 24 and len(ports_of(tenants)) == 17  # as docs/security.md says
+    return len(into_tenants(allowed, tenants)), len(graph), len(cross_tenant(allowed, tenants))
+
+
 # ---------------------------------------------------------------------------------------- the tests
 
 
@@ -249,6 +268,7 @@ def test_chart_policies_leave_the_services_minio_and_the_jobs_open_to_the_other_
     leaks = cross_tenant(allowed, tenants)
     assert targets(leaks, tenants) == CHART_OPEN  # each reaches the other's MinIO, services and Jobs
     assert not {"clickhouse", "postgres", "ui"} & targets(leaks, tenants)  # the chart's three hold
+    assert summary(tenants, allowed, graph) == documented("the chart's")
 
 
 @pytest.mark.parametrize("layout", sorted(LAYOUTS))
@@ -263,6 +283,7 @@ def test_isolated_tenants_reach_each_other_only_at_the_gateway(layout: str, tmp_
         assert (t.pods["web"].key, t.pods["clickhouse"].key, 8123) in allowed
         assert (t.pods["ui"].key, t.pods["clickhouse"].key, 8123) not in allowed
         assert not {p for p in allowed if p[1] == t.pods["migrate"].key}  # the Jobs admit nothing
+    assert summary(tenants, allowed, graph) == documented("`isolate`")
 
 
 @pytest.mark.parametrize("layout", sorted(LAYOUTS))
@@ -279,6 +300,7 @@ def test_isolated_tenants_with_gateway_clients_named_share_no_path(layout: str, 
         assert {(controller, gateway, 80), (t.pods["ingest"].key, gateway, 80)} <= allowed
         assert (elsewhere, gateway, 80) not in allowed
         assert {p[0] for p in allowed if p[1] == gateway} == {controller, t.pods["ingest"].key, t.pods["web"].key}
+    assert summary(tenants, allowed, graph) == documented("`isolate` with `gatewayFrom`")
 
 
 def test_isolated_policies_are_accepted_by_the_api_server(apiserver: Any) -> None:
@@ -362,3 +384,12 @@ def test_exposed_services_and_scraped_metrics_stay_reachable_under_isolation() -
     web = next(o for o in render(spec) if o["metadata"]["name"] == "zymtrace-web-network-policy")
     assert {"from": INGRESS_ONLY, "ports": [{"protocol": "TCP", "port": 9933}]} in web["spec"]["ingress"]
     assert all("from" in rule for rule in web["spec"]["ingress"])
+
+
+def test_the_documented_isolation_snippet_renders() -> None:
+    section = (ROOT / "docs" / "security.md").read_text().split("## Network isolation", 1)[1].split("\n## ", 1)[0]
+    (snippet,) = re.findall(r"```yaml\n(.*?)```", section, flags=re.S)
+    policies = {o["metadata"]["name"]: o for o in render(yaml.safe_load(snippet)) if o["kind"] == "NetworkPolicy"}
+    assert len(policies) == 10
+    peers = [p for rule in policies["zymtrace-gateway-network-policy"]["spec"]["ingress"] for p in rule["from"]]
+    assert {"ipBlock": {"cidr": "10.0.0.0/8"}} in peers and INGRESS_ONLY[0] in peers
