@@ -393,3 +393,23 @@ def test_the_documented_isolation_snippet_renders() -> None:
     assert len(policies) == 10
     peers = [p for rule in policies["zymtrace-gateway-network-policy"]["spec"]["ingress"] for p in rule["from"]]
     assert {"ipBlock": {"cidr": "10.0.0.0/8"}} in peers and INGRESS_ONLY[0] in peers
+
+
+def test_graph_draws_own_workloads_as_themselves_and_nothing_for_workloads_not_rendered(tmp_path: Path) -> None:
+    """A peer selecting `app: <prefix>-<name>` alone is a workload of this backend: drawn from it, or not at
+    all when the config renders no such workload (the chart's policies still admit the migrate Job when
+    migrations are skipped). Any other peer is drawn from the clients, in words."""
+    spec = {
+        "global": {"skipDBMigrations": True},
+        "security": {
+            "networkPolicies": {"isolate": True, "gatewayFrom": [{"podSelector": {"matchLabels": {"app": "x"}}}]}
+        },
+    }
+    path = tmp_path / "config.yaml"
+    path.write_text(yaml.safe_dump(config(spec)))
+    drawn_graph = cli("graph", str(path))
+    assert drawn_graph.returncode == 0, drawn_graph.stderr
+    edges = [line.strip() for line in drawn_graph.stdout.splitlines() if " -.->|" in line]
+    assert not [edge for edge in edges if "migrate" in edge]
+    assert 'clients -.->|"allowed 80, 9900 from pods app=x"| gateway' in edges
+    assert 'web -.->|"allowed 80, 9900"| gateway' in edges

@@ -168,13 +168,24 @@ def _policy_edges(ctx: Context, rendered: list[Obj], components: dict[str, Node]
             if "from" not in rule:
                 edges.append(Edge("clients", components[target].id, f"allowed {ports} from anywhere", "policy"))
             for peer in rule.get("from", []):
-                source = _by_selector(ctx, (peer.get("podSelector") or {}).get("matchLabels"))
-                if source in components and set(peer) == {"podSelector"}:
-                    edges.append(Edge(components[source].id, components[target].id, f"allowed {ports}", "policy"))
-                else:
+                own = _own_workload(ctx, peer)
+                if own is None:
                     label = f"allowed {ports} from {_peer_text(peer)}"
                     edges.append(Edge("clients", components[target].id, label, "policy"))
+                elif own in components:  # a workload this config does not render admits nothing
+                    edges.append(Edge(components[own].id, components[target].id, f"allowed {ports}", "policy"))
     return edges
+
+
+def _own_workload(ctx: Context, peer: Obj) -> str | None:
+    """The component a peer selects when it is a workload of this backend (`app: <prefix>-<name>` in its
+    own namespace), else None: a peer outside the backend."""
+    selector = peer.get("podSelector") or {}
+    labels = selector.get("matchLabels") or {}
+    app = str(labels.get("app", ""))
+    if set(peer) != {"podSelector"} or set(selector) != {"matchLabels"} or set(labels) != {"app"}:
+        return None
+    return app.removeprefix(f"{ctx.prefix}-") if app.startswith(f"{ctx.prefix}-") else None
 
 
 def _peer_text(peer: Obj) -> str:
