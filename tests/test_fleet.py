@@ -6,7 +6,9 @@ Every tenant is built by the pinned kustomize releases and the plugin's own comm
 the AppProject and the Applications they generate are judged by Argo CD's CRD schemas on the test API
 server (server-side apply, strict field validation); Flux builds each tenant's objects and stages offline;
 and every tenant's objects are applied together to the API server, in namespaces that enforce the
-restricted Pod Security profile.
+restricted Pod Security profile. The README's test run builds, validates and applies every tenant and
+runs Flux for one; the second kustomize release, the plugin's commands, Flux for the others and kpt run in
+the slow step (`-m slow`).
 """
 
 from __future__ import annotations
@@ -74,7 +76,7 @@ def tenants() -> dict[str, list[dict[str, Any]]]:
 # ------------------------------------------------------------------------------------ the tenants
 
 
-@pytest.mark.parametrize("kustomize", KUSTOMIZES)
+@pytest.mark.parametrize("kustomize", [KUSTOMIZES[0], pytest.param(KUSTOMIZES[1], marks=pytest.mark.slow)])
 def test_every_tenant_builds_into_its_own_namespace_with_isolation(
     kustomize: str, tenants: dict[str, list[dict[str, Any]]]
 ) -> None:
@@ -230,6 +232,7 @@ def plugin_commands() -> dict[str, Any]:
     return yaml.safe_load(text)["spec"]
 
 
+@pytest.mark.slow
 def test_each_application_renders_its_tenant_through_the_plugin(
     applications: dict[str, list[dict[str, Any]]], tenants: dict[str, list[dict[str, Any]]]
 ) -> None:
@@ -274,7 +277,7 @@ def hydrate(tenant: str, out: Path) -> Path:
     return out
 
 
-@pytest.mark.parametrize("tenant", TENANTS)
+@pytest.mark.parametrize("tenant", [TENANTS[0], *(pytest.param(t, marks=pytest.mark.slow) for t in TENANTS[1:])])
 def test_flux_deploys_each_tenant_as_its_own_account_in_stages(
     tenant: str, tmp_path: Path, tenants: dict[str, list[dict[str, Any]]]
 ) -> None:
@@ -339,6 +342,7 @@ def tenant_config(tenant: str) -> dict[str, Any]:
     return config
 
 
+@pytest.mark.slow
 def test_the_fleet_renders_through_kpt(tmp_path: Path, tenants: dict[str, list[dict[str, Any]]]) -> None:
     """The same tenants' configs in one kpt package (one directory each): one `kpt fn render` renders
     every tenant, into its own directory, with the objects the kustomize build has."""
