@@ -100,7 +100,9 @@ def _rows(model: type[Strict], prefix: str, defaults: dict[str, Any]) -> Iterato
 
 def _kube_type(model: type[Strict], field: FieldInfo) -> str:
     title = (model.__doc__ or "").strip().split("\n")[0].rstrip(".")
-    return f"Kubernetes {title if '/' in title else model.__name__}" + (" or null" if _optional(field) else "")
+    listed = any(typing.get_origin(a) is list for a in (field.annotation, *typing.get_args(field.annotation)))
+    kind = f"{'list of ' if listed else ''}Kubernetes {title if '/' in title else model.__name__}"
+    return kind + (" or null" if _optional(field) else "")
 
 
 def _optional(field: FieldInfo) -> bool:

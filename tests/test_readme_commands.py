@@ -77,6 +77,10 @@ EXPECTATIONS = [
     Expect(r"kpt fn render --allow-exec$", ("kpt",), files("examples/kpt/generated/zymtrace", 41)),
     Expect(r"^examples/flux/hydrate.sh overlays/gke \S+$", ("kubectl",), files(HYDRATED, GKE_OBJECTS)),
     Expect(r"^kustomize-zymtrace doctor overlays/gke$", (), says("wired as kustomize needs")),
+    Expect(r"kubectl kustomize --enable-alpha-plugins examples/fleet/tenants/globex$", ("kubectl",), objects(49)),
+    Expect(r"^kustomize-zymtrace doctor examples/fleet/tenants/globex$", (), says("wired as kustomize needs")),
+    Expect(r"^examples/fleet/flux/hydrate.sh$", ("kubectl",), files("examples/fleet/flux/hydrated", 146)),
+    Expect(r"^examples/fleet/flux/hydrate.sh --check$", ("kubectl",), says("no drift")),
     Expect(r"^kustomize-zymtrace diff main:\S+ \S+$", (), says("No differences")),
     Expect(
         r"overlays/gke > new.yaml$",

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ..components import AUTOSCALED, COMPONENTS
 from ..model.scalars import escalates
 from ..results import Result, error, warning
 from ..settings import Settings
 from . import given
+
+if TYPE_CHECKING:
+    from ..model import Spec
 
 
 def _pem(value: str | None) -> bool:
@@ -94,6 +99,22 @@ def services(ctx: Settings) -> list[Result]:
         out.append(
             warning("spec.services.activateNetworkPolicies", "false: any pod in the cluster can reach the databases")
         )
+    out += _isolation(spec)
+    return out
+
+
+def _isolation(spec: Spec) -> list[Result]:
+    """Isolation settings that cannot take effect (a silently ignored setting would look like protection)."""
+    where, isolation = "spec.security.networkPolicies", spec.security.networkPolicies
+    if isolation.isolate and not spec.services.activateNetworkPolicies:
+        return [warning(f"{where}.isolate", "no effect while services.activateNetworkPolicies is false")]
+    out = [
+        warning(f"{where}.{key}", "no effect without isolate: true")
+        for key in ("gatewayFrom", "metricsFrom")
+        if getattr(isolation, key) is not None and not isolation.isolate
+    ]
+    if isolation.isolate and isolation.metricsFrom is not None and not spec.metricReporter.podMonitor.enabled:
+        out.append(warning(f"{where}.metricsFrom", "no effect without metricReporter.podMonitor.enabled"))
     return out
 
 

@@ -7,8 +7,10 @@ from typing import Annotated, Literal
 from .base import DNS_SUBDOMAIN, After, Before, Bool, LabelKey, Labels, LabelValue, Quantity, Rule, Strict, doc
 from .scalars import (
     INT32_MAX,
+    check_peer,
     check_seccomp,
     check_selector_requirement,
+    cidr,
     gmsa_credential_spec,
     integer,
     windows_user_name,
@@ -38,6 +40,25 @@ class LabelSelectorRequirement(Strict):
 class LabelSelector(Strict):
     matchLabels: Labels | None = doc(None, "Labels the pods must carry.")
     matchExpressions: list[LabelSelectorRequirement] | None = doc(None, "Label requirements.")
+
+
+# ------------------------------------------------------------------ NetworkPolicy peers (networking/v1)
+
+Cidr = Annotated[str, After(cidr)]
+
+
+class IPBlock(Strict):
+    cidr: Cidr = doc(..., "A network, e.g. 10.0.0.0/8.")
+
+
+class NetworkPolicyPeer(Strict):
+    """networking/v1 NetworkPolicyPeer."""
+
+    podSelector: LabelSelector | None = doc(None, "Pods (in the namespaces namespaceSelector picks, else this one).")
+    namespaceSelector: LabelSelector | None = doc(None, "Namespaces ({} is every namespace).")
+    ipBlock: IPBlock | None = doc(None, "Addresses outside the cluster (alone).")
+
+    __checks__ = (check_peer,)
 
 
 class NodeSelectorRequirement(Strict):

@@ -373,3 +373,26 @@ def gcs_bucket_problem(name: str) -> str | None:
     if name.startswith("goog") or re.search("g[o0][o0]g[l1]e", name):
         return "not a valid GCS bucket name: it may not start with 'goog' or contain 'google' (or a look-alike)"
     return None
+
+
+def cidr(value: Any) -> Any:
+    """An IPv4 or IPv6 network in canonical form (10.0.0.0/8, fd00::/8), as a NetworkPolicy ipBlock takes it."""
+    import ipaddress  # only for configs that name an ipBlock
+
+    try:
+        network = ipaddress.ip_network(value, strict=True)
+    except ValueError:
+        raise ValueError("must be a CIDR network address, e.g. 10.0.0.0/8 or fd00::/8") from None
+    if str(network) != value:
+        raise ValueError(f"must be written {network}")
+    return value
+
+
+def check_peer(peer: Any) -> Any:
+    """A NetworkPolicy peer: pod and/or namespace selectors, or an ipBlock alone (the API's rule)."""
+    selectors = peer.podSelector is not None or peer.namespaceSelector is not None
+    if peer.ipBlock is not None and selectors:
+        raise ValueError("ipBlock cannot be combined with podSelector or namespaceSelector")
+    if peer.ipBlock is None and not selectors:
+        raise ValueError("give podSelector, namespaceSelector or ipBlock")
+    return peer

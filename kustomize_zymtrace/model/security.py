@@ -3,7 +3,25 @@
 from typing import Literal
 
 from .base import Bool, Strict, doc, doc_factory
-from .kube import PodSecurityContext, SecurityContext
+from .kube import NetworkPolicyPeer, PodSecurityContext, SecurityContext
+
+
+class NetworkPolicies(Strict):
+    isolate: Bool = doc(
+        False,
+        "Beyond the chart's policies for the databases and the UI: a NetworkPolicy for every pod, admitting "
+        "only the workloads wired to it, so another tenant's pods reach nothing but the gateway "
+        "(needs services.activateNetworkPolicies; see docs/security.md).",
+    )
+    gatewayFrom: list[NetworkPolicyPeer] | None = doc(
+        None,
+        "With isolate: who may reach the gateway's listeners (e.g. the ingress controller's namespace); null: "
+        "any source. The backend's own callers are always admitted.",
+    )
+    metricsFrom: list[NetworkPolicyPeer] | None = doc(
+        None,
+        "With isolate and PodMonitors on: who may scrape the metrics ports (Prometheus's namespace); null: any source.",
+    )
 
 
 class Security(Strict):
@@ -22,6 +40,9 @@ class Security(Strict):
     )
     containerSecurityContext: SecurityContext = doc_factory(
         SecurityContext, "Merged over every container's securityContext (core/v1 SecurityContext)."
+    )
+    networkPolicies: NetworkPolicies = doc_factory(
+        NetworkPolicies, "Tenant isolation by NetworkPolicies (the chart's three policies by default)."
     )
 
 

@@ -156,16 +156,54 @@ def _exposure(ctx: Context, rendered: list[Obj], components: dict[str, Node]) ->
 
 
 def _policy_edges(ctx: Context, rendered: list[Obj], components: dict[str, Node]) -> list[Edge]:
+    """The peers each NetworkPolicy admits: a component of this backend, or (from "clients") every source
+    or the outside peers the config names. A policy without rules admits nothing and draws no edge."""
     edges = []
     for policy in (o for o in rendered if o["kind"] == "NetworkPolicy"):
         target = _by_selector(ctx, policy["spec"]["podSelector"].get("matchLabels"))
+        if target not in components:
+            continue
         for rule in policy["spec"].get("ingress", []):
             ports = ", ".join(str(p["port"]) for p in rule.get("ports", [])) or "any port"
+            if "from" not in rule:
+                edges.append(Edge("clients", components[target].id, f"allowed {ports} from anywhere", "policy"))
             for peer in rule.get("from", []):
-                source = _by_selector(ctx, (peer.get("podSelector") or {}).get("matchLabels"))
-                if source in components and target in components:
-                    edges.append(Edge(components[source].id, components[target].id, f"allowed {ports}", "policy"))
+                own = _own_workload(ctx, peer)
+                if own is None:
+                    label = f"allowed {ports} from {_peer_text(peer)}"
+                    edges.append(Edge("clients", components[target].id, label, "policy"))
+                elif own in components:  # a workload this config does not render admits nothing
+                    edges.append(Edge(components[own].id, components[target].id, f"allowed {ports}", "policy"))
     return edges
+
+
+def _own_workload(ctx: Context, peer: Obj) -> str | None:
+    """The component a peer selects when it is a workload of this backend (`app: <prefix>-<name>` in its
+    own namespace), else None: a peer outside the backend."""
+    selector = peer.get("podSelector") or {}
+    labels = selector.get("matchLabels") or {}
+    app = str(labels.get("app", ""))
+    if set(peer) != {"podSelector"} or set(selector) != {"matchLabels"} or set(labels) != {"app"}:
+        return None
+    return app.removeprefix(f"{ctx.prefix}-") if app.startswith(f"{ctx.prefix}-") else None
+
+
+def _peer_text(peer: Obj) -> str:
+    """An outside peer in words: its address block, or its namespace and pod selectors."""
+    if "ipBlock" in peer:
+        return str(peer["ipBlock"]["cidr"])
+    parts = []
+    for key, what in (("namespaceSelector", "namespaces"), ("podSelector", "pods")):
+        if key in peer:
+            parts.append(f"{what} {_selector_text(peer[key])}")
+    return " ".join(parts)
+
+
+def _selector_text(selector: Obj) -> str:
+    terms = [f"{k}={v}" for k, v in (selector.get("matchLabels") or {}).items()]
+    for term in selector.get("matchExpressions") or []:
+        terms.append(f"{term['key']} {term['operator']} {','.join(term.get('values', []))}".strip())
+    return ", ".join(terms) or "(all)"
 
 
 SHAPES = {
