@@ -502,6 +502,38 @@ def load_with_node(text: str, source: str, *, any_yaml: bool = False) -> tuple[A
     return (documents[0][0], documents[0][1]) if documents else (None, None)
 
 
+def object_problem(document: Any, *, named: bool = True) -> str:
+    """What keeps a document from being a Kubernetes object ('' when nothing does). named: it must have
+    a kind and a metadata.name, as what is written to a file or compared by identity must."""
+    if not isinstance(document, dict):
+        return f"a {'list' if isinstance(document, list) else 'scalar'}, not a mapping"
+    if not named:
+        return ""
+    metadata = document.get("metadata")
+    if not isinstance(document.get("kind"), str) or not document["kind"]:
+        return "no kind"
+    if not isinstance(metadata, dict) or not isinstance(metadata.get("name"), str) or not metadata["name"]:
+        return "no metadata.name"
+    return ""
+
+
+def not_an_object(source: str, number: int, line: int, problem: str) -> ConfigError:
+    return ConfigError([error("", f"{source}: document {number} is not a Kubernetes object (line {line}: {problem})")])
+
+
+def load_objects(data: str | bytes, source: str, *, named: bool = True) -> list[dict[str, Any]]:
+    """The objects of a YAML stream, empty documents left out; any other document that is not a
+    Kubernetes object (see object_problem) is an error naming it and its line."""
+    objects = []
+    documents = [(d, line) for d, line in load_documents(data, source) if d is not None]
+    for number, (document, line) in enumerate(documents, 1):
+        problem = object_problem(document, named=named)
+        if problem:
+            raise not_an_object(source, number, line, problem)
+        objects.append(document)
+    return objects
+
+
 def not_json_values(document: Any, path: str = "") -> list[tuple[str, NotJson]]:
     """(field path, value) of every NotJson value or key in a parsed document."""
     found: list[tuple[str, NotJson]] = []
