@@ -152,7 +152,7 @@ def cmd_render(args: argparse.Namespace) -> int:
     backend, warnings = load_file_text(_read(args.config), args.config)
     objects, notes = render_with_findings(backend)
     _report(surface(warnings + notes, dict(os.environ)))
-    if args.output:
+    if args.output is not None:
         _write(objects, args.output, args.layout)
     else:
         STDOUT.write(yamlio.dump_all(objects))
@@ -162,6 +162,8 @@ def cmd_render(args: argparse.Namespace) -> int:
 def _write(objects: list[dict[str, Any]], output: str, layout: str) -> None:
     from .output import write_directory
 
+    if not output:
+        raise ConfigError([Result("-o: give a directory (an empty path names none)")])
     try:
         from pathlib import Path  # here, not at the top: a KRM run never needs pathlib (5 ms to import)
 
@@ -316,7 +318,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     render = sub.add_parser("render", help="render a config to a YAML stream or to files")
     render.add_argument("config", help="ZymtraceBackend config file ('-' for stdin)")
-    render.add_argument("-o", "--output", metavar="DIR", help="write one file per object (and a kustomization.yaml)")
+    render.add_argument("-o", "--output", metavar="DIR", help="write one file per object (and a Kustomization file)")
     render.add_argument("--layout", choices=LAYOUTS, default="flat", help="with -o: flat, or one directory per stage")
     render.set_defaults(handler=cmd_render)
 

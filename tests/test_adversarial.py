@@ -1363,5 +1363,5 @@ def test_rerender_into_a_relative_directory(
     assert main(["render", "config.yaml", "-o", "out", "--layout", "stages"]) == 0
     files = sorted(p.relative_to(tmp_path / "out").as_posix() for p in (tmp_path / "out").rglob("*.yaml"))
     assert files and not any(".tmp-" in name for name in files)
-    assert all("/" in name or name == "kustomization.yaml" for name in files)  # the flat files are gone
+    assert all("/" in name for name in files)  # the flat files are gone
     capsys.readouterr()

@@ -91,8 +91,8 @@ write_directory(objects, Path(sys.argv[1]))
 
 def _consistent_version(out: Path) -> str:
     """The single version every listed file holds; fails on a mixed or incomplete tree."""
-    listed = yaml.safe_load((out / "kustomization.yaml").read_text())["resources"]
-    present = sorted(p.name for p in out.glob("*.yaml") if p.name != "kustomization.yaml")
+    listed = yaml.safe_load((out / "Kustomization").read_text())["resources"]
+    present = sorted(p.name for p in out.glob("*.yaml"))
     assert sorted(listed) == present
     versions = {yaml.safe_load((out / name).read_text().removeprefix(MARKER))["data"]["v"][0] for name in listed}
     assert len(versions) == 1, versions
