@@ -29,9 +29,9 @@ from .results import ConfigError, error
 _Parser: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # only its parser (events) is used
 
 # Limits; docs/guide.md ("Limits and errors") states them.
-MAX_BYTES = 16 * 1024 * 1024  # one input file or stream: about 300 renders of the whole backend
+MAX_BYTES = 8 * 1024 * 1024  # one input file or stream: about 130 renders of the whole backend
 MAX_DEPTH = 100  # Kubernetes objects nest about 15 deep; anything past this is hostile or broken
-MAX_NODES = 1_000_000  # values in one input once its aliases are expanded (16 MiB of objects hold about 1.3 M)
+MAX_NODES = 500_000  # values in one input once its aliases are expanded (the backend has about 4,500)
 
 
 class NotJson(str):
