@@ -86,6 +86,27 @@ SHAPES: tuple[tuple[str, type, bool], ...] = (
 _TYPE_WORDS: dict[type, str] = {dict: "a mapping", list: "a list", str: "a string"}
 
 
+class _Shape(NamedTuple):
+    kind: type
+    required: bool
+    fields: dict[str, _Shape]  # what is under it ("*": every entry of a list)
+
+
+def _shape_tree(table: tuple[tuple[str, type, bool], ...]) -> dict[str, _Shape]:
+    """The table as a tree, so that checking an object visits only the fields it has."""
+    root: dict[str, _Shape] = {}
+    for path, kind, required in table:
+        *parents, last = path.split(".")
+        level = root
+        for part in parents:
+            level = level.setdefault(part, _Shape(dict, False, {})).fields
+        level[last] = _Shape(kind, required, {})
+    return root
+
+
+_SHAPE_TREE = _shape_tree(SHAPES)
+
+
 class Key(NamedTuple):
     """What makes two objects the same object to the API server."""
 
@@ -111,7 +132,8 @@ def load_side(spec: str) -> dict[Key, Obj]:
     path = Path(spec)
     if spec != "-" and path.is_dir():
         return _index(_from_directory(path), spec)
-    return _index(_from_text(_read(spec), spec), spec)
+    source = "stdin" if spec == "-" else spec
+    return _index(_from_text(_read(spec), source), source)
 
 
 def _read(spec: str) -> bytes:
@@ -170,42 +192,38 @@ def _expanded(documents: list[tuple[Any, int]]) -> list[tuple[Any, int]]:
 
 def _shape_problem(obj: Obj) -> str:
     """The first field the review reads that does not have the type Kubernetes gives it ('' if none)."""
-    for path, kind, required in SHAPES:
-        problem = _field_problem(obj, path.split("."), kind, required)
+    return _fields_problem(obj, _SHAPE_TREE, "")
+
+
+def _fields_problem(value: dict[str, Any], fields: dict[str, _Shape], where: str) -> str:
+    for name, shape in fields.items():
+        path = f"{where}.{name}" if where else name
+        child = value.get(name)
+        if child is None:
+            if shape.required:
+                return f"{path} is required"
+            continue
+        if not isinstance(child, shape.kind):
+            return f"{path} must be {_TYPE_WORDS[shape.kind]}, found {_found(child)}"
+        problem = _entries_problem(child, shape, path) if isinstance(child, list) else ""
+        if not problem and isinstance(child, dict) and shape.fields:
+            problem = _fields_problem(child, shape.fields, path)
         if problem:
             return problem
     return ""
 
 
-def _field_problem(obj: Obj, parts: list[str], kind: type, required: bool, done: str = "") -> str:
-    value: Any = obj
-    for index, part in enumerate(parts[:-1]):
-        if part == "*":
-            if not isinstance(value, list):
-                return ""  # the list itself is checked by its own entry
-            for number, item in enumerate(value):
-                problem = _field_problem(item, parts[index + 1 :], kind, required, f"{done}[{number}]")
-                if problem:
-                    return problem
-            return ""
-        if not isinstance(value, dict) or value.get(part) is None:
-            return ""  # an unset parent: nothing under it to read
-        value = value[part]
-        done = f"{done}.{part}" if done else part
-    last = parts[-1]
-    if last == "*":
-        entries = value if isinstance(value, list) else []
-        for number, item in enumerate(entries):
-            if not isinstance(item, kind):
-                return f"{done}[{number}] must be {_TYPE_WORDS[kind]}, found {_found(item)}"
+def _entries_problem(items: list[Any], shape: _Shape, path: str) -> str:
+    entry = shape.fields.get("*")
+    if entry is None:
         return ""
-    if not isinstance(value, dict):
-        return ""
-    field = f"{done}.{last}" if done else last
-    if value.get(last) is None:
-        return f"{field} is required" if required else ""
-    if not isinstance(value[last], kind):
-        return f"{field} must be {_TYPE_WORDS[kind]}, found {_found(value[last])}"
+    for number, item in enumerate(items):
+        if not isinstance(item, entry.kind):
+            return f"{path}[{number}] must be {_TYPE_WORDS[entry.kind]}, found {_found(item)}"
+        if isinstance(item, dict) and entry.fields:
+            problem = _fields_problem(item, entry.fields, f"{path}[{number}]")
+            if problem:
+                return problem
     return ""
 
 
