@@ -16,6 +16,7 @@ import contextlib
 import io
 import json
 import os
+import resource
 import signal
 import subprocess
 import sys
@@ -27,6 +28,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 CHILD_TIMEOUT = 60  # seconds before a run is killed (and reported as such)
+# A run that reads without limit must fail, not take the machine's memory with it: 3x the bound tested.
+CHILD_ADDRESS_SPACE = 1536 * 1024 * 1024
 
 
 @dataclass
@@ -107,6 +110,7 @@ def _child(run: Run, out: str, err: str) -> None:
     code = 99
     try:
         signal.alarm(CHILD_TIMEOUT)
+        resource.setrlimit(resource.RLIMIT_AS, (CHILD_ADDRESS_SPACE, CHILD_ADDRESS_SPACE))
         os.chdir(run.cwd)
         for name, value in run.env.items():
             if value is None:
