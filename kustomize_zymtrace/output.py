@@ -276,12 +276,22 @@ def _write_swapped(directory: Path, files: dict[str, str]) -> None:
         os.chmod(new, stat.S_IMODE(directory.stat().st_mode))
         for relative in _carried(directory, files):
             (new / relative).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(directory / relative, new / relative, follow_symlinks=False)
+            _carry(directory / relative, new / relative)
         for relative, text in files.items():
             _put(directory / relative, new / relative, text)
         _swap(directory, new)
     finally:
         shutil.rmtree(new, ignore_errors=True)
+
+
+def _carry(old: Path, new: Path) -> None:
+    """A file of someone else's into the new tree: a named pipe is made again (copying one would wait for a
+    writer); anything else is copied with its metadata, a symlink as a symlink."""
+    mode = old.lstat().st_mode
+    if stat.S_ISFIFO(mode):
+        os.mkfifo(new, stat.S_IMODE(mode))
+    else:
+        shutil.copy2(old, new, follow_symlinks=False)
 
 
 def _write_in_place(directory: Path, files: dict[str, str]) -> None:
