@@ -24,37 +24,42 @@ LAYOUTS = ("flat", "stages")  # output.LAYOUTS, kept here so --help costs no imp
 COMMANDS = ("render", "hydrate", "finish", "schema", "from-helm-values", "install-plugin", "doctor", "diff", "graph")
 
 
+def say(line: str) -> None:
+    """One line on stderr. Started with stderr closed, messages are lost rather than mixed into the output
+    (print's file=None would mean stdout)."""
+    if sys.stderr is not None:
+        try:
+            print(line, file=sys.stderr)
+        except (OSError, ValueError):
+            return  # stderr failing (a closed pipe) cannot be reported anywhere
+
+
 def _report(results: Sequence[Result], source: str = "") -> None:
     for result in results:
-        print(result.line(source), file=sys.stderr)
+        say(result.line(source))
 
 
 def _read(path: str) -> bytes:
-    try:
-        if path == "-":
-            data: bytes = _stdin().read()
-            return data
-        with open(path, "rb") as file:
-            return file.read()
-    except OSError as exc:
-        raise ConfigError([Result(f"cannot read {'stdin' if path == '-' else path}: {exc.strerror or exc}")]) from None
+    from .yamlio import read
 
-
-def _stdin() -> Any:
-    if sys.stdin is None:  # started with stdin closed
-        raise ConfigError([Result("cannot read stdin: it is closed")])
-    return sys.stdin.buffer
+    return read(path)
 
 
 class _Stdout(io.TextIOBase):
     """sys.stdout whose failures (closed pipe, full disk, closed descriptor) are input/environment
-    problems: one line and exit 1, never a traceback or an internal error."""
+    problems: one line and exit 1, never a traceback or an internal error. The output is UTF-8 whatever the
+    locale says (YAML is UTF-8; an ASCII or Latin-1 locale could not encode every value)."""
 
     def write(self, text: str) -> int:
         try:
-            if sys.stdout is None:
+            out = sys.stdout
+            if out is None:
                 raise OSError(errno.EBADF, "it is closed")
-            return sys.stdout.write(text)
+            if (out.encoding or "").lower().replace("-", "") == "utf8" or not hasattr(out, "buffer"):
+                return out.write(text)
+            out.flush()  # what went through the text layer before comes first
+            out.buffer.write(text.encode("utf-8"))
+            return len(text)
         except OSError as exc:
             raise _stdout_failed(exc) from None
 
@@ -93,7 +98,7 @@ def _guarded(run: Callable[[], int], debug: bool = False) -> int:
     except Exception as exc:  # a bug in the generator: say so plainly
         if debug or os.environ.get("ZYMTRACE_DEBUG"):
             raise
-        print(f"[error] internal error ({type(exc).__name__}): {exc}; rerun with --debug", file=sys.stderr)
+        say(f"[error] internal error ({type(exc).__name__}): {exc}; rerun with --debug")
         return EXIT_INTERNAL
 
 
@@ -103,13 +108,9 @@ def _guarded(run: Callable[[], int], debug: bool = False) -> int:
 def run_krm() -> int:
     from .krm import process
 
-    try:
-        data = _stdin().read()
-    except OSError as exc:
-        raise ConfigError([Result(f"cannot read stdin: {exc.strerror or exc}")]) from None
-    outcome = process(data, STDOUT)  # type: ignore[arg-type]
+    outcome = process(_read("-"), STDOUT)  # type: ignore[arg-type]
     for line in outcome.messages:
-        print(line, file=sys.stderr)
+        say(line)
     return outcome.exit_code
 
 
@@ -151,7 +152,7 @@ def cmd_render(args: argparse.Namespace) -> int:
     backend, warnings = load_file_text(_read(args.config), args.config)
     objects, notes = render_with_findings(backend)
     _report(surface(warnings + notes, dict(os.environ)))
-    if args.output:
+    if args.output is not None:
         _write(objects, args.output, args.layout)
     else:
         STDOUT.write(yamlio.dump_all(objects))
@@ -161,6 +162,8 @@ def cmd_render(args: argparse.Namespace) -> int:
 def _write(objects: list[dict[str, Any]], output: str, layout: str) -> None:
     from .output import write_directory
 
+    if not output:
+        raise ConfigError([Result("-o: give a directory (an empty path names none)")])
     try:
         from pathlib import Path  # here, not at the top: a KRM run never needs pathlib (5 ms to import)
 
@@ -168,18 +171,14 @@ def _write(objects: list[dict[str, Any]], output: str, layout: str) -> None:
     except OSError as exc:  # read-only or full disk: the tree is swapped in whole, so nothing changed
         where = exc.filename or output
         raise ConfigError([Result(f"cannot write {where}: {exc.strerror or exc}; nothing was changed")]) from None
-    print(f"wrote {written} objects to {output} ({layout} layout)", file=sys.stderr)
+    say(f"wrote {written} objects to {output} ({layout} layout)")
 
 
 def cmd_hydrate(args: argparse.Namespace) -> int:
     """A YAML stream (kubectl kustomize output of an overlay) -> a directory for Flux or plain kustomize."""
-    from . import yamlio
     from .finish import finish
 
-    documents = [d for d in yamlio.load_all(_read(args.stream), args.stream) if d is not None]
-    bad = [n for n, d in enumerate(documents) if not isinstance(d, dict) or not (d.get("metadata") or {}).get("name")]
-    if bad:
-        raise ConfigError([Result(f"{args.stream}: document {bad[0] + 1} is not a Kubernetes object")])
+    documents = _stream(args.stream, named=True)
     if not documents:
         raise ConfigError(
             [
@@ -211,11 +210,17 @@ def _kind_of(text: bytes) -> object:
     return documents[0].get("kind") if documents and isinstance(documents[0], dict) else None
 
 
+def _stream(source: str, *, named: bool) -> list[dict[str, Any]]:
+    from . import yamlio
+
+    return yamlio.load_objects(_read(source), "stdin" if source == "-" else source, named=named)
+
+
 def _finish_stream(source: str) -> int:
     from . import yamlio
     from .finish import finish
 
-    documents = [d for d in yamlio.load_all(_read(source), source) if d is not None]
+    documents = _stream(source, named=False)
     objects, notes = finish(documents)
     _report(surface(notes, dict(os.environ)))
     STDOUT.write(yamlio.dump_all(objects))
@@ -235,14 +240,17 @@ def _summarize_warnings() -> None:
     if not path:
         return
     try:
-        with open(path, encoding="utf-8") as file:
-            lines = list(dict.fromkeys(file.read().splitlines()))
-    except (OSError, UnicodeDecodeError):
+        text = _read(path).decode("utf-8", errors="replace")
+    except ConfigError as exc:  # the summary is a convenience: the hydrated directory is written already
+        if not os.path.exists(path):
+            return  # the generator found nothing to warn about
+        say(f"[warning] {WARNINGS_FILE}: {exc.results[0].message}; its warnings are not summarized")
         return
+    lines = list(dict.fromkeys(text.splitlines()))
     if lines:
-        print(f"{len(lines)} warning(s) from the generator while kustomize rendered this stream:", file=sys.stderr)
+        say(f"{len(lines)} warning(s) from the generator while kustomize rendered this stream:")
         for line in lines:
-            print(f"  {line}", file=sys.stderr)
+            say(f"  {line}")
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
@@ -268,8 +276,8 @@ def cmd_install_plugin(args: argparse.Namespace) -> int:
 
     installed = install(Path(args.home) if args.home else None)
     if installed.note:
-        print(f"[warning] {installed.note}", file=sys.stderr)
-    print(f"installed {installed.path}", file=sys.stderr)
+        say(f"[warning] {installed.note}")
+    say(f"installed {installed.path}")
     STDOUT.write(f"use it with: KUSTOMIZE_PLUGIN_HOME={installed.home} kubectl kustomize --enable-alpha-plugins DIR\n")
     return EXIT_OK
 
@@ -284,7 +292,8 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     if any(f.severity == "error" for f in findings):
         return EXIT_INVALID
     if not findings:
-        print(f"{args.directory}: the ZymtraceBackend generator and its config patches are wired as kustomize needs")
+        wired = "the ZymtraceBackend generator and its config patches are wired as kustomize needs"
+        STDOUT.write(f"{args.directory}: {wired}\n")
     return EXIT_OK
 
 
@@ -309,7 +318,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     render = sub.add_parser("render", help="render a config to a YAML stream or to files")
     render.add_argument("config", help="ZymtraceBackend config file ('-' for stdin)")
-    render.add_argument("-o", "--output", metavar="DIR", help="write one file per object (and a kustomization.yaml)")
+    render.add_argument("-o", "--output", metavar="DIR", help="write one file per object (and a Kustomization file)")
     render.add_argument("--layout", choices=LAYOUTS, default="flat", help="with -o: flat, or one directory per stage")
     render.set_defaults(handler=cmd_render)
 
@@ -363,6 +372,11 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _help() -> None:
+    if sys.stderr is not None:
+        build_parser().print_help(sys.stderr)
+
+
 def entry() -> None:
     """The console script and `python -m`: main(), then leave without the interpreter's teardown.
 
@@ -379,12 +393,28 @@ def entry() -> None:
     os._exit(code)
 
 
+def _hold_standard_descriptors() -> None:
+    """A standard stream the process was started without gets /dev/null under its descriptor, so that no
+    file this run opens lands on 0, 1 or 2, where a child process (git) would take it for one. sys.stdin,
+    stdout and stderr stay None: what needs them reports them closed."""
+    for fd, stream in ((0, sys.stdin), (1, sys.stdout), (2, sys.stderr)):
+        if stream is None:
+            try:
+                os.fstat(fd)
+            except OSError:
+                null = os.open(os.devnull, os.O_RDWR)
+                if null != fd:
+                    os.dup2(null, fd)
+                    os.close(null)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    _hold_standard_descriptors()
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args
     if not args:
         if sys.stdin is not None and sys.stdin.isatty():
-            build_parser().print_help(sys.stderr)
+            _help()
             return EXIT_USAGE
         return _guarded(run_krm)
     if args[0] not in COMMANDS and not args[0].startswith("-"):
@@ -393,12 +423,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             hint = difflib.get_close_matches(args[0], COMMANDS, n=1)
             if hint:
-                print(f"[error] unknown command {args[0]!r}; did you mean {hint[0]!r}?", file=sys.stderr)
+                say(f"[error] unknown command {args[0]!r}; did you mean {hint[0]!r}?")
                 return EXIT_USAGE
         # kustomize runs a legacy exec plugin with the config file first and argsOneLiner after it.
         return _guarded(lambda: run_plugin(args[0]))
     parsed = build_parser().parse_args(args)
     if not getattr(parsed, "handler", None):
-        build_parser().print_help(sys.stderr)
+        _help()
         return EXIT_USAGE
     return _guarded(lambda: parsed.handler(parsed), debug)

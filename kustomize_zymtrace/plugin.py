@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shlex
 import sys
+import tempfile
 from pathlib import Path
 from typing import NamedTuple
 
@@ -37,8 +38,11 @@ def config_home() -> Path:
 def work_tree(path: Path) -> Path | None:
     """The git work tree that contains `path` (existing or not), if any."""
     for directory in [path, *path.parents]:
-        if (directory / ".git").exists():
-            return directory
+        try:
+            if (directory / ".git").exists():
+                return directory
+        except OSError:
+            continue  # a directory we may not look into is no work tree we could write into either
     return None
 
 
@@ -84,15 +88,43 @@ def choose_home(home: Path | None) -> tuple[Path, str]:
     return config_home(), ""
 
 
+def _ours(target: Path) -> bool:
+    """Whether `target` is a plugin this command installed (read through the bounded reader: whatever
+    sits there, a directory, a FIFO or a device, is not one)."""
+    from .yamlio import read
+
+    try:
+        return MARKER.encode() in read(str(target))
+    except ConfigError:
+        return False
+
+
 def install(home: Path | None = None) -> Installed:
-    """The generator plugin and the finishing transformer, both pinned to this interpreter."""
+    """The generator plugin and the finishing transformer, both pinned to this interpreter. Both are
+    written to temporary files first and renamed into place, so a failure leaves no half-written one."""
     chosen, note = choose_home(home)
     targets = [chosen / RELATIVE, chosen / FINISH_RELATIVE]
     for target in targets:
-        if target.exists() and MARKER not in target.read_text(errors="replace"):
+        if os.path.lexists(target) and not _ours(target):
             raise ConfigError([Result(f"{target} exists and was not installed by install-plugin; not overwriting it")])
-    for target in targets:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(script(sys.executable))
-        target.chmod(0o755)
+    staged: list[tuple[Path, Path]] = []
+    try:
+        for target in targets:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, name = tempfile.mkstemp(prefix=f".{target.name}-", dir=target.parent)
+            staged.append((Path(name), target))
+            with os.fdopen(fd, "w") as handle:
+                handle.write(script(sys.executable))
+            os.chmod(name, 0o755)
+        for temporary, target in staged:
+            os.replace(temporary, target)
+    except OSError as exc:
+        where = exc.filename or chosen
+        raise ConfigError(
+            [Result(f"cannot install the plugin into {chosen}: {where}: {exc.strerror or exc}")]
+        ) from None
+    finally:
+        for temporary, _ in staged:
+            if temporary.exists():
+                temporary.unlink()
     return Installed(targets[0], chosen, note)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import stat
 from typing import Any, Literal, NamedTuple
 
 Severity = Literal["error", "warning", "info"]
@@ -88,9 +90,21 @@ def surface(findings: list[Result], environ: dict[str, str], source: str = "") -
         escalated = [error(f.path, f"{f.message} (ZYMTRACE_WARNINGS=error)") for f in warnings]
         raise ConfigError(escalated, [f for f in findings if f.severity != "warning"])
     if warnings and environ.get(WARNINGS_FILE):
-        try:
-            with open(environ[WARNINGS_FILE], "a", encoding="utf-8") as handle:
-                handle.writelines(f.line(source) + "\n" for f in warnings)
-        except OSError:
-            pass  # the summary is a convenience; the render itself must not fail for it
+        _append(environ[WARNINGS_FILE], "".join(f.line(source) + "\n" for f in warnings))
     return findings
+
+
+def _append(path: str, text: str) -> None:
+    """Append to the warnings file, if it is a regular file (opened without waiting: a FIFO with no reader
+    must not stall a render). The summary is a convenience; the render itself never fails for it."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NONBLOCK | os.O_CLOEXEC, 0o666)
+    except (OSError, ValueError):
+        return
+    try:
+        if stat.S_ISREG(os.fstat(fd).st_mode):
+            os.write(fd, text.encode("utf-8", errors="replace"))
+    except OSError:
+        return
+    finally:
+        os.close(fd)

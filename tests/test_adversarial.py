@@ -7,15 +7,20 @@ representative subset (SUBPROCESS) runs the real command line as a separate proc
 
 from __future__ import annotations
 
+import dataclasses
 import errno
+import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from measured import Outcome, Run, Runner
 
 ROOT = Path(__file__).resolve().parent.parent
 HEADER = "apiVersion: zymtrace.io/v1alpha1\nkind: ZymtraceBackend\nmetadata:\n  name: zymtrace\n  namespace: zymtrace\n"
@@ -1363,5 +1368,821 @@ def test_rerender_into_a_relative_directory(
     assert main(["render", "config.yaml", "-o", "out", "--layout", "stages"]) == 0
     files = sorted(p.relative_to(tmp_path / "out").as_posix() for p in (tmp_path / "out").rglob("*.yaml"))
     assert files and not any(".tmp-" in name for name in files)
-    assert all("/" in name or name == "kustomization.yaml" for name in files)  # the flat files are gone
+    assert all("/" in name for name in files)  # the flat files are gone
     capsys.readouterr()
+
+
+# ================================================================ every surface: one reader, one error contract
+#
+# Each case runs one command line in a forked child of a server that has the package imported (tests/
+# measured.py): exit code, the message (it names the file, field or line), that nothing was written, and
+# the run's own CPU time and peak memory, against the bounds every command keeps.
+
+CPU_SECONDS, PEAK_MB = 5.0, 500.0
+Content = str | bytes | None | Callable[[], str]  # a callable: made when the case runs
+BASE_CONFIG = ROOT / "base" / "generator" / "zymtrace.yaml"
+FINISH_CONFIG = "apiVersion: zymtrace.io/v1alpha1\nkind: ZymtraceFinish\nmetadata:\n  name: finish\n"
+REPORT = os.environ.get("ADVERSARIAL_REPORT")  # a file: one JSON line per case (surface, seconds, MB)
+
+
+@dataclass(frozen=True)
+class Case:
+    surface: str
+    category: str
+    name: str
+    argv: tuple[str, ...]  # "{d}" is the case's directory, "{base}" a valid config
+    files: tuple[tuple[str, Content], ...] = ()  # name -> content; None: a FIFO; "/": a directory
+    stdin: str | None = None  # a file of the case, a device path, or "closed"
+    fragments: tuple[str, ...] = ()  # one [error] line holds them all
+    code: int = 1
+    stdout: str = "capture"  # capture | full | closed
+    stderr: str = "capture"
+    env: tuple[tuple[str, str | None], ...] = ()
+    exec: bool = False  # a fresh process (standard streams closed before start, the locale)
+    krm: bool = False  # a KRM function: stdout is a ResourceList with error results
+
+    @property
+    def id(self) -> str:
+        return f"{self.surface}/{self.category}/{self.name}"
+
+
+def _laughs() -> str:
+    """Ten levels of ten aliases: 110 values as written, 10**10 once expanded."""
+    levels = ["&l0 [x, x, x, x, x, x, x, x, x, x]"]
+    levels += [f"&l{n} [" + ", ".join([f"*l{n - 1}"] * 10) + "]" for n in range(1, 10)]
+    return "[" + ", ".join(levels) + "]"
+
+
+def _nested(depth: int, inner: str = "x") -> str:
+    return "[" * depth + inner + "]" * depth
+
+
+HUGE_VALUE = "a" * (9 * 1024 * 1024)
+# Hostile values: (name, the value as YAML text, what the error says, whether KRM's any-YAML reading refuses it)
+HOSTILE: list[tuple[str, str | bytes, tuple[str, ...], bool]] = [
+    ("recursive-sequence", "&a [1, *a]", ("recursive alias", ": line "), True),
+    ("recursive-mapping", "&a {y: *a}", ("recursive alias",), True),
+    ("billion-laughs", _laughs(), ("more than 500,000 values",), True),
+    ("nested-150", _nested(150), ("nested more than 100 levels",), True),
+    ("nested-through-alias", f"[&d {_nested(60)}, {_nested(60, '*d')}]", ("nested more than 100 levels",), True),
+    ("over-8-MiB", HUGE_VALUE, ("larger than 8 MiB",), True),
+    ("not-utf8", b"\xff\xfe", ("not UTF-8",), True),
+    ("undefined-alias", "*nope", ("undefined alias *nope",), True),
+    ("bad-int-tag", "!!int twelve", ("'twelve' is not a valid int",), True),
+    ("bad-bool-tag", "!!bool maybe", ("'maybe' is not a valid bool",), True),
+    ("duplicate-key", "{a: 1, a: 2}", ("duplicate key 'a'",), True),
+    ("syntax", "[unclosed", ("not valid YAML at line",), True),
+    ("unhashable-key", "{[1]: 2}", ("unhashable key",), False),
+]
+
+# surface -> (argv, stdin, how the hostile value is placed, the source the message names, KRM output)
+SURFACES: dict[str, tuple[tuple[str, ...], str | None, str, str, bool]] = {
+    "render": (("render", "{d}/input.yaml", "-o", "{d}/out"), None, "config", "input.yaml", False),
+    "plugin": (("{d}/input.yaml",), None, "config", "input.yaml", False),
+    "graph": (("graph", "{d}/input.yaml"), None, "config", "input.yaml", False),
+    "diff-old": (("diff", "{d}/input.yaml", "{base}"), None, "config", "input.yaml", False),
+    "diff-new": (("diff", "{base}", "-"), "input.yaml", "stream", "stdin", False),
+    "finish": (("finish", "{d}/input.yaml"), None, "stream", "input.yaml", False),
+    "finish-stdin": (("finish",), "input.yaml", "stream", "stdin", False),
+    "finish-plugin": (("{d}/finish.yaml",), "input.yaml", "stream", "stdin", False),
+    "finish-krm": ((), "input.yaml", "krm-finish", "ResourceList", True),
+    "krm": ((), "input.yaml", "krm", "ResourceList", True),
+    "hydrate": (("hydrate", "{d}/input.yaml", "-o", "{d}/out"), None, "stream", "input.yaml", False),
+    "hydrate-stdin": (("hydrate", "-o", "{d}/out"), "input.yaml", "stream", "stdin", False),
+    "doctor": (("doctor", "{d}"), None, "kustomization", "kustomization.yaml", False),
+    "from-helm-values": (("from-helm-values", "{d}/input.yaml"), None, "values", "input.yaml", False),
+}
+KRM_HEADER = "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\n"
+PLACES = {
+    "config": HEADER + "spec:\n  x: {}\n",
+    "stream": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  x: {}\n",
+    "krm": KRM_HEADER + "items:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: c\n  data:\n    x: {}\n",
+    "krm-finish": KRM_HEADER + "functionConfig:\n  apiVersion: zymtrace.io/v1alpha1\n  kind: ZymtraceFinish\n"
+    "  metadata:\n    name: f\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: c\n"
+    "  data:\n    x: {}\n",
+    "kustomization": "resources: []\nx: {}\n",
+    "values": "x: {}\n",
+}
+
+
+def _placed(place: str, value: str | bytes) -> str | bytes:
+    before, _, after = PLACES[place].partition("{}")
+    if isinstance(value, bytes):
+        return before.encode() + value + after.encode()
+    return before + value + after
+
+
+def _surface_case(
+    surface: str, category: str, name: str, content: str | bytes | None, fragments: tuple[str, ...]
+) -> Case:
+    argv, stdin, place, _, krm = SURFACES[surface]
+    input_name = "kustomization.yaml" if place == "kustomization" else "input.yaml"
+    files: list[tuple[str, str | bytes | None]] = [(input_name, content)]
+    if surface == "finish-plugin":
+        files.append(("finish.yaml", FINISH_CONFIG))
+    return Case(surface, category, name, argv, tuple(files), stdin, fragments, krm=krm)
+
+
+def _yaml_cases() -> list[Case]:
+    cases = []
+    for surface, (_, _, place, source, krm) in SURFACES.items():
+        for name, value, fragments, refused_by_krm in HOSTILE:
+            if krm and not refused_by_krm:
+                continue
+            case = _surface_case(surface, "yaml", name, _placed(place, value), (source, *fragments))
+            if value is HUGE_VALUE and krm:  # refused as stdin is read, before there is a ResourceList
+                case = dataclasses.replace(case, fragments=("stdin", *fragments), krm=False)
+            cases.append(case)
+    return cases
+
+
+# Paths that are not regular files, given where a file is expected.
+FILE_TYPES: list[tuple[str, str, str | bytes | None, tuple[str, ...]]] = [
+    ("device", "/dev/zero", "", ("cannot read /dev/zero: a character device, not a regular file",)),
+    ("fifo", "{d}/input.yaml", None, ("input.yaml: a named pipe, not a regular file",)),
+    ("directory", "{d}/input.yaml", "/", ("input.yaml: Is a directory",)),
+    ("missing", "{d}/input.yaml", "", ("input.yaml: No such file or directory",)),
+]
+PATH_SURFACES = ("render", "plugin", "graph", "diff-old", "finish", "hydrate", "from-helm-values")
+
+
+def _file_type_cases() -> list[Case]:
+    cases = []
+    for surface in PATH_SURFACES:
+        argv = SURFACES[surface][0]
+        for name, path, content, fragments in FILE_TYPES:
+            files = (("input.yaml", content),) if content != "" else ()
+            swapped = tuple(path if part == "{d}/input.yaml" else part for part in argv)
+            if surface == "diff-old" and name == "directory":  # a hydrated directory, here an empty one
+                fragments = ("input.yaml: no Kubernetes objects",)
+            cases.append(Case(surface, "file-type", name, swapped, files, None, fragments))
+    return cases
+
+
+STDIN_SURFACES: dict[str, tuple[str, ...]] = {
+    "krm": (),
+    "finish-stdin": ("finish",),
+    "finish-plugin": ("{d}/finish.yaml",),
+    "hydrate-stdin": ("hydrate", "-o", "{d}/out"),
+    "diff-new": ("diff", "{base}", "-"),
+    "render": ("render", "-", "-o", "{d}/out"),
+    "graph": ("graph", "-"),
+    "from-helm-values": ("from-helm-values", "-"),
+}
+
+
+def _stdin_cases() -> list[Case]:
+    cases = []
+    for surface, argv in STDIN_SURFACES.items():
+        files = (("finish.yaml", FINISH_CONFIG),) if surface == "finish-plugin" else ()
+        too_big = ("stdin: larger than 8 MiB",)
+        cases.append(Case(surface, "stdin", "device", argv, files, "/dev/zero", too_big))
+        if surface not in ("finish-plugin",):  # kustomize always gives a transformer its stdin
+            closed = ("cannot read stdin: it is closed",)
+            cases.append(Case(surface, "stdin", "closed", argv, files, "closed", closed, exec=True, krm=False))
+    return cases
+
+
+UNICODE_CONFIG = HEADER + "spec:\n  services:\n    web:\n      env: {GREETING: 'snow \u2603 \U0001f600'}\n"
+STREAM_DOC = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  k: 'snow \u2603'\n"
+
+
+def _environment_cases() -> list[Case]:
+    full = ("cannot write to stdout: No space left on device",)
+    config = (("input.yaml", HEADER + "spec: {}\n"),)
+    stream = (("input.yaml", STREAM_DOC),)
+    commands: dict[str, tuple[tuple[str, ...], tuple[tuple[str, str | bytes | None], ...], str | None]] = {
+        "render": (("render", "{d}/input.yaml"), config, None),
+        "plugin": (("{d}/input.yaml",), config, None),
+        "diff": (("diff", "{base}", "{d}/input.yaml"), config, None),
+        "graph": (("graph", "{d}/input.yaml"), config, None),
+        "finish": (("finish", "{d}/input.yaml"), stream, None),
+        "from-helm-values": (("from-helm-values", "{d}/input.yaml"), (("input.yaml", "global: {}\n"),), None),
+        "schema": (("schema",), (), None),
+        "doctor": (("doctor", str(ROOT / "base")), (), None),
+        "krm": ((), (("input.yaml", KRM_HEADER + "items: []\n"),), "input.yaml"),
+    }
+    cases = []
+    for surface, (argv, files, stdin) in commands.items():
+        cases.append(Case(surface, "environment", "stdout-full", argv, files, stdin, full, stdout="full"))
+        if surface in ("render", "diff", "graph", "schema", "krm"):
+            closed = ("cannot write to stdout: it is closed",)
+            cases.append(
+                Case(surface, "environment", "stdout-closed", argv, files, stdin, closed, stdout="closed", exec=True)
+            )
+    unicode = (("input.yaml", UNICODE_CONFIG),)
+    for name, env in (
+        ("locale-latin1", (("PYTHONIOENCODING", "latin-1"),)),
+        ("locale-ascii", (("LC_ALL", "C"), ("LANG", "C"), ("PYTHONUTF8", "0"), ("PYTHONIOENCODING", None))),
+    ):
+        for surface, argv in (("render", ("render", "{d}/input.yaml")), ("plugin", ("{d}/input.yaml",))):
+            cases.append(Case(surface, "environment", name, argv, unicode, None, (), code=0, env=env, exec=True))
+        finish = (("input.yaml", STREAM_DOC),)
+        cases.append(
+            Case("finish", "environment", name, ("finish", "{d}/input.yaml"), finish, None, (), 0, env=env, exec=True)
+        )
+    for surface, argv in (("render", ("render", "{base}")), ("plugin", ("{base}",))):
+        cases.append(
+            Case(surface, "environment", "stderr-closed", argv, (), None, (), code=0, stderr="closed", exec=True)
+        )
+    return cases
+
+
+def _deployment(**changes: Any) -> str:
+    """A Deployment with one field replaced: a dotted path -> its new value."""
+    obj: dict[str, Any] = {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "web", "annotations": {"a": "b"}},
+        "spec": {
+            "selector": {"matchLabels": {"app": "web"}},
+            "template": {
+                "metadata": {"labels": {"app": "web"}},
+                "spec": {
+                    "containers": [{"name": "web", "image": "web:1", "env": [{"name": "A", "value": "1"}]}],
+                    "volumes": [{"name": "data", "persistentVolumeClaim": {"claimName": "data"}}],
+                },
+            },
+        },
+    }
+    for path, value in changes.items():
+        *parents, last = path.split("__")
+        target = obj
+        for part in parents:
+            target = target[int(part)] if isinstance(target, list) else target.setdefault(part, {})
+        if isinstance(target, list):
+            target[int(last)] = value
+        else:
+            target[last] = value
+    return yaml.safe_dump(obj, sort_keys=False)
+
+
+POD = "spec__template__spec"
+CONTAINER = f"{POD}__containers__0"
+DIFF_SHAPES: list[tuple[str, dict[str, Any], str]] = [
+    ("containers-string", {f"{POD}__containers": "x"}, "spec.template.spec.containers must be a list, found a string"),
+    ("container-number", {f"{POD}__containers": [5]}, "spec.template.spec.containers[0] must be a mapping, found 5"),
+    ("container-without-name", {f"{CONTAINER}__name": None}, "spec.template.spec.containers[0].name is required"),
+    ("env-string", {f"{CONTAINER}__env": "A=1"}, "containers[0].env must be a list, found a string"),
+    (
+        "envFrom-without-name",
+        {f"{CONTAINER}__envFrom": [{"configMapRef": {}}]},
+        "envFrom[0].configMapRef.name is required",
+    ),
+    (
+        "capabilities-add-string",
+        {f"{CONTAINER}__securityContext": {"capabilities": {"add": "ALL"}}},
+        "capabilities.add must be a list",
+    ),
+    ("security-context-list", {f"{CONTAINER}__securityContext": []}, "containers[0].securityContext must be a mapping"),
+    ("volumes-mapping", {f"{POD}__volumes": {}}, "spec.template.spec.volumes must be a list, found a mapping"),
+    (
+        "claim-without-name",
+        {f"{POD}__volumes": [{"name": "d", "persistentVolumeClaim": {}}]},
+        "persistentVolumeClaim.claimName is required",
+    ),
+    (
+        "volume-name-number",
+        {f"{POD}__volumes": [{"name": 5, "emptyDir": {}}]},
+        "volumes[0].name must be a string, found 5",
+    ),
+    ("spec-list", {"spec": []}, "spec must be a mapping, found a list"),
+    ("template-string", {"spec__template": "x"}, "spec.template must be a mapping, found a string"),
+    ("pod-spec-number", {POD: 5}, "spec.template.spec must be a mapping, found 5"),
+    ("annotations-list", {"metadata__annotations": ["a"]}, "metadata.annotations must be a mapping, found a list"),
+    ("metadata-string", {"metadata": "x"}, "no metadata.name"),
+    ("kind-number", {"kind": 5}, "no kind"),
+    ("sysctls-mapping", {f"{POD}__securityContext": {"sysctls": {"a": 1}}}, "securityContext.sysctls must be a list"),
+]
+
+
+def _diff_cases() -> list[Case]:
+    cases = []
+    for name, changes, message in DIFF_SHAPES:
+        files = (("input.yaml", _deployment(**changes)),)
+        fragments = ("input.yaml: document 1 is not a Kubernetes object (line 1", message)
+        cases.append(Case("diff", "shape", name, ("diff", "{d}/input.yaml", "{base}"), files, None, fragments))
+    files = (("input.yaml", "just a string\n"),)
+    cases.append(
+        Case("diff", "shape", "scalar-document", ("diff", "{base}", "{d}/input.yaml"), files, None, ("a scalar",))
+    )
+    items = (("input.yaml", "apiVersion: v1\nkind: List\nitems:\n- 5\n"),)
+    cases.append(
+        Case("diff", "shape", "list-item-number", ("diff", "{base}", "{d}/input.yaml"), items, None, ("document 1",))
+    )
+    return cases
+
+
+BASE_DIR = ROOT / "base"
+
+
+def _kustomization(text: str) -> tuple[str, str]:
+    return ("kustomization.yaml", text)
+
+
+def _chain(levels: int) -> tuple[tuple[str, str], ...]:
+    files = [(f"k{n}/kustomization.yaml", f"resources:\n- ../k{n + 1}/../k{n + 1}\n") for n in range(levels)]
+    return (*files, (f"k{levels}/kustomization.yaml", f"resources:\n- {BASE_DIR}\n"))
+
+
+def _diamond(levels: int) -> tuple[tuple[str, str], ...]:
+    """Every level includes the next twice: 2**levels paths to the base, one visit each."""
+    files = [(f"k{n}/kustomization.yaml", f"resources:\n- ../k{n + 1}\n- ../k{n + 1}\n") for n in range(levels)]
+    return (*files, (f"k{levels}/kustomization.yaml", f"generators:\n- {BASE_DIR / 'generator'}\n"))
+
+
+GKE = ROOT / "overlays" / "gke"
+OUTER_IMAGES = f"resources:\n- {GKE}\nimages:\n- name: ghcr.io/zystem-io/zymtrace-pub-backend\n  newTag: 26.9.0\n"
+DOCTOR_CASES: list[tuple[str, tuple[tuple[str, str | bytes | None], ...], str, tuple[str, ...], int]] = [
+    (
+        "resources-number",
+        (_kustomization("resources: 5\n"),),
+        "{d}",
+        ("kustomization.yaml: resources: must be a list, found 5",),
+        1,
+    ),
+    ("patches-number", (_kustomization("patches: 5\n"),), "{d}", ("patches: must be a list, found 5",), 1),
+    ("generators-string", (_kustomization("generators: gen\n"),), "{d}", ("generators: must be a list",), 1),
+    (
+        "patch-target-string",
+        (_kustomization("patches:\n- target: ZymtraceBackend\n  patch: x\n"),),
+        "{d}",
+        ("patches[0].target: must be a mapping",),
+        1,
+    ),
+    (
+        "patch-number",
+        (_kustomization("patches:\n- 7\n"),),
+        "{d}",
+        ("patches[0]: must be a mapping with path: or patch:, found 7",),
+        1,
+    ),
+    (
+        "resource-entry-mapping",
+        (_kustomization("resources:\n- {a: b}\n"),),
+        "{d}",
+        ("resources[0]: must be a path, found a mapping",),
+        1,
+    ),
+    ("kustomization-list", (_kustomization("- resources\n"),), "{d}", ("kustomization.yaml: not a kustomization",), 1),
+    (
+        "resource-device",
+        (_kustomization("resources:\n- /dev/zero\n"),),
+        "{d}",
+        ("resources[0] (/dev/zero)", "a character device"),
+        1,
+    ),
+    (
+        "patch-device",
+        (_kustomization("patches:\n- path: /dev/zero\n"),),
+        "{d}",
+        ("patches[0] (/dev/zero)", "a character device"),
+        1,
+    ),
+    (
+        "resource-fifo",
+        (_kustomization("resources:\n- pipe.yaml\n"), ("pipe.yaml", None)),
+        "{d}",
+        ("pipe.yaml: a named pipe",),
+        1,
+    ),
+    ("kustomization-fifo", (("kustomization.yaml", None),), "{d}", ("no kustomization.yaml",), 1),
+    ("chain-of-120", _chain(120), "{d}/k0", ("kustomizations nest more than 100 levels deep",), 1),
+    (
+        "cycle",
+        (("a/kustomization.yaml", "resources:\n- ../b\n"), ("b/kustomization.yaml", "resources:\n- ../a\n")),
+        "{d}/a",
+        ("no ZymtraceBackend config",),
+        0,
+    ),
+    ("shared-bases-22-levels", _diamond(22), "{d}/k0", (), 0),
+    (
+        "outer-images-without-finish",
+        (_kustomization(OUTER_IMAGES),),
+        "{d}",
+        ("images: change the objects", "finishing transformer (ZymtraceFinish)", "base/finish"),
+        1,
+    ),
+    (
+        "outer-namespace-without-finish",
+        (_kustomization(f"resources:\n- {ROOT / 'overlays' / 'gke'}\nnamespace: other\n"),),
+        "{d}",
+        ("namespace: change the objects",),
+        1,
+    ),
+    (
+        "outer-patch-without-finish",
+        (
+            _kustomization(
+                f"resources:\n- {BASE_DIR}\npatches:\n- patch: |\n    apiVersion: apps/v1\n"
+                "    kind: Deployment\n    metadata: {name: zymtrace-web}\n"
+            ),
+        ),
+        "{d}",
+        ("patches: change the objects",),
+        1,
+    ),
+    (
+        "finish-not-last",
+        (
+            _kustomization(
+                f"resources:\n- {BASE_DIR}\nimages:\n- name: x\n  newTag: y\n"
+                f"transformers:\n- {BASE_DIR / 'finish'}\n- other.yaml\n"
+            ),
+            ("other.yaml", "kind: Other\n"),
+        ),
+        "{d}",
+        ("is the finishing transformer", "list it last"),
+        1,
+    ),
+    (
+        "outer-images-with-finish",
+        (_kustomization(OUTER_IMAGES + f"transformers:\n- {BASE_DIR / 'finish'}\n"),),
+        "{d}",
+        (),
+        0,
+    ),
+    (
+        "kustomization-over-8-MiB",
+        (_kustomization("resources: []\n# " + HUGE_VALUE + "\n"),),
+        "{d}",
+        ("larger than 8 MiB",),
+        1,
+    ),
+]
+
+
+def _doctor_cases() -> list[Case]:
+    return [
+        Case("doctor", "kustomization", name, ("doctor", directory), files, None, fragments, code)
+        for name, files, directory, fragments, code in DOCTOR_CASES
+    ]
+
+
+def _warnings_file_cases() -> list[Case]:
+    """The warnings file is a convenience: whatever it is, hydrate writes its directory and says why there
+    is no summary; render never waits on it."""
+    stream = (("input.yaml", STREAM_DOC),)
+    hydrate = ("hydrate", "{d}/input.yaml", "-o", "{d}/out")
+    not_summarized = ("[warning] ZYMTRACE_WARNINGS_FILE:", "not summarized")
+    return [
+        Case(
+            "warnings-file",
+            "file-type",
+            "device",
+            hydrate,
+            stream,
+            None,
+            (*not_summarized, "/dev/zero"),
+            0,
+            env=(("ZYMTRACE_WARNINGS_FILE", "/dev/zero"),),
+        ),
+        Case(
+            "warnings-file",
+            "file-type",
+            "fifo",
+            hydrate,
+            (*stream, ("w.txt", None)),
+            None,
+            (*not_summarized, "a named pipe"),
+            0,
+            env=(("ZYMTRACE_WARNINGS_FILE", "{d}/w.txt"),),
+        ),
+        Case(
+            "warnings-file",
+            "file-type",
+            "directory",
+            hydrate,
+            (*stream, ("w.txt", "/")),
+            None,
+            (*not_summarized, "Is a directory"),
+            0,
+            env=(("ZYMTRACE_WARNINGS_FILE", "{d}/w.txt"),),
+        ),
+        Case(
+            "warnings-file",
+            "file-type",
+            "over-8-MiB",
+            hydrate,
+            (*stream, ("w.txt", HUGE_VALUE)),
+            None,
+            (*not_summarized, "larger than 8 MiB"),
+            0,
+            env=(("ZYMTRACE_WARNINGS_FILE", "{d}/w.txt"),),
+        ),
+        Case(
+            "warnings-file",
+            "file-type",
+            "render-fifo-no-reader",
+            ("render", "{base}"),
+            (("w.txt", None),),
+            None,
+            (),
+            0,
+            env=(("ZYMTRACE_WARNINGS_FILE", "{d}/w.txt"),),
+        ),
+        Case(
+            "warnings-file",
+            "file-type",
+            "render-device",
+            ("render", "{base}"),
+            (),
+            None,
+            (),
+            0,
+            env=(("ZYMTRACE_WARNINGS_FILE", "/dev/full"),),
+        ),
+    ]
+
+
+def _install_plugin_cases() -> list[Case]:
+    home = ("install-plugin", "--home", "{d}/home")
+    target = "home/zymtrace.io/v1alpha1/zymtracebackend/ZymtraceBackend"
+    return [
+        Case(
+            "install-plugin",
+            "environment",
+            "directory-at-target",
+            home,
+            ((target, "/"),),
+            None,
+            ("ZymtraceBackend exists and was not installed by install-plugin",),
+        ),
+        Case(
+            "install-plugin",
+            "environment",
+            "fifo-at-target",
+            home,
+            ((target, None),),
+            None,
+            ("ZymtraceBackend exists and was not installed",),
+        ),
+        Case(
+            "install-plugin",
+            "environment",
+            "home-is-a-file",
+            home,
+            (("home", "x"),),
+            None,
+            ("cannot install the plugin into", "home"),
+        ),
+        Case(
+            "install-plugin",
+            "environment",
+            "home-unwritable",
+            ("install-plugin",),
+            (),
+            None,
+            ("cannot install the plugin into", "No such file or directory"),
+            env=(("HOME", "/proc/nonexistent"), ("XDG_CONFIG_HOME", None), ("KUSTOMIZE_PLUGIN_HOME", None)),
+        ),
+    ]
+
+
+NEAR_CAP_OBJECTS = 9_300  # ConfigMaps of 53 values each: just under 500,000 values, about 5 MiB
+
+
+def _config_maps(count: int, keys: int = 20) -> str:
+    data = "".join(f"  k{j}: vvvvvvvvvvvvvvvv\n" for j in range(keys))
+    return "".join(
+        f"---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-{n}\n  namespace: zymtrace\ndata:\n{data}"
+        for n in range(count)
+    )
+
+
+def _resource_list(function_config: dict[str, Any], count: int) -> str:
+    items = list(yaml.load_all(_config_maps(count), Loader=yaml.CSafeLoader))
+    document = {"apiVersion": "config.kubernetes.io/v1", "kind": "ResourceList", "functionConfig": function_config}
+    return yaml.dump({**document, "items": items}, Dumper=yaml.CSafeDumper, sort_keys=False)
+
+
+def _near_cap_items() -> str:
+    finish = {"apiVersion": "zymtrace.io/v1alpha1", "kind": "ZymtraceFinish", "metadata": {"name": "f"}}
+    return _resource_list(finish, NEAR_CAP_OBJECTS)
+
+
+def _config_and_items() -> str:
+    """The base config as functionConfig, and as many foreign items as fit under the limit next to it."""
+    return _resource_list(yaml.safe_load(BASE_CONFIG.read_text()), NEAR_CAP_OBJECTS - 100)
+
+
+def _small_items() -> str:
+    """50,000 foreign items next to the config (a package that holds much more than the backend)."""
+    items = [{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": f"c{n}"}} for n in range(50_000)]
+    document = {"apiVersion": "config.kubernetes.io/v1", "kind": "ResourceList"}
+    config = yaml.safe_load(BASE_CONFIG.read_text())
+    return yaml.dump({**document, "functionConfig": config, "items": items}, Dumper=yaml.CSafeDumper, sort_keys=False)
+
+
+def _over_values(place: str) -> Callable[[], str]:
+    return lambda: str(_placed(place, "[" + "a, " * 510_000 + "a]"))
+
+
+def _limit_cases() -> list[Case]:
+    """Inputs at the limits: accepted just under them within the bounds, refused just over them."""
+    over = ("more than 500,000 values",)
+    cases = [
+        Case(
+            "finish",
+            "limits",
+            "near-cap-stream",
+            ("finish", "{d}/input.yaml"),
+            (("input.yaml", lambda: _config_maps(NEAR_CAP_OBJECTS)),),
+            code=0,
+        ),
+        Case("finish-krm", "limits", "near-cap-items", (), (("input.yaml", _near_cap_items),), "input.yaml", code=0),
+        Case(
+            "krm", "limits", "config-and-near-cap-items", (), (("input.yaml", _config_and_items),), "input.yaml", code=0
+        ),
+        Case(
+            "diff",
+            "limits",
+            "config-against-near-cap-stream",
+            ("diff", "{base}", "{d}/input.yaml"),
+            (("input.yaml", lambda: _config_maps(NEAR_CAP_OBJECTS)),),
+            code=0,
+        ),
+        Case(
+            "hydrate",
+            "limits",
+            "5000-objects",
+            ("hydrate", "{d}/input.yaml", "-o", "{d}/out"),
+            (("input.yaml", lambda: _config_maps(5000, 1)),),
+            code=0,
+        ),
+        Case(
+            "hydrate",
+            "limits",
+            "5001-objects",
+            ("hydrate", "{d}/input.yaml", "-o", "{d}/out"),
+            (("input.yaml", lambda: _config_maps(5001, 1)),),
+            fragments=("5,001 objects: more than 5,000",),
+        ),
+        Case(
+            "doctor",
+            "limits",
+            "1000-resources",
+            ("doctor", "{d}"),
+            (
+                _kustomization("resources:\n" + "".join(f"- r{n}.yaml\n" for n in range(1000))),
+                *((f"r{n}.yaml", "kind: ConfigMap\n") for n in range(1000)),
+            ),
+            fragments=("no ZymtraceBackend config",),
+            code=0,
+        ),
+        Case(
+            "krm", "limits", "config-and-50000-small-items", (), (("input.yaml", _small_items),), "input.yaml", code=0
+        ),
+    ]
+    for surface in (
+        "render",
+        "graph",
+        "diff-old",
+        "finish",
+        "finish-krm",
+        "from-helm-values",
+        "doctor",
+        "hydrate-stdin",
+    ):
+        argv, stdin, place, source, krm = SURFACES[surface]
+        name = "kustomization.yaml" if place == "kustomization" else "input.yaml"
+        cases.append(
+            Case(
+                surface,
+                "limits",
+                "over-500000-values",
+                argv,
+                ((name, _over_values(place)),),
+                stdin,
+                (source, *over),
+                krm=krm,
+            )
+        )
+    return cases
+
+
+SURFACE_CASES = (
+    _yaml_cases()
+    + _file_type_cases()
+    + _stdin_cases()
+    + _environment_cases()
+    + _diff_cases()
+    + _doctor_cases()
+    + _warnings_file_cases()
+    + _install_plugin_cases()
+    + _limit_cases()
+)
+
+
+@pytest.fixture(scope="module")
+def runner(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runner]:
+    server = Runner(tmp_path_factory.mktemp("runs"))
+    yield server
+    server.close()
+
+
+def _setup(case: Case, directory: Path) -> Run:
+    for name, content in case.files:
+        path = directory / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if callable(content):
+            content = content()
+        if content is None:
+            os.mkfifo(path)
+        elif content == "/":
+            path.mkdir()
+        elif isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content)
+
+    def fill(text: str) -> str:
+        return text.replace("{d}", str(directory)).replace("{base}", str(BASE_CONFIG))
+
+    stdin = case.stdin
+    if stdin is not None and stdin != "closed" and not stdin.startswith("/"):
+        stdin = str(directory / stdin)
+    env = {name: fill(value) if value is not None else None for name, value in case.env}
+    return Run([fill(a) for a in case.argv], str(directory), stdin, case.stdout, case.stderr, env, case.exec)
+
+
+def _listing(directory: Path) -> dict[str, tuple[bool, int]]:
+    return {str(p.relative_to(directory)): (p.is_dir(), p.lstat().st_size) for p in directory.rglob("*")}
+
+
+def _record(case: Case, outcome: Outcome) -> None:
+    if REPORT:
+        line = {"case": case.id, "surface": case.surface, "cpu": outcome.cpu, "wall": outcome.wall}
+        with open(REPORT, "a") as report:
+            report.write(json.dumps({**line, "peak_mb": outcome.peak_mb, "code": outcome.code}) + "\n")
+
+
+def _assert_success(case: Case, outcome: Outcome, directory: Path) -> None:
+    """What a run that must succeed in spite of its environment wrote."""
+    if case.category == "environment" and case.surface in ("render", "plugin"):
+        objects = list(yaml.safe_load_all(outcome.stdout.decode("utf-8")))  # UTF-8 whatever the locale
+        assert len(objects) == 41, len(objects)
+        assert b"[warning]" not in outcome.stdout and b"[error]" not in outcome.stdout, "messages mixed into YAML"
+        if "locale" in case.name:
+            assert "snow \u2603 \U0001f600" in outcome.out
+    elif case.category == "environment" and case.surface == "finish":
+        assert yaml.safe_load(outcome.stdout.decode("utf-8"))["data"]["k"] == "snow \u2603"
+    elif case.surface == "warnings-file" and case.argv[0] == "hydrate":
+        assert (directory / "out" / "Kustomization").is_file() and (directory / "out" / "configmap_c.yaml").is_file()
+    elif case.surface == "warnings-file":
+        assert len(list(yaml.safe_load_all(outcome.stdout))) == 41
+    elif case.surface == "doctor" and not case.fragments:
+        assert "wired as kustomize needs" in outcome.out
+    elif case.category == "limits":
+        _assert_limit_output(case, outcome, directory)
+
+
+def _assert_limit_output(case: Case, outcome: Outcome, directory: Path) -> None:
+    if case.surface == "finish":
+        assert outcome.out.count("kind: ConfigMap") == NEAR_CAP_OBJECTS
+    elif case.surface == "finish-krm":
+        assert len(yaml.load(outcome.out, Loader=yaml.CSafeLoader)["items"]) == NEAR_CAP_OBJECTS
+    elif case.surface == "krm":
+        items = yaml.load(outcome.out, Loader=yaml.CSafeLoader)["items"]
+        assert len(items) == (50_000 if "50000" in case.name else NEAR_CAP_OBJECTS - 100) + 41
+    elif case.surface == "diff":
+        assert outcome.out.startswith(f"{NEAR_CAP_OBJECTS} created, 0 changed, 41 removed"), outcome.out[:200]
+    elif case.surface == "hydrate":
+        assert len(list((directory / "out").glob("configmap_*.yaml"))) == 5000
+
+
+def _marked(case: Case) -> Any:
+    """Inputs at the limits cost seconds each: they run in the slow step."""
+    return pytest.param(case, id=case.id, marks=[pytest.mark.slow] if case.category == "limits" else [])
+
+
+@pytest.mark.parametrize("case", [_marked(case) for case in SURFACE_CASES])
+def test_surface(case: Case, runner: Runner, tmp_path: Path) -> None:
+    run = _setup(case, tmp_path)
+    before = _listing(tmp_path)
+    outcome = runner.run(run)
+    _record(case, outcome)
+    err = outcome.err
+    assert outcome.cpu <= CPU_SECONDS, f"{outcome.cpu:.1f} s of CPU"
+    assert outcome.peak_mb <= PEAK_MB, f"{outcome.peak_mb:.0f} MB"
+    assert "Traceback" not in err and "internal error" not in err, err
+    assert outcome.code == case.code, f"exit {outcome.code}: {err}"
+    if case.fragments:
+        assert any(all(f in line for f in case.fragments) for line in err.splitlines()), err
+    if case.code == 0:
+        _assert_success(case, outcome, tmp_path)
+        return
+    assert _listing(tmp_path) == before, "something was written"
+    assert err and all(line.startswith(("[error] ", "[warning] ")) for line in err.splitlines()), err
+    if case.krm:  # the function's output: the error in results, no generated item
+        result = yaml.safe_load(outcome.stdout)
+        assert result["kind"] == "ResourceList" and not result["items"]
+        assert any(r["severity"] == "error" for r in result["results"])
+    else:
+        assert outcome.stdout == b"", outcome.out[:200]
+
+
+def test_surface_catalogue_size() -> None:
+    surfaces = {case.surface for case in SURFACE_CASES}
+    assert len(SURFACE_CASES) >= 200 and len(surfaces) >= 15, (len(SURFACE_CASES), sorted(surfaces))
+    assert len({case.id for case in SURFACE_CASES}) == len(SURFACE_CASES)

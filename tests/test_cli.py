@@ -25,9 +25,9 @@ def test_render_to_directory_prunes_and_builds_with_plain_kustomize(tmp_path: Pa
     result = cli("render", str(BASE_CONFIG), "-o", str(out))
     assert result.returncode == 0, result.stderr
     files = sorted(p.name for p in out.glob("*.yaml"))
-    assert "kustomization.yaml" in files and len(files) == 42
-    listing = yaml.safe_load((out / "kustomization.yaml").read_text())["resources"]
-    assert sorted(listing) == sorted(f for f in files if f != "kustomization.yaml")
+    assert (out / "Kustomization").is_file() and len(files) == 41
+    listing = yaml.safe_load((out / "Kustomization").read_text())["resources"]
+    assert sorted(listing) == files
     (out / "user-notes.yaml").write_text("# a user's own file is never touched\n")
     external = tmp_path / "external.yaml"
     config = yaml.safe_load(BASE_CONFIG.read_text())
@@ -137,9 +137,9 @@ def test_hydrate_writes_a_stream_and_guards_foreign_files(tmp_path: Path) -> Non
         "1-databases",
         "2-migrate",
         "3-services",
-        "kustomization.yaml",
+        "Kustomization",
     ]
-    assert len(list(out.rglob("*.yaml"))) == 41 + 5
+    assert len(list(out.rglob("*.yaml"))) == 41 and len(list(out.rglob("Kustomization"))) == 5
     assert cli("hydrate", "-o", str(tmp_path / "x"), stdin="- a\n- b\n").returncode == 1
     assert "no objects" in cli("hydrate", "-o", str(tmp_path / "y"), stdin="").stderr
     foreign = tmp_path / "foreign"

@@ -3,6 +3,7 @@ patch the config, checked against what the pinned kustomize really does with eac
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -117,3 +118,65 @@ def test_doctor_names_the_generator_directory_fix(tmp_path: Path) -> None:
 def test_doctor_without_a_kustomization_is_an_input_error(tmp_path: Path) -> None:
     result = cli("doctor", str(tmp_path))
     assert result.returncode == 1 and "no kustomization.yaml" in result.stderr
+
+
+def _outer(tmp_path: Path, finish: bool) -> Path:
+    """An overlay of the user's over overlays/gke that changes the backend's image."""
+    outer = tmp_path / ("with-finish" if finish else "without-finish")
+    outer.mkdir()
+    gke, finisher = (os.path.relpath(ROOT / path, outer) for path in ("overlays/gke", "base/finish"))
+    text = f"resources:\n- {gke}\nimages:\n- name: ghcr.io/zystem-io/zymtrace-pub-backend\n  newTag: 26.9.0\n"
+    if finish:
+        text += f"transformers:\n- {finisher}\n"
+    (outer / "kustomization.yaml").write_text(text)
+    return outer
+
+
+def test_doctor_flags_an_outer_overlay_that_transforms_without_the_finishing_transformer(tmp_path: Path) -> None:
+    """What kustomize builds from it: a migrate Job whose template changed under its old name (the API
+    server refuses that update: a Job's template is immutable). With base/finish listed, the name follows."""
+    from kustomize_zymtrace.render.finalize import TEMPLATE_HASH, digest
+
+    for finish in (False, True):
+        outer = _outer(tmp_path, finish)
+        code, objects, stderr = kustomize(outer)
+        assert code == 0, stderr
+        job = next(o for o in objects if o["kind"] == "Job" and o["metadata"]["name"].startswith("zymtrace-migrate-"))
+        image = job["spec"]["template"]["spec"]["containers"][0]["image"]
+        assert image.endswith(":26.9.0")
+        named_after_template = job["metadata"]["name"].endswith(digest(job["spec"]["template"])[:8])
+        assert named_after_template is finish
+        assert job["metadata"]["annotations"][TEMPLATE_HASH] == job["metadata"]["name"][-8:]
+        result = cli("doctor", str(outer))
+        if finish:
+            assert result.returncode == 0 and not result.stderr, result.stderr
+        else:
+            assert result.returncode == 1 and "Traceback" not in result.stderr
+            assert "images: change the objects the ZymtraceBackend generator made" in result.stderr
+            assert (
+                f"- {os.path.relpath(ROOT / 'base' / 'finish', outer)}" in result.stderr
+            )  # the fix, as a path from there
+
+
+def test_doctor_visits_a_shared_base_once(tmp_path: Path) -> None:
+    """Twenty levels that each include the next twice: a million paths to the base, twenty-one visits."""
+    levels = 20
+    for n in range(levels):
+        (tmp_path / f"k{n}").mkdir()
+        (tmp_path / f"k{n}" / "kustomization.yaml").write_text(f"resources:\n- ../k{n + 1}\n- ../k{n + 1}\n")
+    (tmp_path / f"k{levels}").mkdir()
+    (tmp_path / f"k{levels}" / "kustomization.yaml").write_text(f"generators:\n- {ROOT / 'base' / 'generator'}\n")
+    from kustomize_zymtrace import doctor
+
+    opened: list[Path] = []
+    original = doctor._kustomization
+
+    def counting(walk: doctor.Walk, directory: Path) -> object:
+        opened.append(directory.resolve())
+        return original(walk, directory)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(doctor, "_kustomization", counting)
+        findings = doctor.diagnose(tmp_path / "k0")
+    assert findings == []
+    assert len(opened) == len(set(opened)) == levels + 1 + 1  # and base/generator

@@ -108,7 +108,7 @@ def test_objects_we_do_not_own_go_to_the_prerequisites_stage_through_kustomize(t
         for p in (out / d).glob("*_*.yaml")
     ]
     assert later and all("zymtrace.io/generated-by" in o["metadata"]["annotations"] for o in later)
-    top = yaml.safe_load((out / "kustomization.yaml").read_text().split("\n", 1)[1])
+    top = yaml.safe_load((out / "Kustomization").read_text().split("\n", 1)[1])
     assert top["resources"][0] == "0-prerequisites"
     # Flux builds that stage (offline, as its controller would) with the ExternalSecrets in it.
     flux = next(

@@ -167,3 +167,34 @@ def test_readme_shows_the_default_topology(update_golden: bool) -> None:
         path.write_text(readme.replace(f"```mermaid\n{blocks[0]}```", f"```mermaid\n{current}```"))
         blocks[0] = current
     assert blocks[0] == current, "README's topology is stale: review, then pytest --update-golden"
+
+
+def _unescape(label: str) -> str:
+    """What Mermaid shows for a label: its entity codes (#60;) as the characters they stand for."""
+    return re.sub(r"#(\d+);", lambda m: chr(int(m.group(1))), label)
+
+
+HOSTILE_TEXT = [
+    "/<img/src/onerror=alert(1)>",
+    '/"><script>alert(1)</script>',
+    "/a|b]c[d{e}f",
+    "/x#60;y&amp;",
+    "/`md` **b** <br/> line",
+]
+
+
+def test_every_label_is_text_whatever_the_config_holds() -> None:
+    """A value from the config reaches a label as entity codes: Mermaid draws HTML labels, so a raw `<`
+    would be markup (a script in some viewers), a `"` or `|` would end the label. Read back, the label
+    shows the value exactly."""
+    paths = [{"path": text, "pathType": "ImplementationSpecific"} for text in HOSTILE_TEXT]
+    ingress = {"enabled": True, "hosts": {"gateway": {"host": "zymtrace.example.com", "paths": paths}}}
+    backend, _ = load(config({"ingress": ingress}))
+    text = mermaid(backend)
+    found = parse(text)  # every line is still one of the forms the command writes
+    labels = [label for *_, label in found.edges] + list(found.nodes.values())
+    for label in labels:
+        assert not re.search(r"[<>\"|`&]", label.replace("<br/>", "")), label
+    shown = {_unescape(label) for *_, label in found.edges}
+    for hostile in HOSTILE_TEXT:
+        assert f"{hostile} :80" in shown, hostile

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import sys
+
+from ..cli import STDOUT
 
 FORMATS = ("text", "markdown")
 SIDE_HELP = (
@@ -56,15 +57,15 @@ def cmd_diff(args: argparse.Namespace) -> int:
     changes = diff_objects(load_side(args.old), load_side(args.new))
     found = consequences(changes)
     write = report.markdown if args.format == "markdown" else report.text
-    sys.stdout.write(write(changes, found))
+    STDOUT.write(write(changes, found))
     return 1 if args.exit_code and not changes.empty else 0
 
 
 def cmd_graph(args: argparse.Namespace) -> int:
-    from ..cli import _read
     from ..loading import load_file_text
+    from ..yamlio import read
     from .graph import mermaid
 
-    backend, _ = load_file_text(_read(args.config), args.config)
-    sys.stdout.write(mermaid(backend))
+    backend, _ = load_file_text(read(args.config), args.config)
+    STDOUT.write(mermaid(backend))
     return 0

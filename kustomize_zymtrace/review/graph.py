@@ -22,14 +22,14 @@ WORKLOAD_KINDS = ("Deployment", "StatefulSet", "Job")
 
 class Node(NamedTuple):
     id: str
-    label: str
+    label: str  # Mermaid text: see label()
     shape: str  # service | database | job | external | entry
 
 
 class Edge(NamedTuple):
     source: str  # node ids
     target: str
-    label: str
+    label: str  # Mermaid text: see label()
     style: str  # talks | exposes | policy
 
 
@@ -37,8 +37,15 @@ def node_id(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_]", "_", name)
 
 
-def _escape(text: str) -> str:
-    return text.replace('"', "#quot;")
+# Characters shown as they are; every other one is written as Mermaid's entity code (#60; for <), which
+# Mermaid turns into an HTML entity: a value from the config (an Ingress path, a host, a bucket) is text
+# in the drawing, never markup, whatever it holds.
+_PLAIN = re.compile(r"[A-Za-z0-9 .,:/_()*+=-]")
+
+
+def label(*lines: str) -> str:
+    """A label of one or more lines, each escaped, joined by Mermaid's line break."""
+    return "<br/>".join("".join(c if _PLAIN.match(c) else f"#{ord(c)};" for c in line) for line in lines)
 
 
 def _address(value: str) -> str:
@@ -70,30 +77,28 @@ def _stores(ctx: Context) -> tuple[dict[str, tuple[str, str]], dict[str, Node]]:
     served = {"clickhouse": ("clickhouse", "SQL"), "postgres": ("postgres", "SQL"), "storage": ("minio", "S3 API")}
     external: dict[str, Node] = {}
 
-    def outside(store: str, name: str, label: str) -> None:
-        external[name] = Node(node_id(name), label, "external")
+    def outside(store: str, name: str, *lines: str) -> None:
+        external[name] = Node(node_id(name), label(*lines), "external")
         served[store] = (name, served[store][1])
 
     if not ctx.clickhouse_in_cluster:
         outside(
-            "clickhouse",
-            "clickhouse-external",
-            f"ClickHouse (existing)<br/>{_address(spec.clickhouse.use_existing.host)}",
+            "clickhouse", "clickhouse-external", "ClickHouse (existing)", _address(spec.clickhouse.use_existing.host)
         )
     pg = spec.postgres
     if pg.mode == "gcp_cloudsql":
-        outside("postgres", "cloudsql", f"Cloud SQL for PostgreSQL<br/>{pg.gcp_cloudsql.instance}")
+        outside("postgres", "cloudsql", "Cloud SQL for PostgreSQL", pg.gcp_cloudsql.instance)
         served["postgres"] = (
             ("cloudsql", "SQL via sidecar proxy") if ctx.cloudsql_sidecar else ("postgres-proxy", "SQL")
         )
     elif pg.mode != "create":
         what = "Aurora PostgreSQL" if pg.mode == "aws_aurora" else "PostgreSQL (existing)"
-        outside("postgres", "postgres-external", f"{what}<br/>{_address(ctx.postgres_address)}")
+        outside("postgres", "postgres-external", what, _address(ctx.postgres_address))
     if not ctx.minio_in_cluster:
         kinds = {"s3": "Amazon S3", "gcs": "Google Cloud Storage", "minio": "MinIO (existing)"}
         kind = kinds[spec.storage.use_existing.type]
-        label = f"{kind} bucket {spec.storage.buckets.symbols}<br/>{_address(bucket_endpoint(ctx))}"
-        outside("storage", "storage-external", label)
+        bucket = f"{kind} bucket {spec.storage.buckets.symbols}"
+        outside("storage", "storage-external", bucket, _address(bucket_endpoint(ctx)))
     return served, external
 
 
@@ -109,7 +114,7 @@ def _components(ctx: Context, rendered: list[Obj]) -> dict[str, Node]:
     for obj in rendered:
         if obj["kind"] in WORKLOAD_KINDS:
             name = _component(ctx, obj)
-            found[name] = Node(node_id(name), f"{name}<br/>{obj['kind']}", shapes[obj["kind"]])
+            found[name] = Node(node_id(name), label(name, obj["kind"]), shapes[obj["kind"]])
     return found
 
 
@@ -119,7 +124,7 @@ def _by_selector(ctx: Context, selector: dict[str, str] | None) -> str | None:
 
 
 def _exposure(ctx: Context, rendered: list[Obj], components: dict[str, Node]) -> tuple[list[Node], list[Edge]]:
-    nodes, edges = [Node("clients", "clients", "entry")], []
+    nodes, edges = [Node("clients", label("clients"), "entry")], []
     services = {o["metadata"]["name"]: o for o in rendered if o["kind"] == "Service"}
     for name, service in sorted(services.items()):
         target = _by_selector(ctx, service["spec"].get("selector"))
@@ -133,23 +138,21 @@ def _exposure(ctx: Context, rendered: list[Obj], components: dict[str, Node]) ->
             how = "LoadBalancer :" + ", ".join(str(p["port"]) for p in ports[:1])
         else:
             how = f"Service {name} ClusterIP :{ports[0]['port']}, in-cluster"
-        edges.append(Edge("clients", components[target].id, how, "exposes"))
+        edges.append(Edge("clients", components[target].id, label(how), "exposes"))
     for ingress in (o for o in rendered if o["kind"] == "Ingress"):
         ingress_id = node_id("ingress-" + ingress["metadata"]["name"])
         hosts = [rule.get("host", "*") for rule in ingress["spec"]["rules"]]
         kind = ingress["spec"].get("ingressClassName", "Ingress")
-        nodes.append(
-            Node(ingress_id, f"Ingress {ingress['metadata']['name']}<br/>{', '.join(hosts)} ({kind})", "entry")
-        )
+        title = f"Ingress {ingress['metadata']['name']}"
+        nodes.append(Node(ingress_id, label(title, f"{', '.join(hosts)} ({kind})"), "entry"))
         edges.append(Edge("clients", ingress_id, "HTTPS" if ingress["spec"].get("tls") else "HTTP", "exposes"))
         for rule in ingress["spec"]["rules"]:
             for path in rule.get("http", {}).get("paths", []):
                 backend = path["backend"]["service"]
                 target = _by_selector(ctx, services.get(backend["name"], {}).get("spec", {}).get("selector"))
                 if target in components:
-                    edge = Edge(
-                        ingress_id, components[target].id, f"{path['path']} :{backend['port']['number']}", "exposes"
-                    )
+                    route = label(f"{path['path']} :{backend['port']['number']}")
+                    edge = Edge(ingress_id, components[target].id, route, "exposes")
                     if edge not in edges:
                         edges.append(edge)
     return nodes, edges
@@ -166,14 +169,14 @@ def _policy_edges(ctx: Context, rendered: list[Obj], components: dict[str, Node]
         for rule in policy["spec"].get("ingress", []):
             ports = ", ".join(str(p["port"]) for p in rule.get("ports", [])) or "any port"
             if "from" not in rule:
-                edges.append(Edge("clients", components[target].id, f"allowed {ports} from anywhere", "policy"))
+                edges.append(Edge("clients", components[target].id, label(f"allowed {ports} from anywhere"), "policy"))
             for peer in rule.get("from", []):
                 own = _own_workload(ctx, peer)
                 if own is None:
-                    label = f"allowed {ports} from {_peer_text(peer)}"
-                    edges.append(Edge("clients", components[target].id, label, "policy"))
+                    allowed = label(f"allowed {ports} from {_peer_text(peer)}")
+                    edges.append(Edge("clients", components[target].id, allowed, "policy"))
                 elif own in components:  # a workload this config does not render admits nothing
-                    edges.append(Edge(components[own].id, components[target].id, f"allowed {ports}", "policy"))
+                    edges.append(Edge(components[own].id, components[target].id, label(f"allowed {ports}"), "policy"))
     return edges
 
 
@@ -224,18 +227,18 @@ def mermaid(backend: ZymtraceBackend) -> str:
     nodes = {**components, **external}
     entry, exposure = _exposure(ctx, rendered, components)
     edges = [
-        Edge(nodes[client].id, nodes[server].id, label, "talks")
-        for client, server, label in talks
+        Edge(nodes[client].id, nodes[server].id, label(what), "talks")
+        for client, server, what in talks
         if client in nodes and server in nodes
     ]
     edges += exposure + _policy_edges(ctx, rendered, components)
     lines = ["flowchart LR"]
-    lines += [f"  {n.id}{SHAPES[n.shape].format(_escape(n.label))}" for n in entry]
-    lines.append(f'  subgraph ns["namespace {ctx.namespace}"]')
-    lines += [f"    {n.id}{SHAPES[n.shape].format(_escape(n.label))}" for _, n in sorted(components.items())]
+    lines += [f"  {n.id}{SHAPES[n.shape].format(n.label)}" for n in entry]
+    lines.append(f'  subgraph ns["{label(f"namespace {ctx.namespace}")}"]')
+    lines += [f"    {n.id}{SHAPES[n.shape].format(n.label)}" for _, n in sorted(components.items())]
     lines.append("  end")
-    lines += [f"  {n.id}{SHAPES[n.shape].format(_escape(n.label))}" for n in external.values()]
-    lines += [f'  {e.source} {ARROWS[e.style]}|"{_escape(e.label)}"| {e.target}' for e in edges]
+    lines += [f"  {n.id}{SHAPES[n.shape].format(n.label)}" for n in external.values()]
+    lines += [f'  {e.source} {ARROWS[e.style]}|"{e.label}"| {e.target}' for e in edges]
     lines += [
         "  classDef external stroke-dasharray: 4 2",
         "  classDef job fill:#f5f5f5",
