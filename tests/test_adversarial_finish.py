@@ -646,9 +646,7 @@ CASES: list[Case] = [
     Case(
         "job-long-prefix-hash-m",
         mutate(
-            both(
-                lambda s: changed_template(long_migrate(s)), annotate(HASH, "m", long_migrate)
-            ),
+            both(lambda s: changed_template(long_migrate(s)), annotate(HASH, "m", long_migrate)),
             "long-prefix",
         ),
         refused=(f"Job/{LONG_PREFIX}-migrate-", HASH),
