@@ -13,6 +13,7 @@ to another namespace) are replaced, so a re-render is idempotent and prunes.
 from __future__ import annotations
 
 import io
+import itertools
 import os
 import posixpath
 import zlib
@@ -82,6 +83,11 @@ class Instance(NamedTuple):
     @property
     def label(self) -> str:
         return f"{KIND}/{self.ref['name']}"
+
+    @property
+    def place(self) -> tuple[str, str]:
+        """Where its output goes: <directory>/generated/<name>/ (see _place)."""
+        return self.directory, self.ref["name"]
 
 
 Findings = list[tuple[Instance, Result]]  # the results of each instance, with the instance they are about
@@ -224,18 +230,26 @@ def _collisions(owners: dict[str, Instance], instance: Instance, generated: list
 
 
 class Pruning(NamedTuple):
-    """Which earlier outputs (items with the generated-by mark) a run replaces."""
+    """Which earlier outputs (items with the generated-by mark) a run replaces. An output is known by its
+    mark (NAMESPACE/INSTANCE) and by its place (the config's directory and the instance's name, see
+    _place): the finishing pass moves the mark with the objects when kustomize or a function moved them to
+    another namespace, so a moved output is recognised by its place."""
 
     everything: bool  # no functionConfig: every config in the package renders now
     rendered: frozenset[str]  # owners rendered now
     present: frozenset[str]  # owners whose config is in the package; other owners' outputs are orphans
+    rendered_places: frozenset[tuple[str, str]] = frozenset()  # (directory, name) of the configs rendered now
+    present_places: frozenset[tuple[str, str]] = frozenset()  # ... of every config in the package
 
     def replaces(self, item: dict[str, Any]) -> bool:
-        """The item's mark says it is an output this run replaces (or an orphan's)."""
+        """The item's mark or place says it is an output this run replaces (or an orphan's)."""
         mark = _annotations(item).get(GENERATED_BY)
         if not isinstance(mark, str):
             return False
-        return self.everything or mark in self.rendered or mark not in self.present
+        place = _place_of(item)
+        if self.everything or mark in self.rendered or place in self.rendered_places:
+            return True
+        return mark not in self.present and place not in self.present_places
 
     def drops(self, item: dict[str, Any]) -> bool:
         """Replaced, and provably an earlier output: an item with the mark anywhere else is kept (and
@@ -248,14 +262,19 @@ def _path(item: dict[str, Any]) -> str | None:
     return next((annotations[k] for k in PATH_ANNOTATIONS if isinstance(annotations.get(k), str)), None)
 
 
+def _place_of(item: dict[str, Any]) -> tuple[str, str] | None:
+    """(config directory, instance name) of an item at [<dir>/]generated/<instance>/<file>, else None."""
+    path = _path(item)
+    parts = path.split("/") if path else []
+    if len(parts) < 3 or parts[-3] != GENERATED_DIRECTORY:
+        return None
+    return "/".join(parts[:-3]), parts[-2]
+
+
 def _placed(item: dict[str, Any]) -> bool:
-    """The item is where this function writes the output of the instance its mark names:
-    [<dir>/]generated/<instance>/<file>."""
-    mark, path = _annotations(item).get(GENERATED_BY), _path(item)
-    if not isinstance(mark, str) or path is None:
-        return False
-    parts = path.split("/")
-    return len(parts) >= 3 and parts[-3] == GENERATED_DIRECTORY and parts[-2] == mark.partition("/")[2]
+    """The item is where this function writes the output of the instance its mark names."""
+    mark, place = _annotations(item).get(GENERATED_BY), _place_of(item)
+    return isinstance(mark, str) and place is not None and place[1] == mark.partition("/")[2]
 
 
 def _item_label(item: dict[str, Any]) -> str:
@@ -324,11 +343,14 @@ def _clashes(kept: list[dict[str, Any]], generated: Generated) -> list[Result]:
 
 
 def _pruning(resource_list: dict[str, Any], instances: list[Instance]) -> Pruning:
-    configs = [item for item in resource_list["items"] if item.get("kind") == KIND]
+    items = resource_list["items"]
+    configs = [Instance(item, _directory_of(item, items)) for item in items if item.get("kind") == KIND]
     return Pruning(
         everything=_renders_items(resource_list.get("functionConfig")),
         rendered=frozenset(i.identity for i in instances),
-        present=frozenset(Instance(item, "").identity for item in configs),
+        present=frozenset(i.identity for i in configs),
+        rendered_places=frozenset(i.place for i in instances),
+        present_places=frozenset(i.place for i in configs),
     )
 
 
@@ -549,8 +571,9 @@ def _annotations(obj: dict[str, Any]) -> dict[str, Any]:
 def _directory_of(config: dict[str, Any], items: list[dict[str, Any]]) -> str:
     """Directory of the file the config came from: its own path annotation, or the matching item's."""
     name = _metadata(config).get("name")
-    candidates = [config] + [i for i in items if i.get("kind") == KIND and _metadata(i).get("name") == name]
-    for candidate in candidates:
+    # Lazily: an item's own annotation answers at once (no scan of the other items per config).
+    others = (i for i in items if i.get("kind") == KIND and _metadata(i).get("name") == name)
+    for candidate in itertools.chain([config], others):
         annotations = _annotations(candidate)
         for key in PATH_ANNOTATIONS:
             path = annotations.get(key)
@@ -562,7 +585,7 @@ def _directory_of(config: dict[str, Any], items: list[dict[str, Any]]) -> str:
 def _place(obj: dict[str, Any], instance: Instance) -> dict[str, Any]:
     """A stable file per object: <config dir>/generated/<instance>/<kind>_<name>.yaml."""
     filename = f"{obj['kind'].lower()}_{obj['metadata']['name']}.yaml"
-    path = posixpath.join(instance.directory, "generated", instance.ref["name"], filename)
+    path = posixpath.join(instance.directory, GENERATED_DIRECTORY, instance.ref["name"], filename)
     annotations = obj["metadata"].setdefault("annotations", {})
     for key in PATH_ANNOTATIONS:
         annotations[key] = path
