@@ -88,6 +88,43 @@ def finish(objects: list[Any]) -> tuple[list[Obj], list[Result]]:
     return objects, notes
 
 
+def unfinished(objects: list[Any]) -> list[Result]:
+    """What the finishing pass would still change in a stream, one line per object, without changing it:
+    how `diff` or a CI step can tell output that something transformed after the last pass (an outer
+    overlay with `images:` but without base/finish under `transformers:`) from finished output. The
+    pass's refusals come back as they are. Empty: the stream is finished."""
+    import copy  # only for this check: the pass itself works in place
+
+    before = copy.deepcopy(objects)
+    try:
+        after, _ = finish(copy.deepcopy(objects))
+    except ConfigError as exc:
+        return exc.results
+    found, stale_marks = [], 0
+    for old, new in zip(before, after, strict=True):
+        if old == new:
+            continue
+        ref, meta = _ref(old), old["metadata"]
+        if new["metadata"]["name"] != meta["name"]:
+            found.append(
+                f"{ref}: its pod template changed after the finishing pass ran, so it keeps its name; the API "
+                f"server refuses the change to an existing Job's template (finished, it is {new['metadata']['name']})"
+            )
+        elif old.get("data") != new.get("data"):
+            generated_in = meta["annotations"][GENERATED_BY].split("/")[0]
+            found.append(f"{ref}: its in-cluster addresses still name namespace {generated_in}")
+        elif old["kind"] in WORKLOADS and old["spec"]["template"] != new["spec"]["template"]:
+            found.append(f"{ref}: its checksum/config no longer covers what it reads, so its pods do not roll")
+        else:
+            stale_marks += 1
+    if stale_marks:
+        found.append(f"{stale_marks} objects carry an out-of-date {GENERATED_BY} or kpt depends-on annotation")
+    return [
+        warning("", f"{line} (the stream changed after the finishing pass: list base/finish under transformers:)")
+        for line in found
+    ]
+
+
 # ---------------------------------------------------------------------------------- what is ours
 
 
