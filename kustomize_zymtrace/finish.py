@@ -129,12 +129,15 @@ def unfinished(objects: list[Any]) -> list[Result]:
 
 
 def _kind_name(value: Any) -> str:
-    names = {type(None): "null", bool: "a boolean", int: "a number", float: "a number", str: "a string"}
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    return names.get(type(value), type(value).__name__)
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    return "a list" if isinstance(value, list) else "a mapping" if isinstance(value, dict) else type(value).__name__
 
 
 def _refuse_non_objects(objects: list[Any]) -> None:
@@ -276,6 +279,17 @@ def _check_object(obj: Obj, shape: _Shape) -> None:
         template = shape.mapping(spec, "template", "spec.template")
         if template is not None:
             _check_pod_template(template, shape)
+            if kind in ROLLING and not shape.problems:
+                _check_selected(spec, shape)
+
+
+def _check_selected(spec: Obj, shape: _Shape) -> None:
+    """A Deployment's or StatefulSet's pods carry its selector's labels (the API server requires it)."""
+    wanted = spec["selector"].get("matchLabels") or {}
+    labels = (spec["template"].get("metadata") or {}).get("labels") or {}
+    missing = sorted(key for key, value in wanted.items() if labels.get(key) != value)
+    if missing:
+        shape.problems.append(f"spec.template.metadata.labels lack the selector's {missing}")
 
 
 def _check_pod_template(template: Obj, shape: _Shape) -> None:
@@ -283,6 +297,7 @@ def _check_pod_template(template: Obj, shape: _Shape) -> None:
     meta = shape.mapping(template, "metadata", "spec.template.metadata", required=False)
     if meta is not None:
         shape.mapping(meta, "annotations", "spec.template.metadata.annotations", required=False)
+        shape.strings(meta, "labels", "spec.template.metadata.labels")
     pod = shape.mapping(template, "spec", "spec.template.spec")
     if pod is None:
         return

@@ -249,6 +249,10 @@ def fleet_follows(before: Stream, after: Stream) -> None:
             assert all(f"/namespaces/{namespace}/" in ref for ref in depends.split(",") if ref)
 
 
+def web_has_a_checksum(before: Stream, after: Stream) -> None:
+    assert checksum_of(after, web) == checksum_of(base(), web) is not None
+
+
 def checksum_of(stream: Stream, ref: Callable[[Stream], dict[str, Any]]) -> Any:
     return ref(stream)["spec"]["template"]["metadata"].get("annotations", {}).get("checksum/config")
 
@@ -524,6 +528,22 @@ CASES: list[Case] = [
         "our-template-metadata-a-string",
         mutate(setter("spec.template.metadata", "x")),
         refused=("Deployment/zymtrace-web", "spec.template.metadata"),
+    ),
+    Case(
+        "our-template-metadata-null",
+        mutate(setter("spec.template.metadata", None)),
+        refused=("Deployment/zymtrace-web", "spec.template.metadata.labels lack the selector's ['app']"),
+    ),
+    Case("our-job-template-metadata-null", mutate(setter("spec.template.metadata", None, migrate)), check=job_renamed),
+    Case(
+        "our-template-labels-a-list",
+        mutate(setter("spec.template.metadata.labels", ["app"])),
+        refused=("Deployment/zymtrace-web", "spec.template.metadata.labels is a list"),
+    ),
+    Case(
+        "our-template-annotations-null",
+        mutate(setter("spec.template.metadata.annotations", None)),
+        check=web_has_a_checksum,
     ),
     Case(
         "our-template-annotations-a-list",
@@ -985,3 +1005,42 @@ def test_krm_items(case: KrmCase) -> None:
         assert not [w for w in warnings if MARK in w], warnings
     if case.check:
         case.check(items)
+
+
+NAME_EDGES = [
+    ("Job", migrate, "j" * 54 + "-4428c298", "j" * 55 + "-4428c298"),
+    ("Service", web_service, "s" * 63, "s" * 64),
+    ("Service", web_service, "s-1", "1-s"),
+    ("ConfigMap", gateway_config, "c" * 253, "c" * 254),
+    ("Deployment", web, "zymtrace-web", "Zymtrace-web"),
+]
+
+
+@pytest.mark.parametrize(
+    ("kind", "pick", "accepted", "refused"), NAME_EDGES, ids=[f"{e[0]}-{e[3]}"[:40] for e in NAME_EDGES]
+)
+def test_the_name_limits_are_the_api_servers(
+    apiserver: Any, kind: str, pick: Callable[[Stream], dict[str, Any]], accepted: str, refused: str
+) -> None:
+    """What the pass refuses as a name, the API server rejects; the longest name it accepts, the server takes."""
+    from kustomize_zymtrace.finish import finish
+    from kustomize_zymtrace.results import ConfigError
+
+    apiserver.namespace("names")
+    for name, ok in ((accepted, True), (refused, False)):
+        stream = base()
+        target = pick(stream)
+        target["metadata"]["name"] = name
+        if kind == "Deployment":  # the chart's rule ties a workload's name to its app label
+            target["spec"]["selector"]["matchLabels"]["app"] = name
+            target["spec"]["template"]["metadata"]["labels"]["app"] = name
+        if ok:
+            finish(stream)
+        else:
+            with pytest.raises(ConfigError) as caught:
+                finish(stream)
+            assert any(f"{kind}/{name}" in r.message for r in caught.value.results)
+        judged = copy.deepcopy(target)
+        judged["metadata"]["namespace"] = "names"
+        result = apiserver.apply(judged, dry_run=True)
+        assert result.ok == ok, f"{kind}/{name}: {result.message}"

@@ -258,8 +258,11 @@ def set_checksum(workload: Obj, consumable: dict[tuple[str, str, str], Any]) -> 
         if isinstance(annotations, dict):
             annotations.pop(CHECKSUM, None)
         return
-    metadata = template.setdefault("metadata", {})
-    metadata.setdefault("annotations", {})[CHECKSUM] = digest(contents)
+    if not isinstance(template.get("metadata"), dict):  # absent, or null after a patch
+        template["metadata"] = {}
+    if not isinstance(template["metadata"].get("annotations"), dict):
+        template["metadata"]["annotations"] = {}
+    template["metadata"]["annotations"][CHECKSUM] = digest(contents)
 
 
 def _name_after_template(job: Obj) -> None:
