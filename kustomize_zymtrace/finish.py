@@ -183,7 +183,9 @@ def _ours(objects: list[Obj]) -> list[Obj]:
             )
             found = "; ".join(shape.problems)
             problems.append(
-                Result(f"{label} carries {GENERATED_BY} but {found}; the finishing pass cannot check it ({NOT_OURS})")
+                Result(
+                    f"{label}: {found} (the finishing pass checks every object that carries {GENERATED_BY}; {NOT_OURS})"
+                )
             )
         else:
             ours.append(obj)
@@ -199,7 +201,8 @@ class _Shape:
         self.problems: list[str] = []
 
     def wrong(self, path: str, wanted: str, value: Any) -> None:
-        self.problems.append(f"{path} is {_kind_name(value)}, not {wanted}")
+        found = "missing" if value is None else _kind_name(value)  # YAML's null and an absent key alike
+        self.problems.append(f"{path} is {found}, not {wanted}")
 
     def mapping(self, parent: Obj, key: str, path: str, *, required: bool = True) -> Obj | None:
         value = parent.get(key)
@@ -246,7 +249,7 @@ def _check_object(obj: Obj, shape: _Shape) -> None:
     shape.strings(meta, "labels", "metadata.labels")
     mark = meta["annotations"][GENERATED_BY]
     if not isinstance(mark, str) or not MARK_FORM.fullmatch(mark):
-        shape.problems.append(f"{GENERATED_BY} is {mark!r}, not NAMESPACE/INSTANCE")
+        shape.problems.append(f"its {GENERATED_BY} is {mark!r}, not NAMESPACE/INSTANCE as the generator writes it")
     kind = obj["kind"]
     if kind in ("ConfigMap", "Secret"):
         for field in ("data", "stringData") if kind == "Secret" else ("data",):
@@ -272,9 +275,10 @@ def _check_object(obj: Obj, shape: _Shape) -> None:
         else:
             recorded = meta["annotations"].get(TEMPLATE_HASH)
             if not isinstance(recorded, str) or not HASH_FORM.fullmatch(recorded):
+                found = "missing" if recorded is None else repr(recorded)
                 shape.problems.append(
-                    f"its {TEMPLATE_HASH} is {recorded!r}, not the 8 hexadecimal digits the generator records, so "
-                    "a changed pod template cannot be told from an unchanged one (render it again from the config)"
+                    f"its {TEMPLATE_HASH} is {found}, not the 8 hexadecimal digits the generator records, so a "
+                    "changed pod template cannot be told from an unchanged one (render it again from the config)"
                 )
         template = shape.mapping(spec, "template", "spec.template")
         if template is not None:

@@ -171,7 +171,7 @@ def test_output_changed_after_the_last_pass_is_detectable(tmp_path: Path) -> Non
                     ),
                 }
             ],
-            ("Deployment/zymtrace-web", "secretRef.name is null, not a name"),
+            ("Deployment/zymtrace-web", "secretRef.name is missing, not a name"),
         ),
     ],
     ids=["foreign-deployment-with-the-mark", "job-hash-patched", "envfrom-without-a-name"],
