@@ -13,6 +13,7 @@ to another namespace) are replaced, so a re-render is idempotent and prunes.
 from __future__ import annotations
 
 import io
+import itertools
 import os
 import posixpath
 import zlib
@@ -23,7 +24,7 @@ import yaml
 from . import yamlio
 from .api import API_VERSION, FINISH_KIND, KIND
 from .render.context import GENERATED_BY
-from .results import ConfigError, Result, error, sort_key, surface
+from .results import ConfigError, Result, error, sort_key, surface, warning
 
 if TYPE_CHECKING:  # ruamel is imported only when an item cannot be copied as text (14 ms)
     from ruamel.yaml import YAML
@@ -33,6 +34,28 @@ HEADER = f"apiVersion: config.kubernetes.io/v1\nkind: {RESOURCE_LIST}\n"
 LIST_VERSIONS = ("config.kubernetes.io/v1", "config.kubernetes.io/v1alpha1")
 PATH_ANNOTATIONS = ("internal.config.kubernetes.io/path", "config.kubernetes.io/path")
 INDEX_ANNOTATIONS = ("internal.config.kubernetes.io/index", "config.kubernetes.io/index")
+FUNCTION_CONFIG = -1  # the index standing for the functionConfig among the items' indexes
+GENERATED_DIRECTORY = "generated"  # <config dir>/generated/<instance>/<kind>_<name>.yaml: see _place
+# The tags the config reader (yamlio's strict loader) constructs; any other tag in a config is refused
+# as `render` refuses it, instead of being read as the plain value under it as in a kept item.
+CONFIG_TAGS = frozenset(
+    f"tag:yaml.org,2002:{name}"
+    for name in (
+        "str",
+        "int",
+        "float",
+        "bool",
+        "null",
+        "map",
+        "seq",
+        "merge",
+        "timestamp",
+        "binary",
+        "set",
+        "omap",
+        "pairs",
+    )
+)
 
 
 class Outcome(NamedTuple):
@@ -43,6 +66,7 @@ class Outcome(NamedTuple):
 class Instance(NamedTuple):
     config: dict[str, Any]
     directory: str  # package directory of the config file, where its objects are placed
+    position: int = FUNCTION_CONFIG  # which item it is, or FUNCTION_CONFIG
 
     @property
     def ref(self) -> dict[str, Any]:
@@ -59,6 +83,11 @@ class Instance(NamedTuple):
     @property
     def label(self) -> str:
         return f"{KIND}/{self.ref['name']}"
+
+    @property
+    def place(self) -> tuple[str, str]:
+        """Where its output goes: <directory>/generated/<name>/ (see _place)."""
+        return self.directory, self.ref["name"]
 
 
 Findings = list[tuple[Instance, Result]]  # the results of each instance, with the instance they are about
@@ -82,33 +111,46 @@ def process(data: str | bytes, out: TextIO) -> Outcome:
         instances = _instances(resource_list)
     except ConfigError as exc:
         return _failure(out, source, exc.results, None)
+    tagged = [(i, source.tags[i.position]) for i in instances if i.position in source.tags]
+    if tagged:
+        return _failure(out, source, [], tagged)
 
-    outputs, findings, problems = _render_all(instances)
+    outputs, findings, problems, generated = _render_all(instances)
     if problems is not None:
         return _failure(out, source, problems, findings)
 
     pruning = _pruning(resource_list, instances)
+    keep = [not pruning.drops(item) for item in items]
+    clashes = _clashes([item for item, kept in zip(items, keep, strict=True) if kept], generated)
+    if clashes:
+        return _failure(out, source, clashes, findings)
     try:
-        kept = source.entries([not pruning.drops(item) for item in items])
+        kept = source.entries(keep)
     except ConfigError as exc:
         return _failure(out, None, exc.results, findings)
+    unproven = [_unproven(item) for item in items if pruning.replaces(item) and not _placed(item)]
     out.write(HEADER + ("items:\n" if kept or outputs else "items: []\n"))
     out.writelines(kept)
     for output in outputs:
         out.write(zlib.decompress(output).decode())
-    _write_results(out, _results(findings))
-    return Outcome([_line(i, r) for i, r in findings])
+    _write_results(out, _results(findings) + [krm for _, krm in unproven])
+    return Outcome([_line(i, r) for i, r in findings] + [line for line, _ in unproven])
 
 
-def _render_all(instances: list[Instance]) -> tuple[list[bytes], Findings, list[Result] | None]:
+Generated = dict[tuple[str, str, str, str], Instance]  # (group, kind, namespace, name) -> who generates it
+
+
+def _render_all(instances: list[Instance]) -> tuple[list[bytes], Findings, list[Result] | None, Generated]:
     """Validate and render one instance at a time, keeping of each only its entries' text, compressed,
     and its collision keys: 1000 instances' objects held at once took 200 MB. Returns the outputs, the
-    findings of every instance, and the errors that leave no generated item (None: there are none)."""
+    findings of every instance, the errors that leave no generated item (None: there are none) and the
+    ids of the generated objects."""
     from .loading import load
     from .render import objects, prepare
 
     outputs: list[bytes] = []
     owners: dict[str, Instance] = {}  # collision key -> the first instance generating it
+    generated_ids: Generated = {}
     findings: Findings = []
     collisions: list[Result] = []
     failed = False
@@ -127,13 +169,16 @@ def _render_all(instances: list[Instance]) -> tuple[list[bytes], Findings, list[
             continue  # no output now: only the other instances' own errors are still to find
         generated = [_place(obj, instance) for obj in objects(ctx)]
         collisions = _collisions(owners, instance, generated)
+        for obj in generated:
+            meta = obj["metadata"]
+            generated_ids[_group(obj["apiVersion"]), obj["kind"], meta["namespace"], meta["name"]] = instance
         if generated and not collisions:
             # Level 1: the text of an instance's 41 objects (59 KB) shrinks eightfold for well under 1 ms.
             outputs.append(zlib.compress("".join(_entry(yamlio.dump(obj)) for obj in generated).encode(), 1))
         del backend, ctx, generated  # before the next instance is loaded
     if failed:
-        return [], findings, []  # configs' errors alone, as the collisions of valid ones may be their doing
-    return ([], findings, collisions) if collisions else (outputs, findings, None)
+        return [], findings, [], {}  # configs' errors alone, as the collisions of valid ones may be their doing
+    return ([], findings, collisions, {}) if collisions else (outputs, findings, None, generated_ids)
 
 
 def _kind(obj: Any) -> Any:
@@ -185,25 +230,127 @@ def _collisions(owners: dict[str, Instance], instance: Instance, generated: list
 
 
 class Pruning(NamedTuple):
-    """Which earlier outputs (items with the generated-by mark) a run replaces."""
+    """Which earlier outputs (items with the generated-by mark) a run replaces. An output is known by its
+    mark (NAMESPACE/INSTANCE) and by its place (the config's directory and the instance's name, see
+    _place): the finishing pass moves the mark with the objects when kustomize or a function moved them to
+    another namespace, so a moved output is recognised by its place."""
 
     everything: bool  # no functionConfig: every config in the package renders now
     rendered: frozenset[str]  # owners rendered now
     present: frozenset[str]  # owners whose config is in the package; other owners' outputs are orphans
+    rendered_places: frozenset[tuple[str, str]] = frozenset()  # (directory, name) of the configs rendered now
+    present_places: frozenset[tuple[str, str]] = frozenset()  # ... of every config in the package
+
+    def replaces(self, item: dict[str, Any]) -> bool:
+        """The item's mark or place says it is an output this run replaces (or an orphan's)."""
+        mark = _annotations(item).get(GENERATED_BY)
+        if not isinstance(mark, str):
+            return False
+        place = _place_of(item)
+        if self.everything or mark in self.rendered or place in self.rendered_places:
+            return True
+        return mark not in self.present and place not in self.present_places
 
     def drops(self, item: dict[str, Any]) -> bool:
-        mark = _annotations(item).get(GENERATED_BY)
-        if mark is None:
-            return False
-        return self.everything or mark in self.rendered or mark not in self.present
+        """Replaced, and provably an earlier output: an item with the mark anywhere else is kept (and
+        reported), as the mark alone is only an annotation anyone can copy."""
+        return self.replaces(item) and _placed(item)
+
+
+def _path(item: dict[str, Any]) -> str | None:
+    annotations = _annotations(item)
+    return next((annotations[k] for k in PATH_ANNOTATIONS if isinstance(annotations.get(k), str)), None)
+
+
+def _place_of(item: dict[str, Any]) -> tuple[str, str] | None:
+    """(config directory, instance name) of an item at [<dir>/]generated/<instance>/<file>, else None."""
+    path = _path(item)
+    parts = path.split("/") if path else []
+    if len(parts) < 3 or parts[-3] != GENERATED_DIRECTORY:
+        return None
+    return "/".join(parts[:-3]), parts[-2]
+
+
+def _placed(item: dict[str, Any]) -> bool:
+    """The item is where this function writes the output of the instance its mark names."""
+    mark, place = _annotations(item).get(GENERATED_BY), _place_of(item)
+    return isinstance(mark, str) and place is not None and place[1] == mark.partition("/")[2]
+
+
+def _item_label(item: dict[str, Any]) -> str:
+    meta = _metadata(item)
+    where = _path(item)
+    file = f"file {where}" if where else "no file"
+    return f"{item.get('kind')} {meta.get('namespace') or 'default'}/{meta.get('name')} ({file})"
+
+
+def _item_ref(item: dict[str, Any]) -> dict[str, Any]:
+    meta = _metadata(item)
+    ref = {key: str(item.get(key)) for key in ("apiVersion", "kind")}
+    ref["name"] = str(meta.get("name"))
+    if meta.get("namespace"):
+        ref["namespace"] = str(meta["namespace"])
+    return ref
+
+
+def _unproven(item: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """The warning (stderr line, KRM result) about an item the mark says to replace, kept instead."""
+    mark = _annotations(item)[GENERATED_BY]
+    result = warning(
+        "",
+        f"{_item_label(item)} carries {GENERATED_BY}: {mark} but is not where this function writes that "
+        f"output ({GENERATED_DIRECTORY}/{mark.partition('/')[2]}/), so it is kept as it is; if you wrote it, "
+        "remove the annotation",
+    )
+    path = _path(item)
+    return result.line(), result.to_krm(_item_ref(item), {"path": path} if path else None)
+
+
+def _group(api_version: Any) -> str:
+    return api_version.rpartition("/")[0] if isinstance(api_version, str) else ""
+
+
+def _clashes(kept: list[dict[str, Any]], generated: Generated) -> list[Result]:
+    """Kept items with the id (group, kind, namespace, name) of a generated object: the output would
+    hold the object twice, and which one an apply keeps depends on the order. A namespace left out is
+    kustomize's `default`."""
+    out = []
+    for item in kept:
+        meta = _metadata(item)
+        key = (
+            _group(item.get("apiVersion")),
+            str(item.get("kind")),
+            str(meta.get("namespace") or "default"),
+            str(meta.get("name")),
+        )
+        owner = generated.get(key)
+        if owner is None:
+            continue
+        marked = ""
+        if GENERATED_BY in _annotations(item):
+            marked = (
+                f" It carries {GENERATED_BY} but is not an earlier output of this function (those are in "
+                f"{GENERATED_DIRECTORY}/NAME/)."
+            )
+        out.append(
+            error(
+                "items",
+                f"{_item_label(item)} is also generated by {KIND} {owner.identity}: the output would hold it twice. "
+                f"Remove the item, or give it another name or namespace.{marked}",
+            )
+        )
+    return out
 
 
 def _pruning(resource_list: dict[str, Any], instances: list[Instance]) -> Pruning:
-    configs = [item for item in resource_list["items"] if item.get("kind") == KIND]
+    items = resource_list["items"]
+    configs = [Instance(item, _directory_of(item, items)) for item in items if item.get("kind") == KIND]
     return Pruning(
         everything=_renders_items(resource_list.get("functionConfig")),
         rendered=frozenset(i.identity for i in instances),
-        present=frozenset(Instance(item, "").identity for item in configs),
+        present=frozenset(i.identity for i in configs),
+        rendered_places=frozenset(i.place for i in instances),
+        present_places=frozenset(i.place for i in configs),
     )
 
 
@@ -222,6 +369,7 @@ class Source(NamedTuple):
 
     text: str
     spans: list[Span]
+    tags: dict[int, Result] = {}  # item index (FUNCTION_CONFIG) -> the unknown tag in that config
 
     def entries(self, keep: list[bool], *, copy: bool = True) -> list[str]:
         """The kept items as block-sequence entries ('- ...'). An item's own text is copied when that is
@@ -333,11 +481,48 @@ def _parse(text: str) -> tuple[dict[str, Any], Source]:
     items = resource_list.get("items")
     if items is None:
         items = resource_list["items"] = []
-    if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
+    if not isinstance(items, list):
         raise ConfigError([error("items", "must be a list of Kubernetes objects")])
-    sequence = next((v for k, v in root.value if getattr(k, "value", None) == "items"), None)
-    nodes = sequence.value if items and sequence is not None else []
-    return resource_list, Source(text, [_span(node) for node in nodes])
+    strays = [f"items[{n}]" for n, item in enumerate(items) if not isinstance(item, dict)]
+    if strays:
+        raise ConfigError(
+            [error(stray, "is not a Kubernetes object (a mapping with apiVersion and kind)") for stray in strays]
+        )
+    nodes = _child(root, "items")
+    nodes = nodes.value if items and nodes is not None else []
+    tags = {index: _unknown_tag(node) for index, node in enumerate(nodes) if items[index].get("kind") == KIND}
+    if _kind(resource_list.get("functionConfig")) == KIND:
+        tags[FUNCTION_CONFIG] = _unknown_tag(_child(root, "functionConfig"))
+    unknown = {index: result for index, result in tags.items() if result is not None}
+    return resource_list, Source(text, [_span(node) for node in nodes], unknown)
+
+
+def _child(node: Any, key: str) -> Any:
+    return next((v for k, v in node.value if getattr(k, "value", None) == key), None)
+
+
+def _unknown_tag(node: Any) -> Result | None:
+    """The first tag in a config the config reader would not construct, as `render` reports it (the
+    pass-through reader takes the plain value under any tag, which would render another backend)."""
+    pending: list[tuple[Any, str]] = [(node, "")]
+    seen: set[int] = set()
+    while pending:
+        current, path = pending.pop(0)
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        if current.tag not in CONFIG_TAGS:
+            mark = current.start_mark
+            message = (
+                f"not valid YAML at line {mark.line + 1}, column {mark.column + 1}: could not determine a "
+                f"constructor for the tag {current.tag!r}"
+            )
+            return error(path, message)
+        if isinstance(current, yaml.MappingNode):
+            pending += [(value, f"{path}.{key.value}" if path else str(key.value)) for key, value in current.value]
+        elif isinstance(current, yaml.SequenceNode):
+            pending += [(value, f"{path}[{index}]") for index, value in enumerate(current.value)]
+    return None
 
 
 def _span(node: Any) -> Span:
@@ -356,10 +541,10 @@ def _instances(resource_list: dict[str, Any]) -> list[Instance]:
                 [error("functionConfig", f"must be a {API_VERSION} {KIND} or an empty ConfigMap, found {kind}")]
             )
         return [Instance(config, _directory_of(config, items))]
-    configs = [item for item in items if item.get("kind") == KIND]
+    configs = [(index, item) for index, item in enumerate(items) if item.get("kind") == KIND]
     if not configs:
         raise ConfigError([error("functionConfig", f"no {KIND}: set functionConfig or include one in items")])
-    return [Instance(item, _directory_of(item, items)) for item in configs]
+    return [Instance(item, _directory_of(item, items), index) for index, item in configs]
 
 
 def _renders_items(config: Any) -> bool:
@@ -386,8 +571,9 @@ def _annotations(obj: dict[str, Any]) -> dict[str, Any]:
 def _directory_of(config: dict[str, Any], items: list[dict[str, Any]]) -> str:
     """Directory of the file the config came from: its own path annotation, or the matching item's."""
     name = _metadata(config).get("name")
-    candidates = [config] + [i for i in items if i.get("kind") == KIND and _metadata(i).get("name") == name]
-    for candidate in candidates:
+    # Lazily: an item's own annotation answers at once (no scan of the other items per config).
+    others = (i for i in items if i.get("kind") == KIND and _metadata(i).get("name") == name)
+    for candidate in itertools.chain([config], others):
         annotations = _annotations(candidate)
         for key in PATH_ANNOTATIONS:
             path = annotations.get(key)
@@ -399,7 +585,7 @@ def _directory_of(config: dict[str, Any], items: list[dict[str, Any]]) -> str:
 def _place(obj: dict[str, Any], instance: Instance) -> dict[str, Any]:
     """A stable file per object: <config dir>/generated/<instance>/<kind>_<name>.yaml."""
     filename = f"{obj['kind'].lower()}_{obj['metadata']['name']}.yaml"
-    path = posixpath.join(instance.directory, "generated", instance.ref["name"], filename)
+    path = posixpath.join(instance.directory, GENERATED_DIRECTORY, instance.ref["name"], filename)
     annotations = obj["metadata"].setdefault("annotations", {})
     for key in PATH_ANNOTATIONS:
         annotations[key] = path

@@ -212,7 +212,7 @@ def test_checksum_is_not_a_fast_hash_of_the_secret() -> None:
     ctx = Context(backend)
     inputs = checksum_inputs(objects(ctx), owner=f"{ctx.namespace}/{ctx.instance}")
     assert password not in json.dumps(list(inputs.values()))
-    secret = inputs["Secret", "zymtrace-clickhouse-secrets"]
+    secret = inputs["Secret", "zymtrace", "zymtrace-clickhouse-secrets"]
     salt = "zymtrace/zymtrace"  # the deployment: namespace/instance
     assert secret["stringData.CLICKHOUSE_PASSWORD"] == seal(salt, password)
     assert secret["stringData.CLICKHOUSE_PASSWORD"] != hashlib.sha256(password.encode()).hexdigest()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -62,10 +63,13 @@ def seal(salt: str, value: str) -> str:
     return key.hex()
 
 
-def checksum_inputs(objects: list[Obj], owner: str = "") -> dict[tuple[str, str], Any]:
-    """What the pod-rolling checksum covers, per ConfigMap and Secret: ConfigMaps as they are; in
-    Secrets each value replaced by seal() with a salt naming the deployment (`owner`, the namespace
-    and instance that generated it; for a Secret of someone else's, its namespace and name).
+def checksum_inputs(
+    objects: list[Any], owner: str = "", wanted: set[tuple[str, str, str]] | None = None
+) -> dict[tuple[str, str, str], Any]:
+    """What the pod-rolling checksum covers, per ConfigMap and Secret (kind, namespace, name): ConfigMaps
+    as they are; in Secrets each value replaced by seal() with a salt naming the deployment (`owner`, the
+    namespace and instance that generated it; for a Secret of someone else's, its namespace and name).
+    `wanted`: only these (what the pods read), so Secrets nobody reads cost no seal.
 
     Why: workloads are readable by more people than Secrets are. An unsalted fast hash over Secret
     plaintext lets anyone who reads a Deployment test password guesses offline at GPU speed. No key
@@ -76,28 +80,39 @@ def checksum_inputs(objects: list[Obj], owner: str = "") -> dict[tuple[str, str]
     sealed, which keeps the default render fast.
 
     The renderer and the finishing pass (kustomize_zymtrace.finish) both call this on objects, so a
-    pass over an unchanged render gives back the same checksums.
+    pass over an unchanged render gives back the same checksums. The finishing pass also meets objects
+    of someone else's in any shape: what is not a mapping where one belongs is taken as it is.
     """
     seals: dict[tuple[str, str], str] = {}
-    public = public_values()
-    inputs: dict[tuple[str, str], Any] = {}
+    inputs: dict[tuple[str, str, str], Any] = {}
     for obj in objects:
-        meta = obj.get("metadata") or {}
-        name = str(meta.get("name"))
-        if obj.get("kind") == "ConfigMap":
-            inputs["ConfigMap", name] = obj.get("data")
-        elif obj.get("kind") == "Secret":
-            marked = (meta.get("annotations") or {}).get(GENERATED_BY)
-            salt = str(marked or owner or f"{meta.get('namespace', '')}/{meta.get('name')}")
-            content = {}
-            for field in ("data", "stringData"):
-                for key, value in (obj.get(field) or {}).items():
-                    if isinstance(value, str) and value and value not in public:
-                        if (salt, value) not in seals:
-                            seals[salt, value] = seal(salt, value)
-                        value = seals[salt, value]
-                    content[f"{field}.{key}"] = value
-            inputs["Secret", name] = content
+        kind = obj.get("kind") if isinstance(obj, dict) else None
+        meta = obj.get("metadata") if kind in ("ConfigMap", "Secret") else None
+        if not isinstance(meta, dict) or not isinstance(meta.get("name"), str):
+            continue
+        key = (str(kind), str(meta.get("namespace") or ""), meta["name"])
+        if wanted is not None and key not in wanted:
+            continue
+        if kind == "ConfigMap":
+            inputs[key] = obj.get("data")
+            continue
+        annotations = meta.get("annotations")
+        marked = annotations.get(GENERATED_BY) if isinstance(annotations, dict) else None
+        salt = str(marked or owner or f"{key[1]}/{generated_name(key[2])}")
+        content: dict[str, Any] = {}
+        for field in ("data", "stringData"):
+            values = obj.get(field)
+            if not isinstance(values, dict):
+                if values is not None:
+                    content[field] = values
+                continue
+            for name, value in values.items():
+                if isinstance(value, str) and value and value not in public_values():
+                    if (salt, value) not in seals:
+                        seals[salt, value] = seal(salt, value)
+                    value = seals[salt, value]
+                content[f"{field}.{name}"] = value
+        inputs[key] = content
     return inputs
 
 
@@ -191,34 +206,63 @@ def _order(obj: Obj) -> tuple[int, str]:
 
 
 def consumed(pod: Obj) -> Iterator[tuple[str, str]]:
-    """(kind, name) of every ConfigMap and Secret a pod spec reads."""
-    for container in pod.get("initContainers", []) + pod.get("containers", []):
-        for source in container.get("envFrom", []):
-            if "configMapRef" in source:
-                yield "ConfigMap", source["configMapRef"]["name"]
-            if "secretRef" in source:
-                yield "Secret", source["secretRef"]["name"]
-        for env in container.get("env", []):
-            ref = env.get("valueFrom", {})
-            if "configMapKeyRef" in ref:
-                yield "ConfigMap", ref["configMapKeyRef"]["name"]
-            if "secretKeyRef" in ref:
-                yield "Secret", ref["secretKeyRef"]["name"]
-    for volume in pod.get("volumes", []):
-        if "configMap" in volume:
-            yield "ConfigMap", volume["configMap"]["name"]
-        if "secret" in volume:
-            yield "Secret", volume["secret"]["secretName"]
+    """(kind, name) of every ConfigMap and Secret a pod spec reads (the finishing pass checks the shape
+    of our pods first; what is not a mapping or a list here is skipped)."""
+    for container in _entries(pod.get("initContainers")) + _entries(pod.get("containers")):
+        for source in _entries(container.get("envFrom")):
+            yield from _reference("ConfigMap", source.get("configMapRef"), "name")
+            yield from _reference("Secret", source.get("secretRef"), "name")
+        for env in _entries(container.get("env")):
+            ref = env.get("valueFrom")
+            if isinstance(ref, dict):
+                yield from _reference("ConfigMap", ref.get("configMapKeyRef"), "name")
+                yield from _reference("Secret", ref.get("secretKeyRef"), "name")
+    for volume in _entries(pod.get("volumes")):
+        yield from _reference("ConfigMap", volume.get("configMap"), "name")
+        yield from _reference("Secret", volume.get("secret"), "secretName")
 
 
-def set_checksum(workload: Obj, consumable: dict[tuple[str, str], Any]) -> None:
-    """Roll the pods when anything they read from our ConfigMaps or Secrets changes."""
+def _entries(value: Any) -> list[Obj]:
+    return [entry for entry in value if isinstance(entry, dict)] if isinstance(value, list) else []
+
+
+def _reference(kind: str, ref: Any, field: str) -> Iterator[tuple[str, str]]:
+    if isinstance(ref, dict) and isinstance(ref.get(field), str):
+        yield kind, ref[field]
+
+
+# kustomize's configMapGenerator and secretGenerator append "-" and ten characters of a hash to a name
+# (api/hasher: hex digits with 0, 1, 3, a and e replaced by g, h, k, m and t), after every transformer ran.
+KUSTOMIZE_HASH_SUFFIX = "-[245-9bcdfghkmt]{10}"
+
+
+def generated_name(name: str) -> str:
+    """A name without kustomize's generator hash suffix: the name the finishing pass saw inside kustomize,
+    before the suffix was added, so a second pass over the suffixed output computes the same checksum."""
+    return re.sub(f"{KUSTOMIZE_HASH_SUFFIX}$", "", name)
+
+
+def set_checksum(workload: Obj, consumable: dict[tuple[str, str, str], Any]) -> None:
+    """Roll the pods when anything they read from our ConfigMaps or Secrets changes; no checksum when they
+    read none of them. The annotation is updated in place, so a second pass moves no line."""
     template = workload["spec"]["template"]
-    keys = sorted(set(consumed(template["spec"])) & consumable.keys())
-    if not keys:
+    namespace = str(workload["metadata"].get("namespace") or "")
+    keys = sorted({(kind, generated_name(name), name) for kind, name in consumed(template["spec"])})
+    contents = [
+        [kind, short, consumable[kind, namespace, name]]
+        for kind, short, name in keys
+        if (kind, namespace, name) in consumable
+    ]
+    if not contents:
+        annotations = (template.get("metadata") or {}).get("annotations")
+        if isinstance(annotations, dict):
+            annotations.pop(CHECKSUM, None)
         return
-    contents = [[kind, name, consumable[kind, name]] for kind, name in keys]
-    template["metadata"].setdefault("annotations", {})[CHECKSUM] = digest(contents)
+    if not isinstance(template.get("metadata"), dict):  # absent, or null after a patch
+        template["metadata"] = {}
+    if not isinstance(template["metadata"].get("annotations"), dict):
+        template["metadata"]["annotations"] = {}
+    template["metadata"]["annotations"][CHECKSUM] = digest(contents)
 
 
 def _name_after_template(job: Obj) -> None:
