@@ -36,26 +36,6 @@ PATH_ANNOTATIONS = ("internal.config.kubernetes.io/path", "config.kubernetes.io/
 INDEX_ANNOTATIONS = ("internal.config.kubernetes.io/index", "config.kubernetes.io/index")
 FUNCTION_CONFIG = -1  # the index standing for the functionConfig among the items' indexes
 GENERATED_DIRECTORY = "generated"  # <config dir>/generated/<instance>/<kind>_<name>.yaml: see _place
-# The tags the config reader (yamlio's strict loader) constructs; any other tag in a config is refused
-# as `render` refuses it, instead of being read as the plain value under it as in a kept item.
-CONFIG_TAGS = frozenset(
-    f"tag:yaml.org,2002:{name}"
-    for name in (
-        "str",
-        "int",
-        "float",
-        "bool",
-        "null",
-        "map",
-        "seq",
-        "merge",
-        "timestamp",
-        "binary",
-        "set",
-        "omap",
-        "pairs",
-    )
-)
 
 
 class Outcome(NamedTuple):
@@ -472,7 +452,7 @@ class _RoundTrip:
 
 
 def _parse(text: str) -> tuple[dict[str, Any], Source]:
-    resource_list, root = yamlio.load_with_node(text, "ResourceList", any_yaml=True)
+    resource_list, root, unknown_tags = yamlio.load_with_tags(text, "ResourceList", any_yaml=True)
     if not isinstance(resource_list, dict):
         raise ConfigError([error("", "stdin must hold one ResourceList document")])
     if resource_list.get("kind") != RESOURCE_LIST or resource_list.get("apiVersion") not in LIST_VERSIONS:
@@ -490,9 +470,13 @@ def _parse(text: str) -> tuple[dict[str, Any], Source]:
         )
     nodes = _child(root, "items")
     nodes = nodes.value if items and nodes is not None else []
-    tags = {index: _unknown_tag(node) for index, node in enumerate(nodes) if items[index].get("kind") == KIND}
+    tags = {
+        index: _unknown_tag(node, unknown_tags, 2)
+        for index, node in enumerate(nodes)
+        if items[index].get("kind") == KIND
+    }
     if _kind(resource_list.get("functionConfig")) == KIND:
-        tags[FUNCTION_CONFIG] = _unknown_tag(_child(root, "functionConfig"))
+        tags[FUNCTION_CONFIG] = _unknown_tag(_child(root, "functionConfig"), unknown_tags, 1)
     unknown = {index: result for index, result in tags.items() if result is not None}
     return resource_list, Source(text, [_span(node) for node in nodes], unknown)
 
@@ -501,28 +485,28 @@ def _child(node: Any, key: str) -> Any:
     return next((v for k, v in node.value if getattr(k, "value", None) == key), None)
 
 
-def _unknown_tag(node: Any) -> Result | None:
+def _unknown_tag(node: Any, unknown: list[yamlio.UnknownTag], depth: int) -> Result | None:
     """The first tag in a config the config reader would not construct, as `render` reports it (the
-    pass-through reader takes the plain value under any tag, which would render another backend)."""
-    pending: list[tuple[Any, str]] = [(node, "")]
-    seen: set[int] = set()
-    while pending:
-        current, path = pending.pop(0)
-        if current is None or id(current) in seen:
-            continue
-        seen.add(id(current))
-        if current.tag not in CONFIG_TAGS:
-            mark = current.start_mark
+    pass-through reader takes the plain value under any tag, which would render another backend).
+    depth: how many levels of the ResourceList lie above the config (items[N]: 2, functionConfig: 1)."""
+    if node is None:
+        return None
+    start, end = node.start_mark.index, node.end_mark.index
+    for tag in unknown:
+        if start <= tag.offset < end:
             message = (
-                f"not valid YAML at line {mark.line + 1}, column {mark.column + 1}: could not determine a "
-                f"constructor for the tag {current.tag!r}"
+                f"not valid YAML at line {tag.line}, column {tag.column}: could not determine a "
+                f"constructor for the tag {tag.tag!r}"
             )
-            return error(path, message)
-        if isinstance(current, yaml.MappingNode):
-            pending += [(value, f"{path}.{key.value}" if path else str(key.value)) for key, value in current.value]
-        elif isinstance(current, yaml.SequenceNode):
-            pending += [(value, f"{path}[{index}]") for index, value in enumerate(current.value)]
+            return error(_dotted(tag.path[depth:]), message)
     return None
+
+
+def _dotted(path: tuple[Any, ...]) -> str:
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
 
 
 def _span(node: Any) -> Span:

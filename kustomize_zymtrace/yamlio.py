@@ -157,6 +157,8 @@ _NOT_JSON = {
     "tag:yaml.org,2002:omap": "!!omap",
     "tag:yaml.org,2002:pairs": "!!pairs",
 }
+# Scalar tags the strict reader constructs (None and "!": untagged); any other is unknown to it.
+_READ_TAGS = frozenset({None, "!", _STR, _NULL, _INT, _FLOAT, _BOOL, _MERGE, _VALUE, *_NOT_JSON})
 _BOOLEANS = {"yes": True, "no": False, "true": True, "false": False, "on": True, "off": False}
 
 
@@ -285,6 +287,8 @@ class _Builder:
         self.open_anchors: dict[str, int] = {}  # anchors of collections still open -> their line
         self.stack: list[_Frame] = []
         self.documents: list[tuple[Any, Any, int]] = []  # (value, node, line)
+        # any_yaml: (event, path) of each value under a tag the strict reader refuses
+        self.unknown_tags: list[tuple[Any, tuple[Any, ...]]] = []
 
     def run(self, parser: Any) -> list[tuple[Any, Any, int]]:
         get_event, stack, any_yaml = parser.get_event, self.stack, self.any_yaml
@@ -300,6 +304,8 @@ class _Builder:
                     raise self._over_limit(event)
                 is_key = bool(stack) and stack[-1].is_map and stack[-1].key is _NO_KEY
                 value = _scalar(event, any_yaml, is_key)
+                if any_yaml and event.tag not in _READ_TAGS:
+                    self.unknown_tags.append((event, self._path()))
                 node = self._node(event) if self.skeleton else None
                 if event.anchor is not None:
                     self._check_anchor(event)
@@ -336,6 +342,11 @@ class _Builder:
                 self.anchors, self.open_anchors = {}, {}
             elif kind is yaml.StreamEndEvent:
                 return self.documents
+
+    def _path(self) -> tuple[Any, ...]:
+        """Where the value being read goes: a key or an index per open collection."""
+        path = tuple(frame.key if frame.is_map else len(frame.items) for frame in self.stack)
+        return path[:-1] if path and path[-1] is _NO_KEY else path  # a key itself: its mapping's path
 
     def _over_limit(self, event: Any) -> _Refused:
         if self.size > MAX_NODES:
@@ -401,6 +412,7 @@ class _Builder:
             want = {_MAP: "mapping", _SEQ: "sequence"}.get(tag, "scalar")
             raise _Refused(f"expected a {want} node, but found {found}", event.start_mark)
         if self.any_yaml:
+            self.unknown_tags.append((event, self._path()))
             return value
         raise _Refused(f"could not determine a constructor for the tag {tag!r}", event.start_mark)
 
@@ -461,11 +473,17 @@ class _Builder:
 def _build(text: str, source: str, *, any_yaml: bool = False, skeleton: bool = False) -> list[tuple[Any, Any, int]]:
     """(value, skeleton node or None, line) of every document; every way it can fail is one error naming
     the source and the line."""
+    return _built(text, source, any_yaml=any_yaml, skeleton=skeleton).documents
+
+
+def _built(text: str, source: str, *, any_yaml: bool = False, skeleton: bool = False) -> _Builder:
     if len(text) > MAX_BYTES:
         raise too_large(source)
     parser = _Parser(text)
     try:
-        return _Builder(any_yaml, skeleton).run(parser)
+        builder = _Builder(any_yaml, skeleton)
+        builder.run(parser)
+        return builder
     except _Refused as exc:
         mark = exc.mark
         if exc.syntax:
@@ -496,10 +514,30 @@ def load_with_node(text: str, source: str, *, any_yaml: bool = False) -> tuple[A
     """The single document of a stream, and the skeleton of its node tree: the nodes of its top three
     levels (the document, its values, their entries), whose marks locate each part in `text`.
     any_yaml: accept unknown tags (their plain value) and collection keys (as tuples)."""
-    documents = _build(text, source, any_yaml=any_yaml, skeleton=True)
+    value, node, _ = load_with_tags(text, source, any_yaml=any_yaml)
+    return value, node
+
+
+class UnknownTag(NamedTuple):
+    offset: int  # where it is in the text
+    line: int
+    column: int
+    tag: str
+    path: tuple[Any, ...]  # keys and indexes from the document's root
+
+
+def load_with_tags(text: str, source: str, *, any_yaml: bool = False) -> tuple[Any, Any, list[UnknownTag]]:
+    """load_with_node, and (any_yaml) every tag in the document the strict reader would refuse, in order."""
+    built = _built(text, source, any_yaml=any_yaml, skeleton=True)
+    documents = built.documents
     if len(documents) > 1:
         raise ConfigError([error("", f"{source}: expected a single document, found {len(documents)}")])
-    return (documents[0][0], documents[0][1]) if documents else (None, None)
+    tags = [
+        UnknownTag(e.start_mark.index, e.start_mark.line + 1, e.start_mark.column + 1, e.tag, path)
+        for e, path in built.unknown_tags
+    ]
+    tags.sort(key=lambda tag: tag.offset)
+    return (documents[0][0], documents[0][1], tags) if documents else (None, None, tags)
 
 
 def object_problem(document: Any, *, named: bool = True) -> str:
