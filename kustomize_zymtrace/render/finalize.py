@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import functools
 import json
 from collections.abc import Iterator
@@ -90,15 +92,37 @@ def checksum_inputs(objects: list[Obj], owner: str = "") -> dict[tuple[str, str]
             marked = (meta.get("annotations") or {}).get(GENERATED_BY)
             salt = str(marked or owner or f"{meta.get('namespace', '')}/{meta.get('name')}")
             content = {}
-            for field in ("data", "stringData"):
-                for key, value in (obj.get(field) or {}).items():
-                    if isinstance(value, str) and value and value not in public:
-                        if (salt, value) not in seals:
-                            seals[salt, value] = seal(salt, value)
-                        value = seals[salt, value]
-                    content[f"{field}.{key}"] = value
+            for label, value in secret_content(obj).items():
+                if isinstance(value, str) and value and value not in public:
+                    if (salt, value) not in seals:
+                        seals[salt, value] = seal(salt, value)
+                    value = seals[salt, value]
+                content[label] = value
             inputs["Secret", name] = content
     return inputs
+
+
+def secret_content(obj: Obj) -> dict[str, Any]:
+    """What a pod reads from a Secret, key by key: `stringData.KEY` with the text, whether the object
+    carries it in stringData or base64 in data (so writing a Secret one way or the other rolls no pod),
+    `data.KEY` with the base64 for bytes that are no UTF-8 text. stringData wins, as on the API server."""
+    content: dict[str, Any] = {}
+    for key, value in (obj.get("data") or {}).items():
+        text = _decoded(value)
+        content[f"data.{key}" if text is None else f"stringData.{key}"] = value if text is None else text
+    for key, value in (obj.get("stringData") or {}).items():
+        content.pop(f"data.{key}", None)
+        content[f"stringData.{key}"] = value
+    return content
+
+
+def _decoded(value: Any) -> str | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return base64.b64decode(value, validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError):
+        return None
 
 
 @functools.cache
