@@ -21,7 +21,18 @@ if TYPE_CHECKING:
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 LAYOUTS = ("flat", "stages")  # output.LAYOUTS, kept here so --help costs no import
-COMMANDS = ("render", "hydrate", "finish", "schema", "from-helm-values", "install-plugin", "doctor", "diff", "graph")
+COMMANDS = (
+    "render",
+    "hydrate",
+    "finish",
+    "schema",
+    "from-helm-values",
+    "install-plugin",
+    "doctor",
+    "diff",
+    "graph",
+    "takeover",
+)
 
 
 def _report(results: Sequence[Result], source: str = "") -> None:
@@ -360,6 +371,9 @@ def build_parser() -> argparse.ArgumentParser:
     from .review.commands import add_commands
 
     add_commands(sub)  # diff and graph
+    from .cluster.commands import add_commands as add_cluster_commands
+
+    add_cluster_commands(sub)  # takeover
     return parser
 
 
