@@ -7,13 +7,17 @@ stores them (create by field manager helm, operation Update), including the char
 from __future__ import annotations
 
 import json
+import re
+import shutil
+import subprocess
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import pytest
+import yaml
 from apiserver import ApiServer
 from chart_state import chart_objects, install
-from helpers import cli, render
+from helpers import BIN_DIR, ROOT, cli, docs, render, tool
 from history import APPLIERS, Obj, apply_as, leftovers, managers, takeover
 
 from kustomize_zymtrace import yamlio
@@ -216,8 +220,6 @@ MODES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
     "autoscaling": (AUTOSCALING, AUTOSCALING),
 }
 
-FAST = {("gcp_cloudsql", "flux")}  # the README's run; the rest in the slow step
-
 
 def install_release(apiserver: ApiServer, mode: str, namespace: str, workdir: Path) -> tuple[list[Obj], Path]:
     """A Helm release of the chart as Helm 3 leaves it; the render of the config that replaces it, as a file."""
@@ -238,14 +240,9 @@ def scale(apiserver: ApiServer, deployment: Obj, replicas: int) -> None:
     assert status == 200, payload
 
 
-@pytest.mark.parametrize(
-    ("mode", "applier"),
-    [
-        pytest.param(mode, applier, marks=() if (mode, applier) in FAST else pytest.mark.slow)
-        for mode in MODES
-        for applier in APPLIERS
-    ],
-)
+@pytest.mark.slow  # CI's slow step; the README's run takes over through the migration guide's commands below
+@pytest.mark.parametrize("applier", APPLIERS)
+@pytest.mark.parametrize("mode", sorted(MODES))
 def test_takeover_then_one_apply_leaves_exactly_the_render(
     apiserver: ApiServer, tmp_path: Path, mode: str, applier: str
 ) -> None:
@@ -313,3 +310,100 @@ def test_the_takeover_refuses_what_it_cannot_do(tmp_path: Path) -> None:
         result = cli("takeover", str(rendered), *args)
         assert result.returncode == 1, (args, result.stderr)
         assert message in result.stderr and "Traceback" not in result.stderr, result.stderr
+
+
+# ---------------------------------------------------------------------------------- the migration guide
+
+GUIDE = ROOT / "docs" / "migration-from-helm.md"
+# The release the guide's commands name (release zymtrace, namespace zymtrace): in-cluster PostgreSQL with
+# an inline password, external ClickHouse and S3 with their credentials in Secrets, autoscaled web.
+GUIDE_VALUES = {
+    "clickhouse": USE_EXISTING["clickhouse"],
+    "storage": USE_EXISTING["storage"],
+    "services": {"web": {"hpa": {"enabled": True, "minReplicas": 2}}},
+}
+RELEASE_RECORD = {
+    "apiVersion": "v1",
+    "kind": "Secret",
+    "metadata": {
+        "name": "sh.helm.release.v1.zymtrace.v1",
+        "namespace": "zymtrace",
+        "labels": {"owner": "helm", "name": "zymtrace", "status": "deployed", "version": "1"},
+    },
+    "type": "helm.sh/release.v1",
+    "data": {"release": "SDRzSUFBQUFBQUFBLw=="},
+}
+
+
+class Step(NamedTuple):
+    pattern: str
+    exit_code: int
+    says: str = ""  # in stdout
+
+
+GUIDE_STEPS = [
+    Step(r"^kustomize-zymtrace from-helm-values values.yaml .* > base/generator/zymtrace.yaml$", 0),
+    Step(r"kubectl kustomize --enable-alpha-plugins base > rendered.yaml$", 0),
+    Step(r"^kubectl diff --server-side --force-conflicts -f rendered.yaml$", 1, "checksum/config"),
+    Step(r"^kubectl -n zymtrace delete secret -l owner=helm,name=zymtrace$", 0, "sh.helm.release.v1.zymtrace.v1"),
+    Step(r"^kustomize-zymtrace takeover rendered.yaml --to kubectl$", 0, "containers[zymtrace-ui].env"),
+    Step(r"^kustomize-zymtrace takeover rendered.yaml --to kubectl --apply$", 0, "Handed over"),
+    Step(r"^kubectl diff --server-side -f rendered.yaml$", 1, "-        - name: WEB__CLICKHOUSE__PASSWORD"),
+    Step(r"^kubectl apply --server-side -f rendered.yaml$", 0, "serverside-applied"),
+    Step(r"^kubectl diff --server-side -f rendered.yaml$", 0),
+    Step(r"^kubectl -n zymtrace delete job zymtrace-migrate .* --ignore-not-found$", 0, "zymtrace-migrate"),
+    Step(r"^kubectl -n zymtrace get service zymtrace-identity .*", 0, "None"),
+]
+
+
+def guide_commands() -> list[str]:
+    blocks = re.findall(r"```sh\n(.*?)```", GUIDE.read_text(), flags=re.S)
+    return [line.strip() for block in blocks for line in block.splitlines() if line.strip()]
+
+
+def test_every_command_of_the_migration_guide_works_verbatim(apiserver: ApiServer, tmp_path: Path) -> None:
+    """The guide run in one shell, as written, over a release stored the way Helm 3 stores it; afterwards
+    the cluster holds exactly the render."""
+    commands = guide_commands()
+    assert len(commands) == len(GUIDE_STEPS), commands
+    workspace, out, bin_dir = tmp_path / "repo", tmp_path / "out", tmp_path / "bin"
+    for part in ("base", "plugin"):
+        shutil.copytree(ROOT / part, workspace / part)
+    out.mkdir()
+    bin_dir.mkdir()
+    (bin_dir / "kubectl").symlink_to(tool("kubectl"))
+    values = workspace / "values.yaml"
+    values.write_text(yamlio.dump(GUIDE_VALUES))
+    converted = cli("from-helm-values", str(values))
+    assert converted.returncode == 0, converted.stderr
+    config = yaml.safe_load(converted.stdout)
+    apiserver.namespace("zymtrace")
+    install(apiserver, [RELEASE_RECORD, *chart_objects(render(config["spec"]))])
+
+    script = ["set -u", f"cd {workspace}"]
+    for n, command in enumerate(commands):
+        script.append(f"( {command}\n) > {out}/{n}.out 2> {out}/{n}.err; echo $? > {out}/{n}.rc")
+    env = {
+        "HOME": str(tmp_path),
+        "PATH": f"{bin_dir}:{BIN_DIR}:/usr/bin:/bin",
+        "KUBECONFIG": str(apiserver.kubeconfig),
+    }
+    shell = subprocess.run(["bash", "-c", "\n".join(script)], env=env, capture_output=True, text=True, timeout=600)
+    assert shell.returncode == 0, shell.stderr
+    for n, (command, step) in enumerate(zip(commands, GUIDE_STEPS, strict=True)):
+        assert re.search(step.pattern, command), (command, step.pattern)
+        rc, stdout, stderr = ((out / f"{n}.{part}").read_text() for part in ("rc", "out", "err"))
+        assert rc.strip() == str(step.exit_code), f"{command}: exit {rc.strip()}\n{stderr}"
+        assert step.says in stdout, f"{command}:\n{stdout}"
+        assert "Traceback" not in stderr
+
+    rendered = docs((workspace / "rendered.yaml").read_text())
+    left = leftovers(apiserver, rendered, "kubectl")
+    assert left.empty, left
+    assert apiserver.get({**RELEASE_RECORD}) is None
+    migrate = {
+        "apiVersion": "batch/v1",
+        "kind": "Job",
+        "metadata": {"name": "zymtrace-migrate", "namespace": "zymtrace"},
+    }
+    assert apiserver.get(migrate) is None

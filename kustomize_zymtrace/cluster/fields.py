@@ -57,12 +57,10 @@ def node(path: FieldPath) -> FieldPath:
 
 
 def covered(path: FieldPath, members: FieldSet) -> bool:
-    """`members` hold the path, or (for a node's own membership) anything at or below that node: an
-    apply that fills a map or list item keeps the node."""
+    """`members` hold the path or something below the field it stands for: an apply that fills a map or
+    a list item keeps it (an empty map one manager set, a node another one created)."""
     if path in members:
         return True
-    if path[-1:] != (SELF,):
-        return False
     at = node(path)
     return any(len(p) > len(at) and p[: len(at)] == at for p in members)
 
