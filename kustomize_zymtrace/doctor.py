@@ -165,4 +165,25 @@ def diagnose(directory: Path) -> list[Result]:
                 "a base): kustomize renders nothing of the zymtrace backend",
             )
         )
-    return walk.findings
+    return walk.findings + pruning_note(walk.generator_configs)
+
+
+def pruning_note(configs: list[Config]) -> list[Result]:
+    """kubectl's pruners read no keep annotation: say so wherever protected volume claims are rendered
+    (every config unless it turns gitops.protectVolumes off)."""
+    protected = [
+        c
+        for c in configs
+        for d in _documents(c.file)
+        if d.get("kind") == KIND and ((d.get("spec") or {}).get("gitops") or {}).get("protectVolumes") is not False
+    ]
+    if not protected:
+        return []
+    return [
+        Result(
+            "kubectl apply --prune (-l or --applyset) deletes volume claims whatever gitops.protectVolumes says: "
+            "prune with the allowlist of docs/guide.md (Pruning and the data volumes), or with Flux, Argo CD or "
+            "kpt live",
+            severity="info",
+        )
+    ]

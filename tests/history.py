@@ -150,3 +150,46 @@ def managers(live: Obj) -> list[tuple[str, str]]:
 
 def as_json(obj: Any) -> str:
     return json.dumps(obj, sort_keys=True)
+
+
+# ---------------------------------------------------------------------------------- pruning
+
+# The annotation (and the value in it) each GitOps pruner reads to keep an object that left the source.
+KEEP = {
+    "flux": ("kustomize.toolkit.fluxcd.io/prune", "disabled"),
+    "argocd": ("argocd.argoproj.io/sync-options", "Prune=false"),
+    "argocd-client-side": ("argocd.argoproj.io/sync-options", "Prune=false"),
+}
+
+
+def _keeps(obj: Obj, applier: str) -> bool:
+    if applier not in KEEP:
+        return False
+    key, value = KEEP[applier]
+    return value in str(((obj.get("metadata") or {}).get("annotations") or {}).get(key, "")).split(",")
+
+
+def prune_as(apiserver: ApiServer, applier: str, old: list[Obj], new: list[Obj]) -> list[str]:
+    """Flux's and Argo CD's pruning, by the rule their documentation gives: every object of the last
+    sync that is not in this one is deleted unless it carries the tool's keep annotation. The refs
+    deleted."""
+    keep = {(o["kind"], o["metadata"]["name"]) for o in new}
+    deleted = []
+    for obj in old:
+        if (obj["kind"], obj["metadata"]["name"]) in keep or _keeps(obj, applier):
+            continue
+        status = apiserver.delete(obj)
+        assert status in (200, 202, 404), f"{_ref(obj)}: delete {status}"
+        deleted.append(_ref(obj))
+    return deleted
+
+
+def claims_lost(apiserver: ApiServer, claims: list[Obj]) -> list[str]:
+    """Volume claims gone or being deleted (the protection finalizer holds a deleted claim while no
+    controller runs, as it does while a pod uses it)."""
+    lost = []
+    for claim in claims:
+        live = apiserver.get(claim)
+        if live is None or live["metadata"].get("deletionTimestamp"):
+            lost.append(claim["metadata"]["name"])
+    return lost
