@@ -173,8 +173,10 @@ class ApiServer:
         return Applied(obj, status, payload, warnings)
 
     def delete(self, obj: dict[str, Any]) -> int:
-        """Delete one object (foreground not needed: no controllers run here); the HTTP status."""
-        status, _, _ = self.request("DELETE", self.object_path(obj))
+        """Delete one object as Flux's pruning does (background propagation: no garbage collector runs
+        here to finish a foreground or orphan deletion); the HTTP status."""
+        body = json.dumps({"kind": "DeleteOptions", "apiVersion": "v1", "propagationPolicy": "Background"})
+        status, _, _ = self.request("DELETE", self.object_path(obj), body.encode())
         return status
 
     def list(self, api_version: str, kind: str, namespace: str) -> list[dict[str, Any]]:
