@@ -14,8 +14,9 @@ from typing import Any
 import pytest
 import yaml
 from apiserver import ApiServer
+from chart_state import chart_objects, install
 from helpers import ROOT, cli, config, render, secret_data, tool, tool_env
-from history import apply_as, leftovers, secret_text, takeover
+from history import apply_as, kubectl, leftovers, secret_text, takeover
 
 from kustomize_zymtrace import yamlio
 from kustomize_zymtrace.review.consequences import Consequence, consequences
@@ -388,3 +389,20 @@ def test_what_diff_says_the_cluster_keeps_is_what_it_keeps(apiserver: ApiServer,
     apply_as(apiserver, "flux", new, tmp_path)
     assert sorted(secret_text(apiserver, "zymtrace-postgres-secrets", namespace)) == ["PGDATA"]
     assert leftovers(apiserver, new, "flux").empty
+
+
+def test_what_helm_wrote_is_named_when_old_is_read_from_the_cluster(apiserver: ApiServer, tmp_path: Path) -> None:
+    """OLD as kubectl prints the cluster's objects (with managedFields): Helm's fields stay until handed over."""
+    namespace = "review-helm"
+    apiserver.namespace(namespace)
+    new = render(namespace=namespace)
+    install(apiserver, chart_objects(new))
+    live = kubectl(apiserver, "get", "deployments,secrets", "-n", namespace, "-o", "yaml", "--show-managed-fields")
+    assert live.returncode == 0, live.stderr
+    (tmp_path / "live.yaml").write_text(live.stdout)
+    (tmp_path / "new.yaml").write_text(yamlio.dump_all(new))
+    out = cli("diff", str(tmp_path / "live.yaml"), str(tmp_path / "new.yaml")).stdout
+    kept = out.split("Left in the cluster:\n", 1)[1].split("\n\n", 1)[0]
+    assert "Deployment zymtrace-gateway, zymtrace-identity" in kept and ": keeps what helm set and NEW does not" in kept
+    assert "kustomize-zymtrace takeover NEW --to TOOL --apply" in kept
+    assert "keeps what" not in cli("diff", str(tmp_path / "new.yaml"), str(tmp_path / "new.yaml")).stdout

@@ -268,14 +268,45 @@ def _statefulset_data(obj: Obj) -> str:
 # ------------------------------------------------------------------ left in the cluster
 
 
+# Field managers that apply our objects (the GitOps tools and kubectl): what they own, their next apply
+# removes. Controllers (kube-controller-manager, ...) own what they maintain themselves.
+APPLIERS = ("kustomize-controller", "argocd-controller", "kubectl", "kubectl-client-side-apply")
+
+
+def _other_writers(obj: Obj) -> list[str]:
+    """Managers that wrote the object's own fields without applying it (Helm 3, kubectl edit or patch),
+    when OLD is what the cluster holds (kubectl get -o yaml --show-managed-fields)."""
+    entries = (obj.get("metadata") or {}).get("managedFields") or []
+    return sorted(
+        {
+            str(e.get("manager"))
+            for e in entries
+            if isinstance(e, dict)
+            and e.get("operation") == "Update"
+            and not e.get("subresource")
+            and e.get("manager") not in APPLIERS
+            and not str(e.get("manager")).startswith("kube")
+        }
+    )
+
+
 def left_behind(diff: ObjectDiff) -> list[Consequence]:
-    """What an apply leaves in the cluster although NEW no longer holds it: keys a Secret got through
-    stringData. The API server folds stringData into data, so the applier owns `stringData.KEY`, which
-    the stored object never has, and nobody owns `data.KEY`: neither a server-side nor a client-side
-    apply removes it. A takeover hands such keys to the applier once; its next apply removes them."""
+    """What an apply leaves in the cluster although NEW no longer holds it.
+
+    Fields another manager wrote (OLD read from the cluster with its managedFields): an apply removes
+    only what its own field manager owns. Keys a Secret got through stringData: the API server folds
+    stringData into data, so the applier owns `stringData.KEY`, which the stored object never has, and
+    nobody owns `data.KEY`: neither a server-side nor a client-side apply removes it. A takeover hands
+    both to the applier once; its next apply removes what NEW leaves out."""
     found = []
     for key, new in sorted(diff.new.items()):
         old = diff.old.get(key)
+        writers = _other_writers(old) if old else []
+        if writers:
+            why = f"an apply removes only what its own field manager owns: {TAKEOVER} hands them over"
+            found.append(
+                Consequence("cluster", subject(new), f"keeps what {', '.join(writers)} set and NEW does not", why)
+            )
         if new["kind"] != "Secret" or old is None or not old.get("stringData"):
             continue
         dropped = sorted(set(old["stringData"]) - set(comparable(new).get("data") or {}))
