@@ -301,11 +301,20 @@ def test_without_a_takeover_helm_keeps_the_chart_wiring(apiserver: ApiServer, tm
 def test_the_takeover_refuses_what_it_cannot_do(tmp_path: Path) -> None:
     rendered = tmp_path / "rendered.yaml"
     rendered.write_text(yamlio.dump_all(render({})))
+    unreachable = tmp_path / "kubeconfig"  # nothing listens on port 1
+    unreachable.write_text(
+        "apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: 'https://127.0.0.1:1'}}]\n"
+        "users: [{name: u, user: {token: t}}]\ncontexts: [{name: c, context: {cluster: c, user: u}}]\n"
+        "current-context: c\n"
+    )
+    missing = cli("takeover", str(tmp_path / "missing.yaml"), "--to", "flux")
+    assert missing.returncode == 1 and "cannot read" in missing.stderr and "Traceback" not in missing.stderr
     for args, message in (
         ([], "--to TOOL, or --manager NAME"),
         (["--to", "flux", "--manager", "x"], "--to TOOL, or --manager NAME"),
         (["--manager", "helm"], "--from helm names the manager that takes over"),
         (["--to", "flux", "--kubectl", str(tmp_path / "nope")], "not found"),
+        (["--to", "flux", "--kubectl", tool("kubectl"), "--kubeconfig", str(unreachable)], "kubectl get: "),
     ):
         result = cli("takeover", str(rendered), *args)
         assert result.returncode == 1, (args, result.stderr)

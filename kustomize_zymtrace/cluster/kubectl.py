@@ -4,6 +4,7 @@ work as they do for every other command they run, and no Kubernetes client libra
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from dataclasses import dataclass, field
 from typing import Any
@@ -34,8 +35,9 @@ class Kubectl:
         except OSError as exc:
             raise ConfigError([Result(f"cannot run {self.executable}: {exc.strerror or exc}")]) from None
         if done.returncode:
-            lines = [line for line in done.stderr.strip().splitlines() if line.strip()] or [f"exit {done.returncode}"]
-            raise ConfigError([Result(f"kubectl {args[0]}: {line}") for line in lines[-5:]])
+            raise ConfigError(
+                [Result(f"kubectl {args[0]}: {line}") for line in _messages(done.stderr, done.returncode)]
+            )
         return done.stdout
 
     def get(self, namespace: str, resources: list[str]) -> list[Obj]:
@@ -64,6 +66,15 @@ class Kubectl:
         """Update the objects as given (their resourceVersion guards against a change since they were read)."""
         args = ["replace", f"--field-manager={manager}", "-f", "-"] + (["--dry-run=server"] if dry_run else [])
         self.run(args, stdin=manifest)
+
+
+_KLOG = re.compile(r"[IWEF]\d{4} ")  # client-go's log lines, which repeat what the last line says
+
+
+def _messages(stderr: str, code: int) -> list[str]:
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    said = [line for line in lines if not _KLOG.match(line)] or lines[-1:] or [f"exit {code}"]
+    return list(dict.fromkeys(said))[-5:]
 
 
 def _items(out: str) -> list[Obj]:
