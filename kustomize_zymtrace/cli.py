@@ -21,7 +21,18 @@ if TYPE_CHECKING:
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 LAYOUTS = ("flat", "stages")  # output.LAYOUTS, kept here so --help costs no import
-COMMANDS = ("render", "hydrate", "finish", "schema", "from-helm-values", "install-plugin", "doctor", "diff", "graph")
+COMMANDS = (
+    "render",
+    "hydrate",
+    "finish",
+    "schema",
+    "from-helm-values",
+    "install-plugin",
+    "doctor",
+    "diff",
+    "graph",
+    "takeover",
+)
 
 
 def say(line: str) -> None:
@@ -291,7 +302,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     _report(findings)
     if any(f.severity == "error" for f in findings):
         return EXIT_INVALID
-    if not findings:
+    if not [f for f in findings if f.severity != "info"]:
         wired = "the ZymtraceBackend generator and its config patches are wired as kustomize needs"
         STDOUT.write(f"{args.directory}: {wired}\n")
     return EXIT_OK
@@ -369,6 +380,9 @@ def build_parser() -> argparse.ArgumentParser:
     from .review.commands import add_commands
 
     add_commands(sub)  # diff and graph
+    from .cluster.commands import add_commands as add_cluster_commands
+
+    add_cluster_commands(sub)  # takeover
     return parser
 
 

@@ -50,6 +50,7 @@ TRANSFORMING = (
 class Config(NamedTuple):
     name: str
     file: Path
+    protects_volumes: bool = True  # gitops.protectVolumes is not turned off in it
 
 
 class Output(NamedTuple):
@@ -189,7 +190,15 @@ def _kind_of(value: Any) -> str:
 
 def _configs_in(walk: Walk, path: Path, owner: Path, label: str) -> list[Config]:
     documents = _documents(walk, path, owner, label, only_with=KIND)
-    return [Config(str(_meta(d).get("name", "")), path) for d in documents if d.get("kind") == KIND]
+    return [
+        Config(str(_meta(d).get("name", "")), path, _protects_volumes(d)) for d in documents if d.get("kind") == KIND
+    ]
+
+
+def _protects_volumes(config: dict[str, Any]) -> bool:
+    spec = config.get("spec")
+    gitops = spec.get("gitops") if isinstance(spec, dict) else None
+    return not isinstance(gitops, dict) or gitops.get("protectVolumes") is not False
 
 
 def _meta(document: dict[str, Any]) -> dict[str, Any]:
@@ -433,4 +442,19 @@ def diagnose(directory: Path) -> list[Result]:
                 "a base): kustomize renders nothing of the zymtrace backend",
             )
         )
-    return walk.findings
+    return walk.findings + pruning_note(walk.generator_configs)
+
+
+def pruning_note(configs: list[Config]) -> list[Result]:
+    """kubectl's pruners read no keep annotation: say so wherever protected volume claims are rendered
+    (every config unless it turns gitops.protectVolumes off)."""
+    if not any(config.protects_volumes for config in configs):
+        return []
+    return [
+        Result(
+            "kubectl apply --prune (-l or --applyset) deletes volume claims whatever gitops.protectVolumes says: "
+            "prune with the allowlist of docs/guide.md (Pruning and the data volumes), or with Flux, Argo CD or "
+            "kpt live",
+            severity="info",
+        )
+    ]

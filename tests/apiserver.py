@@ -134,9 +134,12 @@ class ApiServer:
 
     # ------------------------------------------------------------------ apply
 
-    def apply(self, obj: dict[str, Any], *, dry_run: bool = False) -> Applied:
-        """Server-side apply of one object with strict field validation (unknown fields are errors)."""
-        query = {"fieldManager": FIELD_MANAGER, "force": "true", "fieldValidation": "Strict"}
+    def apply(
+        self, obj: dict[str, Any], *, dry_run: bool = False, manager: str = FIELD_MANAGER, force: bool = True
+    ) -> Applied:
+        """Server-side apply of one object with strict field validation (unknown fields are errors), as
+        field manager `manager` (operation Apply), forced unless force=False."""
+        query = {"fieldManager": manager, "force": str(force).lower(), "fieldValidation": "Strict"}
         if dry_run:
             query["dryRun"] = "All"
         path = f"{self.object_path(obj)}?{urllib.parse.urlencode(query)}"
@@ -150,8 +153,37 @@ class ApiServer:
         )
         return Applied(obj, status, body, warnings)
 
-    def apply_all(self, objects: list[dict[str, Any]], *, dry_run: bool = False) -> list[Applied]:
-        return [self.apply(obj, dry_run=dry_run) for obj in objects]
+    def apply_all(self, objects: list[dict[str, Any]], *, dry_run: bool = False, **kw: Any) -> list[Applied]:
+        return [self.apply(obj, dry_run=dry_run, **kw) for obj in objects]
+
+    def write(self, obj: dict[str, Any], *, manager: str) -> Applied:
+        """Create or replace one object as a client that does not apply: operation Update by `manager`,
+        the way Helm 3 (manager helm) and other controllers write objects."""
+        body = json.dumps(obj).encode()
+        query = urllib.parse.urlencode({"fieldManager": manager, "fieldValidation": "Strict"})
+        current = self.get(obj)
+        if current is None:
+            status, payload, warnings = self.request("POST", f"{self.object_path(obj, collection=True)}?{query}", body)
+        else:
+            replaced = json.loads(body)
+            replaced["metadata"]["resourceVersion"] = current["metadata"]["resourceVersion"]
+            status, payload, warnings = self.request(
+                "PUT", f"{self.object_path(obj)}?{query}", json.dumps(replaced).encode()
+            )
+        return Applied(obj, status, payload, warnings)
+
+    def delete(self, obj: dict[str, Any]) -> int:
+        """Delete one object as Flux's pruning does (background propagation: no garbage collector runs
+        here to finish a foreground or orphan deletion); the HTTP status."""
+        body = json.dumps({"kind": "DeleteOptions", "apiVersion": "v1", "propagationPolicy": "Background"})
+        status, _, _ = self.request("DELETE", self.object_path(obj), body.encode())
+        return status
+
+    def list(self, api_version: str, kind: str, namespace: str) -> list[dict[str, Any]]:
+        probe = {"apiVersion": api_version, "kind": kind, "metadata": {"namespace": namespace, "name": "-"}}
+        status, body, _ = self.request("GET", self.object_path(probe, collection=True))
+        assert status == 200, body
+        return [dict(item, apiVersion=api_version, kind=kind) for item in body.get("items", [])]
 
     def namespace(self, name: str, labels: dict[str, str] | None = None) -> None:
         obj = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name, "labels": labels or {}}}

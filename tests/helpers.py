@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import copy
 import hashlib
 import json
@@ -90,6 +91,12 @@ def env_names(container: dict[str, Any]) -> list[str]:
 
 def env_from_names(container: dict[str, Any]) -> list[str]:
     return [next(iter(source.values()))["name"] for source in container["envFrom"]]
+
+
+def secret_data(secret: dict[str, Any]) -> dict[str, str]:
+    """A Secret's keys and their text, as a pod reads them: data decoded, stringData over it."""
+    values = {key: base64.b64decode(value).decode() for key, value in (secret.get("data") or {}).items()}
+    return values | dict(secret.get("stringData") or {})
 
 
 def docs(text: str) -> list[dict[str, Any]]:

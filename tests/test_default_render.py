@@ -12,6 +12,7 @@ from helpers import (
     find_prefix,
     kinds,
     render,
+    secret_data,
     tool_env,
 )
 
@@ -171,12 +172,12 @@ def test_database_wiring_in_config() -> None:
     assert data["INGEST__EVENT_TTL_HOURS"] == "720"
     assert data["WEB__METRIC_REPORTER__ENDPOINT"] == "http://zymtrace-ingest:8376"
     assert len(data) == 69  # the chart's default render has 69 keys (inventory 3.1)
-    secrets = find(objects, "Secret", "zymtrace-postgres-secrets")["stringData"]
+    secrets = secret_data(find(objects, "Secret", "zymtrace-postgres-secrets"))
     assert secrets["PGDATA"] == "/var/lib/postgresql/data/pgdata"
     assert {secrets[k] for k in ("POSTGRES_PASSWORD", "IDENTITY__POSTGRES__PASSWORD", "WEB__POSTGRES__PASSWORD")} == {
         "postgres123"
     }
-    storage = find(objects, "Secret", "zymtrace-storage-secrets")["stringData"]
+    storage = secret_data(find(objects, "Secret", "zymtrace-storage-secrets"))
     assert storage["SYMDB__SYMBOL_BUCKET__AWS_ACCESS_KEY_ID"] == "minio"
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 import yaml
-from helpers import containers, env_names, find, find_prefix, kinds, names, render
+from helpers import containers, env_names, find, find_prefix, kinds, names, render, secret_data
 
 PEM = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
 
@@ -350,13 +350,13 @@ def test_ingress_main_and_mtls() -> None:
 
 def test_auth_none_and_basic() -> None:
     none = render()
-    assert find(none, "Secret", "zymtrace-auth-secrets")["stringData"] == {}
+    assert secret_data(find(none, "Secret", "zymtrace-auth-secrets")) == {}
     assert data(none, "zymtrace-auth-config") == {
         "IDENTITY__AUTH__ADMIN__EMAIL": "admin@zymtrace.com",
         "IDENTITY__AUTH__ADMIN__ROLES": "System Admin",
     }
     basic = render({"auth": {"type": "basic", "basic": {"username": "ops", "passwordSecretName": "basic-auth"}}})
-    secret = find(basic, "Secret", "zymtrace-auth-secrets")["stringData"]
+    secret = secret_data(find(basic, "Secret", "zymtrace-auth-secrets"))
     assert secret == {"UI_USER": "ops"}
     gateway = containers(find(basic, "Deployment", "zymtrace-gateway"))[0]
     ref = next(e for e in gateway["env"] if e["name"] == "UI_PASSWORD")
@@ -392,7 +392,7 @@ def test_auth_local_with_keys_and_service_tokens() -> None:
     assert config["WEB__AUTH__COOKIE__SAME_SITE"] == "strict"
     assert config["IDENTITY__AUTH__ADMIN__ROLES"] == "System Admin;Viewer"
     assert config["WEB__AUTH__INFO__PICTURE_URI"] == "https://acme/logo.png"
-    assert find(objects, "Secret", "zymtrace-auth-secrets")["stringData"] == {}
+    assert secret_data(find(objects, "Secret", "zymtrace-auth-secrets")) == {}
     identity = containers(find(objects, "Deployment", "zymtrace-identity"))[0]
     assert {
         "IDENTITY__AUTH__ADMIN__PASSWORD",
@@ -424,7 +424,7 @@ def test_auth_oidc() -> None:
     assert config["IDENTITY__AUTH__OIDC__SCOPES"] == "openid"
     assert config["IDENTITY__AUTH__OIDC__EXTRA_PARAMS"] == "prompt=consent;access_type=offline"
     assert config["WEB__AUTH__VALIDATION__ISSUERS"] == "https://issuer.example"
-    secret = find(objects, "Secret", "zymtrace-auth-secrets")["stringData"]
+    secret = secret_data(find(objects, "Secret", "zymtrace-auth-secrets"))
     assert (
         secret["IDENTITY__AUTH__OIDC__CLIENT_ID"] == "client" and secret["IDENTITY__AUTH__OIDC__CLIENT_SECRET"] == "shh"
     )
@@ -446,7 +446,7 @@ def test_ai_assistant() -> None:
             }
         }
     )
-    secret = find(objects, "Secret", "zymtrace-ai-assistant-secrets")["stringData"]
+    secret = secret_data(find(objects, "Secret", "zymtrace-ai-assistant-secrets"))
     assert secret == {
         "WEB__ASSISTANT__API_KEYS__OPENAI": "sk-inline",
         "WEB__ASSISTANT__CUSTOM_LLM__MODELS": "a,b",
@@ -466,8 +466,7 @@ def test_ai_assistant() -> None:
     )
     assert "WEB__ASSISTANT__MCP_SERVERS" not in data(with_token, "zymtrace-config")
     assert (
-        "t0k"
-        in find(with_token, "Secret", "zymtrace-ai-assistant-secrets")["stringData"]["WEB__ASSISTANT__MCP_SERVERS"]
+        "t0k" in secret_data(find(with_token, "Secret", "zymtrace-ai-assistant-secrets"))["WEB__ASSISTANT__MCP_SERVERS"]
     )
 
 
@@ -490,7 +489,7 @@ def test_global_symbolization_license_registry_telemetry_demo() -> None:
     assert config["SYMDB__GLOBAL_SYM_ENDPOINT__BUCKET_NAME"] == "global-syms"
     assert config["WEB__DISABLE_ALL_TELEMETRY"] == "true" and config["INGEST__TELEMETRY__ENABLED"] == "false"
     assert config["WEB__DEMO__USER__LOGIN"] == "demo" and "WEB__DEMO__USER__PASSWORD" not in config
-    assert find(objects, "Secret", "zymtrace-auth-secrets")["stringData"]["WEB__DEMO__USER__PASSWORD"] == "demo-pw"
+    assert secret_data(find(objects, "Secret", "zymtrace-auth-secrets"))["WEB__DEMO__USER__PASSWORD"] == "demo-pw"
     symdb = containers(find(objects, "Deployment", "zymtrace-symdb"))[0]
     assert "SYMDB__GLOBAL_SYM_ENDPOINT__AWS_ACCESS_KEY_ID" in env_names(symdb)
     assert "Secret/zymtrace-registry-cred" not in names(objects)
@@ -506,7 +505,7 @@ def test_global_symbolization_license_registry_telemetry_demo() -> None:
             }
         }
     )
-    assert find(inline, "Secret", "zymtrace-auth-secrets")["stringData"]["INGEST__LICENSE__KEY"] == "LIC-123"
+    assert secret_data(find(inline, "Secret", "zymtrace-auth-secrets"))["INGEST__LICENSE__KEY"] == "LIC-123"
     pull = find(inline, "Secret", "zymtrace-registry-cred")
     config_json = json.loads(base64.b64decode(pull["data"][".dockerconfigjson"]))
     assert config_json["auths"]["ghcr.io/zystem-io"]["password"] == 'p"w'

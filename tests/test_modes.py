@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from helpers import containers, env_from_names, env_names, find, find_prefix, names, render
+from helpers import containers, env_from_names, env_names, find, find_prefix, names, render, secret_data
 
 CLOUDSQL = {
     "mode": "gcp_cloudsql",
@@ -41,7 +41,7 @@ def test_postgres_use_existing_removes_in_cluster_postgres_and_wires_the_host() 
     assert data["WEB__POSTGRES__DATABASE"] == "postgres_web"  # the seed's default prefix
     assert data["IDENTITY__POSTGRES__SECURE"] == "true"
     # The password comes from the user's Secret, only in the containers that talk to PostgreSQL.
-    assert find(objects, "Secret", "zymtrace-postgres-secrets")["stringData"] == {}
+    assert secret_data(find(objects, "Secret", "zymtrace-postgres-secrets")) == {}
     for app in ("identity", "symdb", "web"):
         refs = containers(find(objects, "Deployment", f"zymtrace-{app}"))[0]["env"]
         pg = next(e for e in refs if e["name"] == f"{app.upper()}__POSTGRES__PASSWORD")
@@ -63,7 +63,7 @@ def test_postgres_iam_modes() -> None:
             }
         }
     )
-    secrets = find(aurora, "Secret", "zymtrace-postgres-secrets")["stringData"]
+    secrets = secret_data(find(aurora, "Secret", "zymtrace-postgres-secrets"))
     assert secrets["WEB__POSTGRES__USE_IAM"] == "aws" and secrets["WEB__POSTGRES__AWS_IAM_REGION"] == "us-west-2"
     for app in ("identity", "symdb", "web"):
         assert pod(find(aurora, "Deployment", f"zymtrace-{app}"))["serviceAccountName"] == "irsa"
@@ -77,7 +77,7 @@ def test_postgres_iam_modes() -> None:
             }
         }
     )
-    secrets = find(existing, "Secret", "zymtrace-postgres-secrets")["stringData"]
+    secrets = secret_data(find(existing, "Secret", "zymtrace-postgres-secrets"))
     assert secrets["SYMDB__POSTGRES__USE_IAM"] == "aws" and "SYMDB__POSTGRES__PASSWORD" not in secrets
 
 
@@ -227,7 +227,7 @@ def test_storage_modes_endpoints_and_credentials() -> None:
     assert data["SYMDB__SYMBOL_BUCKET__AWS_ENDPOINT"] == "https://s3.dualstack.us-west-2.amazonaws.com"
     assert data["SYMDB__SYMBOL_BUCKET__AWS_REGION"] == "us-west-2"
     assert (
-        find(s3, "Secret", "zymtrace-storage-secrets")["stringData"]["SYMDB__SYMBOL_BUCKET__AWS_SESSION_TOKEN"] == "ST"
+        secret_data(find(s3, "Secret", "zymtrace-storage-secrets"))["SYMDB__SYMBOL_BUCKET__AWS_SESSION_TOKEN"] == "ST"
     )
 
     custom = render(
@@ -243,7 +243,7 @@ def test_storage_modes_endpoints_and_credentials() -> None:
     )
     assert config_data(custom)["SYMDB__SYMBOL_BUCKET__AWS_ENDPOINT"] == "https://s3.example"
     assert config_data(custom)["SYMDB__SYMBOL_BUCKET__USE_IAM"] == "aws"
-    assert find(custom, "Secret", "zymtrace-storage-secrets")["stringData"] == {}
+    assert secret_data(find(custom, "Secret", "zymtrace-storage-secrets")) == {}
     assert pod(find(custom, "Deployment", "zymtrace-symdb"))["serviceAccountName"] == "irsa"
     assert pod(find_prefix(custom, "Job", "zymtrace-bucket-check-"))["serviceAccountName"] == "irsa"
     assert "serviceAccountName" not in pod(find(custom, "Deployment", "zymtrace-web"))
@@ -308,8 +308,8 @@ def test_in_cluster_passwords_from_existing_secrets() -> None:
         }
     )
     for secret in ("clickhouse-secrets", "minio-secrets", "storage-secrets"):
-        assert find(objects, "Secret", f"zymtrace-{secret}")["stringData"] == {}
-    assert find(objects, "Secret", "zymtrace-postgres-secrets")["stringData"] == {
+        assert secret_data(find(objects, "Secret", f"zymtrace-{secret}")) == {}
+    assert secret_data(find(objects, "Secret", "zymtrace-postgres-secrets")) == {
         "PGDATA": "/var/lib/postgresql/data/pgdata"
     }
     postgres = containers(find(objects, "StatefulSet", "zymtrace-postgres"))[0]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from helpers import ROOT, containers, env_names, find, find_prefix, kinds, kustomize_build, names
+from helpers import ROOT, containers, env_names, find, find_prefix, kinds, kustomize_build, names, secret_data
 
 OVERLAYS = ROOT / "overlays"
 
@@ -17,9 +17,9 @@ def pod(workload: dict[str, Any]) -> dict[str, Any]:
 def plaintext_secret_values(objects: list[dict[str, Any]]) -> dict[str, list[str]]:
     keep = {"PGDATA"}
     return {
-        o["metadata"]["name"]: sorted(k for k, v in o.get("stringData", {}).items() if k not in keep and v)
+        o["metadata"]["name"]: sorted(k for k, v in secret_data(o).items() if k not in keep and v)
         for o in objects
-        if o["kind"] == "Secret" and any(v for k, v in o.get("stringData", {}).items() if k not in keep)
+        if o["kind"] == "Secret" and any(v for k, v in secret_data(o).items() if k not in keep)
     }
 
 

@@ -13,8 +13,12 @@ from typing import Any
 
 import pytest
 import yaml
-from helpers import ROOT, cli, config, render, tool, tool_env
+from apiserver import ApiServer
+from chart_state import chart_objects, install
+from helpers import ROOT, cli, config, render, secret_data, tool, tool_env
+from history import apply_as, kubectl, leftovers, secret_text, takeover
 
+from kustomize_zymtrace import yamlio
 from kustomize_zymtrace.review.consequences import Consequence, consequences
 from kustomize_zymtrace.review.diff import diff_objects
 from kustomize_zymtrace.review.inputs import key_of
@@ -333,3 +337,72 @@ def test_handing_replicas_to_an_autoscaler_warns_of_the_drop_to_one() -> None:
     assert rolls["Deployment zymtrace-web"].effect == "scales down to 1 pod until its autoscaler acts"
     assert "spec.replicas (3)" in rolls["Deployment zymtrace-web"].reason
     assert "Deployment zymtrace-ingest" not in rolls
+
+
+# ------------------------------------------------------------------ what the cluster keeps
+
+
+def as_stringdata(objects: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Our Secrets as releases before this one wrote them: text in stringData."""
+    out = copy.deepcopy(objects)
+    for obj in out:
+        if obj["kind"] == "Secret" and obj["type"] == "Opaque":
+            obj["stringData"] = secret_data(obj)
+            obj.pop("data", None)
+    return out
+
+
+PG_FROM_SECRET = {"postgres": {"create": {"config": {"passwordSecretName": "pg"}}}}
+PG_KEYS = ["IDENTITY__POSTGRES__PASSWORD", "POSTGRES_PASSWORD", "SYMDB__POSTGRES__PASSWORD", "WEB__POSTGRES__PASSWORD"]
+
+
+def test_keys_a_stringdata_secret_drops_are_named_as_left_in_the_cluster(tmp_path: Path) -> None:
+    old = as_stringdata(render())
+    found = review(old, render(PG_FROM_SECRET))
+    kept = said(found, "cluster")
+    pg = kept["Secret zymtrace-postgres-secrets"]
+    assert pg.effect == f"keeps {', '.join(PG_KEYS[:4])}" and "kustomize-zymtrace takeover" in pg.reason
+    assert kept["Secret zymtrace-clickhouse-secrets"].effect == "written as data from now on"
+    # The same config in both forms: nothing changes in what is rendered, the note stays.
+    (tmp_path / "old.yaml").write_text(yaml.safe_dump_all(old))
+    write_config(tmp_path / "new.yaml")
+    result = cli("diff", str(tmp_path / "old.yaml"), str(tmp_path / "new.yaml"), "--exit-code")
+    assert result.returncode == 0 and result.stdout.startswith("No differences.\n\nLeft in the cluster:\n")
+    assert "postgres123" not in result.stdout and "cG9zdGdyZXMxMjM" not in result.stdout  # no value, either form
+
+
+def test_what_diff_says_the_cluster_keeps_is_what_it_keeps(apiserver: ApiServer, tmp_path: Path) -> None:
+    """A Secret applied through stringData (server-side, as Flux does), then our data render without
+    four keys: the keys stay, as diff says; the takeover hands them over and the next apply removes them."""
+    namespace = "review-stringdata"
+    apiserver.namespace(namespace)
+    old = as_stringdata(render(namespace=namespace))
+    new = render(PG_FROM_SECRET, namespace=namespace)
+    apply_as(apiserver, "flux", old, tmp_path)
+    apply_as(apiserver, "flux", new, tmp_path)
+    assert sorted(secret_text(apiserver, "zymtrace-postgres-secrets", namespace)) == sorted(["PGDATA", *PG_KEYS])
+    rendered = tmp_path / "new.yaml"
+    rendered.write_text(yamlio.dump_all(new))
+    done = takeover(apiserver, rendered, "--to", "flux", "--apply")
+    assert done.returncode == 0, done.stderr
+    assert "data.POSTGRES_PASSWORD" in done.stdout
+    apply_as(apiserver, "flux", new, tmp_path)
+    assert sorted(secret_text(apiserver, "zymtrace-postgres-secrets", namespace)) == ["PGDATA"]
+    assert leftovers(apiserver, new, "flux").empty
+
+
+def test_what_helm_wrote_is_named_when_old_is_read_from_the_cluster(apiserver: ApiServer, tmp_path: Path) -> None:
+    """OLD as kubectl prints the cluster's objects (with managedFields): Helm's fields stay until handed over."""
+    namespace = "review-helm"
+    apiserver.namespace(namespace)
+    new = render(namespace=namespace)
+    install(apiserver, chart_objects(new))
+    live = kubectl(apiserver, "get", "deployments,secrets", "-n", namespace, "-o", "yaml", "--show-managed-fields")
+    assert live.returncode == 0, live.stderr
+    (tmp_path / "live.yaml").write_text(live.stdout)
+    (tmp_path / "new.yaml").write_text(yamlio.dump_all(new))
+    out = cli("diff", str(tmp_path / "live.yaml"), str(tmp_path / "new.yaml")).stdout
+    kept = out.split("Left in the cluster:\n", 1)[1].split("\n\n", 1)[0]
+    assert "Deployment zymtrace-gateway, zymtrace-identity" in kept and ": keeps what helm set and NEW does not" in kept
+    assert "kustomize-zymtrace takeover NEW --to TOOL --apply" in kept
+    assert "keeps what" not in cli("diff", str(tmp_path / "new.yaml"), str(tmp_path / "new.yaml")).stdout

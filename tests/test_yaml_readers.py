@@ -13,7 +13,7 @@ from pathlib import Path
 from tempfile import TemporaryDirectory
 
 import pytest
-from helpers import run, tool
+from helpers import run, secret_data, tool
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
@@ -187,6 +187,6 @@ def test_credentials_that_look_like_numbers_survive_the_plugin_build(kustomize: 
     )
     assert result.returncode == 0, result.stderr
     objects = [d for d in RUAMEL.load_all(result.stdout) if d and d["kind"] in ("Secret", "ConfigMap")]
-    values = [v for o in objects for v in {**(o.get("data") or {}), **(o.get("stringData") or {})}.values()]
+    values = [v for o in objects for v in (secret_data(o) if o["kind"] == "Secret" else o["data"]).values()]
     assert "0o17" in values and "1e3" in values and "on" in values
     assert all(isinstance(v, str) for v in values)

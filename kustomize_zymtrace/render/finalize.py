@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import functools
 import json
 import re
@@ -100,20 +102,45 @@ def checksum_inputs(
         marked = annotations.get(GENERATED_BY) if isinstance(annotations, dict) else None
         salt = str(marked or owner or f"{key[1]}/{generated_name(key[2])}")
         content: dict[str, Any] = {}
-        for field in ("data", "stringData"):
-            values = obj.get(field)
-            if not isinstance(values, dict):
-                if values is not None:
-                    content[field] = values
-                continue
-            for name, value in values.items():
-                if isinstance(value, str) and value and value not in public_values():
-                    if (salt, value) not in seals:
-                        seals[salt, value] = seal(salt, value)
-                    value = seals[salt, value]
-                content[f"{field}.{name}"] = value
+        for label, value in secret_content(obj).items():
+            if isinstance(value, str) and value and value not in public_values():
+                if (salt, value) not in seals:
+                    seals[salt, value] = seal(salt, value)
+                value = seals[salt, value]
+            content[label] = value
         inputs[key] = content
     return inputs
+
+
+def secret_content(obj: Obj) -> dict[str, Any]:
+    """What a pod reads from a Secret, key by key: `stringData.KEY` with the text, whether the object
+    carries it in stringData or base64 in data (so writing a Secret one way or the other rolls no pod),
+    `data.KEY` with the base64 for bytes that are no UTF-8 text. stringData wins, as on the API server."""
+    content: dict[str, Any] = {}
+    data, string_data = obj.get("data"), obj.get("stringData")
+    # Someone else's object may hold anything there: what is not a mapping is taken as it is.
+    if isinstance(data, dict):
+        for key, value in data.items():
+            text = _decoded(value)
+            content[f"data.{key}" if text is None else f"stringData.{key}"] = value if text is None else text
+    elif data is not None:
+        content["data"] = data
+    if isinstance(string_data, dict):
+        for key, value in string_data.items():
+            content.pop(f"data.{key}", None)
+            content[f"stringData.{key}"] = value
+    elif string_data is not None:
+        content["stringData"] = string_data
+    return content
+
+
+def _decoded(value: Any) -> str | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return base64.b64decode(value, validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError):
+        return None
 
 
 @functools.cache

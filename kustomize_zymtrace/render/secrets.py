@@ -1,5 +1,11 @@
-"""Generated Secrets, one per credential-path material (credentials.py): Opaque ones as stringData, the
-gateway's mTLS Secret and the registry pull Secret as base64 data, as their types expect."""
+"""Generated Secrets, one per credential-path material (credentials.py), every value base64 in `data`.
+
+Not `stringData`: the API server merges stringData into data and forgets it, so under server-side
+apply (kubectl --server-side, Flux, Argo CD's ServerSideApply) the applier owns `stringData.KEY`, which
+never exists on the stored object, and nobody owns `data.KEY`. A key dropped from stringData would then
+stay in the cluster for good (an old password, the keys of a storage mode no longer used). Written as
+data, every key is owned by the applier and leaves the cluster when it leaves the render.
+"""
 
 from __future__ import annotations
 
@@ -17,16 +23,17 @@ def render(ctx: Context) -> list[Obj]:
 
 
 def secret(ctx: Context, suffix: str, material: SecretMaterial) -> Obj:
+    # Opaque keys sorted (stable output whatever order the credentials were gathered in); the typed
+    # Secrets keep the order their type documents (ca.crt, tls.crt, tls.key).
+    data = dict(sorted(material.data.items())) if material.type == "Opaque" else material.data
     obj: Obj = {
         "apiVersion": "v1",
         "kind": "Secret",
         "metadata": ctx.metadata(suffix, app=APP_LABEL.get(suffix)),
         "type": material.type,
     }
-    if material.type == "Opaque":
-        obj["stringData"] = dict(sorted(material.data.items()))
-    else:
-        obj["data"] = {key: _b64(value) for key, value in material.data.items()}
+    if data:  # no empty map: kustomize and Flux drop one, and an apply without data removes every key we own
+        obj["data"] = {key: _b64(value) for key, value in data.items()}
     return obj
 
 

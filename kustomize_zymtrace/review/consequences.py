@@ -9,13 +9,14 @@ from typing import Any
 from ..render.context import Obj
 from ..render.finalize import CHECKSUM, consumed
 from . import security
-from .diff import Change, ObjectDiff, field_paths
+from .diff import Change, ObjectDiff, comparable, field_paths
 
 # Section id -> heading; the order is the report's order.
 SECTIONS = {
     "roll": "Workloads that roll",
     "job": "Jobs",
     "data": "Data",
+    "cluster": "Left in the cluster",
     "reject": "Changes an apply would reject",
     "security": "Security",
 }
@@ -29,6 +30,8 @@ PROTECTIONS: tuple[tuple[str, str, str], ...] = (
     ("cli-utils.sigs.k8s.io/on-remove", "keep", "kpt live / cli-utils"),
     ("helm.sh/resource-policy", "keep", "Helm"),
 )
+# Hands fields to the applying tool's field manager (fields nobody else removes, an autoscaler's replicas).
+TAKEOVER = "kustomize-zymtrace takeover NEW --to TOOL --apply"
 # StatefulSet spec fields an update may change; every other one is immutable.
 STATEFULSET_MUTABLE = (
     "replicas",
@@ -53,7 +56,7 @@ def subject(obj: Obj) -> str:
 
 
 def consequences(diff: ObjectDiff) -> list[Consequence]:
-    found = rollouts(diff) + jobs(diff) + data(diff) + rejected(diff) + security_changes(diff)
+    found = rollouts(diff) + jobs(diff) + data(diff) + left_behind(diff) + rejected(diff) + security_changes(diff)
     order = list(SECTIONS)
     return sorted(found, key=lambda c: (order.index(c.section), c.subject, c.effect))
 
@@ -147,9 +150,8 @@ def _replicas_dropped(change: Change) -> list[Consequence]:
     if not isinstance(before, int) or before <= 1 or "replicas" in (change.new.get("spec") or {}):
         return []
     why = (
-        f"spec.replicas ({before}) leaves the manifest and defaults to 1: remove it from the live object's "
-        "last-applied configuration first (kubectl apply edit-last-applied), or with server-side apply "
-        "hand the field over to the autoscaler"
+        f"spec.replicas ({before}) leaves the manifest and defaults to 1: {TAKEOVER} before the apply leaves "
+        "the field to the autoscaler"
     )
     return [Consequence("roll", subject(change.new), "scales down to 1 pod until its autoscaler acts", why)]
 
@@ -261,6 +263,63 @@ def _statefulset_data(obj: Obj) -> str:
     if claims:
         return f"its pods stop; its data is in {', '.join(f'PersistentVolumeClaim {c}' for c in claims)}"
     return "its pods stop; it keeps no persistent data"
+
+
+# ------------------------------------------------------------------ left in the cluster
+
+
+# Field managers that apply our objects (the GitOps tools and kubectl): what they own, their next apply
+# removes. Controllers (kube-controller-manager, ...) own what they maintain themselves.
+APPLIERS = ("kustomize-controller", "argocd-controller", "kubectl", "kubectl-client-side-apply")
+
+
+def _other_writers(obj: Obj) -> list[str]:
+    """Managers that wrote the object's own fields without applying it (Helm 3, kubectl edit or patch),
+    when OLD is what the cluster holds (kubectl get -o yaml --show-managed-fields)."""
+    entries = (obj.get("metadata") or {}).get("managedFields") or []
+    return sorted(
+        {
+            str(e.get("manager"))
+            for e in entries
+            if isinstance(e, dict)
+            and e.get("operation") == "Update"
+            and not e.get("subresource")
+            and e.get("manager") not in APPLIERS
+            and not str(e.get("manager")).startswith("kube")
+        }
+    )
+
+
+def left_behind(diff: ObjectDiff) -> list[Consequence]:
+    """What an apply leaves in the cluster although NEW no longer holds it.
+
+    Fields another manager wrote (OLD read from the cluster with its managedFields): an apply removes
+    only what its own field manager owns. Keys a Secret got through stringData: the API server folds
+    stringData into data, so the applier owns `stringData.KEY`, which the stored object never has, and
+    nobody owns `data.KEY`: neither a server-side nor a client-side apply removes it. A takeover hands
+    both to the applier once; its next apply removes what NEW leaves out."""
+    found = []
+    for key, new in sorted(diff.new.items()):
+        old = diff.old.get(key)
+        writers = _other_writers(old) if old else []
+        if writers:
+            why = f"an apply removes only what its own field manager owns: {TAKEOVER} hands them over"
+            found.append(
+                Consequence("cluster", subject(new), f"keeps what {', '.join(writers)} set and NEW does not", why)
+            )
+        if new["kind"] != "Secret" or old is None or not old.get("stringData"):
+            continue
+        dropped = sorted(set(old["stringData"]) - set(comparable(new).get("data") or {}))
+        if dropped:
+            why = f"written through stringData, which no apply removes: {TAKEOVER} hands them over, then apply"
+            found.append(Consequence("cluster", subject(new), f"keeps {_short(dropped)}", why))
+        elif not new.get("stringData"):
+            why = (
+                "keys dropped while it was written through stringData are still in the cluster: "
+                f"{TAKEOVER} hands them over once, and the next apply removes them"
+            )
+            found.append(Consequence("cluster", subject(new), "written as data from now on", why))
+    return found
 
 
 # ------------------------------------------------------------------ immutable fields

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..render.context import Obj
+from ..render.finalize import secret_content
 from .inputs import Key
 
 _PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
@@ -41,10 +42,24 @@ def diff_objects(old: dict[Key, Obj], new: dict[Key, Obj]) -> ObjectDiff:
     for key in sorted(old.keys() - new.keys()):
         result.removed.append(old[key])
     for key in sorted(old.keys() & new.keys()):
-        paths = field_paths(old[key], new[key])
+        paths = field_paths(comparable(old[key]), comparable(new[key]))
         if paths:
             result.changed.append(Change(key, old[key], new[key], tuple(paths)))
     return result
+
+
+def comparable(obj: Obj) -> Obj:
+    """A Secret as the API server stores it: one `data` map, compared by the text it holds, whether the
+    manifest writes a key base64 in data or as text in stringData (the server folds stringData into data).
+    Values are only compared, never shown."""
+    if obj.get("kind") != "Secret":
+        return obj
+    content = {}
+    for label, value in secret_content(obj).items():
+        content[label.split(".", 1)[1]] = value
+    out = {k: v for k, v in obj.items() if k != "stringData"}
+    out["data"] = content
+    return out
 
 
 def join(prefix: str, key: str) -> str:

@@ -58,13 +58,14 @@ def _subjects(subjects: list[str]) -> str:
 
 def text(diff: ObjectDiff, found: list[Consequence]) -> str:
     out = [summary(diff)]
-    if diff.empty:
+    if diff.empty and not found:
         return out[0] + "\n"
     for section, items in _grouped(found).items():
         out += ["", f"{SECTIONS[section]}:"]
         for item in items:
             out.append(f"  {item.subject}: {item.effect}" + (f" - {item.reason}" if item.reason else ""))
-    out += ["", "Objects:"] + [f"  {line}" for line in object_lines(diff)]
+    if not diff.empty:
+        out += ["", "Objects:"] + [f"  {line}" for line in object_lines(diff)]
     return "\n".join(out) + "\n"
 
 
@@ -74,12 +75,13 @@ def _cell(value: str) -> str:
 
 def markdown(diff: ObjectDiff, found: list[Consequence]) -> str:
     out = ["## zymtrace backend: what this change does", "", f"**{summary(diff)}**"]
-    if diff.empty:
+    if diff.empty and not found:
         return "\n".join(out) + "\n"
     for section, items in _grouped(found).items():
         out += ["", f"### {SECTIONS[section]}", "", "| Object | What happens | Why |", "|---|---|---|"]
         out += [f"| {_cell(i.subject)} | {_cell(i.effect)} | {_cell(i.reason)} |" for i in items]
-    out += ["", "<details><summary>Object diff</summary>", "", "```diff"]
-    out += object_lines(diff, limit=50)
-    out += ["```", "", "</details>"]
+    if not diff.empty:
+        out += ["", "<details><summary>Object diff</summary>", "", "```diff"]
+        out += object_lines(diff, limit=50)
+        out += ["```", "", "</details>"]
     return "\n".join(out) + "\n"
