@@ -1,7 +1,9 @@
 """Command line: picks the mode, reads the input, hands it to the one code path, reports.
 
-No arguments: KRM function (ResourceList on stdin). A file as the only argument: kustomize legacy exec
-plugin. Otherwise a subcommand. Exit codes: 0 success, 1 invalid input, 2 usage error, 3 internal error.
+No arguments: KRM function (ResourceList on stdin). An existing file first: kustomize legacy exec plugin
+(kustomize passes the config as a file, argsOneLiner after it). Otherwise a subcommand. Exit codes: 0
+success, 1 invalid input, 2 usage error, 3 internal error, 141 stdout closed by its reader (a pipe into
+`head`), as for a process that SIGPIPE ended.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ if TYPE_CHECKING:
     import argparse
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+EXIT_PIPE = 128 + 13  # 128 + SIGPIPE: what a shell reports for `cmd | head` when head leaves early
 LAYOUTS = ("flat", "stages")  # output.LAYOUTS, kept here so --help costs no import
 COMMANDS = (
     "render",
@@ -32,6 +35,9 @@ COMMANDS = (
     "diff",
     "graph",
     "takeover",
+    "init",
+    "version",
+    "completion",
 )
 
 
@@ -82,14 +88,24 @@ class _Stdout(io.TextIOBase):
             raise _stdout_failed(exc) from None
 
 
-def _stdout_failed(exc: OSError) -> ConfigError:
+class PipeClosed(Exception):
+    """stdout's reader went away (`schema | head`): not an error to report, the output is simply not wanted."""
+
+
+def _stdout_failed(exc: OSError) -> Exception:
+    _silence_stdout()
+    if exc.errno == errno.EPIPE:
+        return PipeClosed()
+    return ConfigError([Result(f"cannot write to stdout: {exc.strerror or exc}")])
+
+
+def _silence_stdout() -> None:
     # What is still buffered goes nowhere, so the interpreter's own flush at exit cannot fail again.
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
     except (OSError, AttributeError, ValueError):
         pass
-    return ConfigError([Result(f"cannot write to stdout: {exc.strerror or exc}")])
 
 
 STDOUT = _Stdout()
@@ -104,6 +120,11 @@ def _guarded(run: Callable[[], int], debug: bool = False) -> int:
     except ConfigError as exc:
         _report(exc.results)
         return EXIT_INVALID
+    except BrokenPipeError:  # a command that writes sys.stdout itself
+        _silence_stdout()
+        return EXIT_PIPE
+    except PipeClosed:
+        return EXIT_PIPE
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # a bug in the generator: say so plainly
@@ -311,6 +332,14 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 # ------------------------------------------------------------------ parsing
 
 
+def example(*lines: str, more: str = "") -> dict[str, Any]:
+    """A subcommand's help ends with an example (argparse keeps the lines as written), then `more`."""
+    import argparse
+
+    epilog = "example:\n" + "\n".join(f"  {line}" for line in lines) + (f"\n\n{more}" if more else "")
+    return {"epilog": epilog, "formatter_class": argparse.RawDescriptionHelpFormatter}
+
+
 def build_parser() -> argparse.ArgumentParser:
     import argparse  # only the subcommands need it: the KRM and plugin modes start without it
 
@@ -321,19 +350,37 @@ def build_parser() -> argparse.ArgumentParser:
             "function (ResourceList on stdin); with a config file as the only argument, run as a kustomize "
             "exec plugin."
         ),
-        epilog="exit codes: 0 success, 1 invalid input, 2 usage error, 3 internal error",
+        epilog=(
+            "example:\n  kustomize-zymtrace init deploy/zymtrace      # a ready layout in your repository\n"
+            "  kustomize-zymtrace render zymtrace.yaml > backend.yaml\n\n"
+            "exit codes: 0 success, 1 invalid input, 2 usage error, 3 internal error"
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    render = sub.add_parser("render", help="render a config to a YAML stream or to files")
+    render = sub.add_parser(
+        "render",
+        help="render a config to a YAML stream or to files",
+        **example(
+            "kustomize-zymtrace render zymtrace.yaml > backend.yaml",
+            "kustomize-zymtrace render zymtrace.yaml -o hydrated",
+        ),
+    )
     render.add_argument("config", help="ZymtraceBackend config file ('-' for stdin)")
     render.add_argument("-o", "--output", metavar="DIR", help="write one file per object (and a Kustomization file)")
     render.add_argument("--layout", choices=LAYOUTS, default="flat", help="with -o: flat, or one directory per stage")
     render.set_defaults(handler=cmd_render)
 
-    hydrate = sub.add_parser("hydrate", help="write a YAML stream (e.g. kubectl kustomize output) as files")
+    hydrate = sub.add_parser(
+        "hydrate",
+        help="write a YAML stream (e.g. kubectl kustomize output) as files",
+        **example(
+            "kubectl kustomize --enable-alpha-plugins overlays/prod | kustomize-zymtrace hydrate -o hydrated/prod"
+        ),
+    )
     hydrate.add_argument("stream", nargs="?", default="-", help="YAML stream ('-' or omitted: stdin)")
     hydrate.add_argument("-o", "--output", metavar="DIR", required=True, help="directory to write")
     hydrate.add_argument("--layout", choices=LAYOUTS, default="flat", help="flat, or one directory per stage (Flux)")
@@ -342,14 +389,23 @@ def build_parser() -> argparse.ArgumentParser:
     finish = sub.add_parser(
         "finish",
         help="re-derive Job names, config checksums and addresses after kustomize or a script changed the output",
+        **example("kubectl kustomize --enable-alpha-plugins overlays/prod | kustomize-zymtrace finish > backend.yaml"),
     )
     finish.add_argument("stream", nargs="?", default="-", help="YAML stream ('-' or omitted: stdin)")
     finish.set_defaults(handler=cmd_finish)
 
-    schema = sub.add_parser("schema", help="print the JSON Schema of ZymtraceBackend")
+    schema = sub.add_parser(
+        "schema",
+        help="print the JSON Schema of ZymtraceBackend",
+        **example("kustomize-zymtrace schema > zymtracebackend.schema.json"),
+    )
     schema.set_defaults(handler=cmd_schema)
 
-    convert = sub.add_parser("from-helm-values", help="turn a Helm values file into a ZymtraceBackend")
+    convert = sub.add_parser(
+        "from-helm-values",
+        help="turn a Helm values file into a ZymtraceBackend",
+        **example("kustomize-zymtrace from-helm-values values.yaml --namespace zymtrace > zymtrace.yaml"),
+    )
     convert.add_argument("values", help="values.yaml of the zymtrace backend chart ('-' for stdin)")
     convert.add_argument("--name", default="zymtrace", help="metadata.name (default: zymtrace)")
     convert.add_argument("--namespace", default="zymtrace", help="metadata.namespace (default: zymtrace)")
@@ -365,11 +421,16 @@ def build_parser() -> argparse.ArgumentParser:
     doctor = sub.add_parser(
         "doctor",
         help="check a kustomization: config under generators:, config patches that kustomize can apply",
+        **example("kustomize-zymtrace doctor overlays/prod"),
     )
     doctor.add_argument("directory", metavar="DIR", help="the kustomization directory (an overlay or base)")
     doctor.set_defaults(handler=cmd_doctor)
 
-    install = sub.add_parser("install-plugin", help="put the legacy kustomize plugin where kustomize finds it")
+    install = sub.add_parser(
+        "install-plugin",
+        help="put the legacy kustomize plugin where kustomize finds it",
+        **example("kustomize-zymtrace install-plugin && kubectl kustomize --enable-alpha-plugins overlays/prod"),
+    )
     install.add_argument(
         "--home",
         metavar="DIR",
@@ -383,7 +444,65 @@ def build_parser() -> argparse.ArgumentParser:
     from .cluster.commands import add_commands as add_cluster_commands
 
     add_cluster_commands(sub)  # takeover
+    from .scaffold.commands import add_commands as add_init_command
+
+    add_init_command(sub)  # init
+    _add_shell_commands(sub)  # version, completion
     return parser
+
+
+SHELLS = ("bash", "zsh", "fish")
+
+
+def _add_shell_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    version = sub.add_parser("version", help="print the version", **example("kustomize-zymtrace version"))
+    version.set_defaults(handler=cmd_version)
+    completion = sub.add_parser(
+        "completion",
+        help="print the shell completion script for bash, zsh or fish",
+        **example(
+            "source <(kustomize-zymtrace completion bash)        # in ~/.bashrc",
+            'kustomize-zymtrace completion zsh > "${fpath[1]}/_kustomize-zymtrace"',
+            "kustomize-zymtrace completion fish > ~/.config/fish/completions/kustomize-zymtrace.fish",
+        ),
+    )
+    completion.add_argument("shell", choices=SHELLS, help="the shell")
+    completion.set_defaults(handler=cmd_completion)
+
+
+def cmd_version(args: argparse.Namespace) -> int:
+    STDOUT.write(f"kustomize-zymtrace {__version__}\n")
+    return EXIT_OK
+
+
+# Arguments that name a file or a directory: the completion scripts complete paths for them.
+FILE_ARGUMENTS = ("config", "values", "stream", "old", "new", "rendered", "kubeconfig")
+DIRECTORY_ARGUMENTS = ("output", "directory", "home")
+
+
+def cmd_completion(args: argparse.Namespace) -> int:
+    import shtab  # the completion scripts are generated from this very parser; no other command needs it
+
+    parser = build_parser()
+    for action in _all_actions(parser):
+        if action.dest in FILE_ARGUMENTS:
+            action.complete = shtab.FILE  # type: ignore[attr-defined]
+        elif action.dest in DIRECTORY_ARGUMENTS:
+            action.complete = shtab.DIRECTORY  # type: ignore[attr-defined]
+    STDOUT.write(shtab.complete(parser, shell=args.shell))
+    return EXIT_OK
+
+
+def _all_actions(parser: argparse.ArgumentParser) -> list[argparse.Action]:
+    import argparse
+
+    found = []
+    for action in parser._actions:
+        found.append(action)
+        if isinstance(action, argparse._SubParsersAction):
+            for child in dict.fromkeys(action.choices.values()):
+                found += _all_actions(child)
+    return found
 
 
 def _help() -> None:
@@ -422,6 +541,27 @@ def _hold_standard_descriptors() -> None:
                     os.close(null)
 
 
+def _names_a_file(word: str) -> bool:
+    """A missing config file (`zymtrace.yaml`, `./x`) rather than a misspelt command: 'cannot read' is
+    then the clearer error."""
+    return "/" in word or "." in word
+
+
+def _unknown_command(word: str) -> int:
+    import difflib
+
+    hint = difflib.get_close_matches(word, COMMANDS, n=1)
+    if hint:
+        say(f"[error] unknown command {word!r}; did you mean {hint[0]!r}?")
+    else:
+        say(
+            f"[error] unknown command {word!r} (commands: {', '.join(COMMANDS)}); a config file as the first "
+            f"argument runs the kustomize plugin, and there is no file {word!r}"
+        )
+    say("see kustomize-zymtrace --help")
+    return EXIT_USAGE
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     _hold_standard_descriptors()
     args = list(sys.argv[1:] if argv is None else argv)
@@ -431,17 +571,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             _help()
             return EXIT_USAGE
         return _guarded(run_krm)
-    if args[0] not in COMMANDS and not args[0].startswith("-"):
-        if len(args) == 1 and not os.path.exists(args[0]):
-            import difflib
-
-            hint = difflib.get_close_matches(args[0], COMMANDS, n=1)
-            if hint:
-                say(f"[error] unknown command {args[0]!r}; did you mean {hint[0]!r}?")
-                return EXIT_USAGE
+    first = args[0]
+    if first not in COMMANDS and not first.startswith("-"):
+        if not os.path.lexists(first) and not _names_a_file(first):
+            return _unknown_command(first)
         # kustomize runs a legacy exec plugin with the config file first and argsOneLiner after it.
-        return _guarded(lambda: run_plugin(args[0]))
-    parsed = build_parser().parse_args(args)
+        return _guarded(lambda: run_plugin(first))
+    parsed = build_parser().parse_args(args)  # argparse's own output (--help) ignores a closed pipe itself
     if not getattr(parsed, "handler", None):
         _help()
         return EXIT_USAGE

@@ -1102,8 +1102,8 @@ def test_environment_broken_pipe(tmp_path: Path) -> None:
         env={**os.environ, "PYTHONPATH": str(ROOT)},
         timeout=120,
     )
-    assert proc.returncode == 1
-    assert _errors(proc.stderr.decode()) == ["[error] cannot write to stdout: Broken pipe"]
+    assert proc.returncode == 141  # 128 + SIGPIPE, as a shell reports `cmd | head` when head left early
+    assert _errors(proc.stderr.decode()) == []
 
 
 def test_environment_krm_stdin_closed() -> None:

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
+import pytest
 import yaml
 from helpers import ROOT, cli, docs, record
 
@@ -91,16 +95,174 @@ def test_unreadable_and_invalid_files(tmp_path: Path) -> None:
 
 
 def test_usage_errors_exit_2() -> None:
-    assert cli("rendr").returncode == 2
-    assert "did you mean 'render'" in cli("rendr").stderr
     assert cli("render").returncode == 2
     assert cli("--help").returncode == 0 and "KRM function" in cli("--help").stdout
 
 
-def test_help_on_every_command() -> None:
-    for command in ("render", "schema", "from-helm-values", "install-plugin"):
-        result = cli(command, "--help")
-        assert result.returncode == 0 and command in result.stdout
+def test_an_unknown_command_gets_did_you_mean_whatever_follows_it() -> None:
+    for args in (("rendr",), ("rendr", str(BASE_CONFIG)), ("rendr", str(BASE_CONFIG), "-o", "out")):
+        result = cli(*args)
+        assert result.returncode == 2 and not result.stdout, args
+        assert result.stderr.startswith("[error] unknown command 'rendr'; did you mean 'render'?"), result.stderr
+    for word, meant in (("verison", "version"), ("complete", "completion"), ("takover", "takeover")):
+        assert f"did you mean '{meant}'" in cli(word).stderr
+    unknown = cli("frobnicate", "x")
+    assert (
+        unknown.returncode == 2
+        and "commands: render, hydrate" in unknown.stderr
+        and "no file 'frobnicate'" in unknown.stderr
+    )
+    missing = cli("missing-config.yaml")  # a path, not a command: the plugin's "cannot read"
+    assert missing.returncode == 1 and missing.stderr.startswith("[error] cannot read missing-config.yaml")
+
+
+def test_legacy_plugin_and_krm_modes_keep_working_beside_the_commands(tmp_path: Path) -> None:
+    """kustomize runs the plugin with a temporary file (any name, argsOneLiner after it); kpt and kustomize
+    run the KRM function with no arguments at all."""
+    temp = tmp_path / "render"  # a file named like a command is still the plugin's config
+    temp.write_bytes(BASE_CONFIG.read_bytes())
+    for args in ((str(temp),), (str(BASE_CONFIG), "--some", "args")):
+        result = cli(*args, stdin="")
+        assert result.returncode == 0, result.stderr
+        assert len(record(docs(result.stdout))) == 41
+    resource_list = {
+        "apiVersion": "config.kubernetes.io/v1",
+        "kind": "ResourceList",
+        "functionConfig": yaml.safe_load(BASE_CONFIG.read_text()),
+        "items": [],
+    }
+    krm = cli(stdin=yaml.safe_dump(resource_list))
+    assert krm.returncode == 0, krm.stderr
+    assert len(record(yaml.safe_load(krm.stdout)["items"])) == 41
+
+
+def test_version_and_dash_dash_version() -> None:
+    from kustomize_zymtrace import __version__
+
+    for args in (("version",), ("--version",)):
+        result = cli(*args)
+        assert result.returncode == 0 and result.stdout == f"kustomize-zymtrace {__version__}\n", result
+
+
+def _parser_commands() -> list[str]:
+    import argparse
+
+    from kustomize_zymtrace.cli import COMMANDS, build_parser
+
+    parser = build_parser()
+    (sub,) = (a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    assert sorted(sub.choices) == sorted(COMMANDS), "the command table and the parser disagree"
+    return sorted(sub.choices)
+
+
+@pytest.mark.parametrize("command", _parser_commands())
+def test_every_command_has_help_with_an_example(command: str) -> None:
+    result = cli(command, "--help")
+    assert result.returncode == 0 and f"usage: kustomize-zymtrace {command}" in result.stdout
+    example = result.stdout.split("\nexample:\n", 1)[1]
+    first = example.splitlines()[0].strip()
+    assert first.startswith(("kustomize-zymtrace ", "kubectl ", "source <(kustomize-zymtrace")), first
+    assert command in first
+
+
+def _into_closed_pipe(*args: str) -> subprocess.CompletedProcess[str]:
+    from helpers import run
+
+    exe = shutil.which("kustomize-zymtrace", path=str(Path(sys.executable).parent))
+    assert exe
+    read, write = os.pipe()
+    os.close(read)  # the reader left before the first byte, as `head` does after its lines
+    try:
+        return run([exe, *args], stdout=write, capture_output=False, stderr=subprocess.PIPE)
+    finally:
+        os.close(write)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("schema",), ("render", str(BASE_CONFIG)), ("completion", "bash"), ("diff", str(BASE_CONFIG), "-"), ("version",)],
+)
+def test_a_closed_pipe_ends_quietly_with_the_conventional_status(args: tuple[str, ...]) -> None:
+    result = _into_closed_pipe(*[str(BASE_CONFIG) if a == "-" else a for a in args])
+    assert result.returncode == 141, result.stderr  # 128 + SIGPIPE
+    assert [line for line in result.stderr.splitlines() if not line.startswith("[warning]")] == []
+
+
+def test_a_full_disk_is_still_an_error(tmp_path: Path) -> None:
+    with open("/dev/full", "w") as full:
+        from helpers import run
+
+        exe = shutil.which("kustomize-zymtrace", path=str(Path(sys.executable).parent))
+        assert exe
+        result = run([exe, "schema"], stdout=full, capture_output=False, stderr=subprocess.PIPE)
+    assert result.returncode == 1 and "No space left on device" in result.stderr
+
+
+def test_diff_reports_every_error_of_both_sides(tmp_path: Path) -> None:
+    bad = {
+        "apiVersion": "zymtrace.io/v1alpha1",
+        "kind": "ZymtraceBackend",
+        "metadata": {"name": "zt", "namespace": "zt"},
+        "spec": {
+            "gitops": {"strictSecrets": True},
+            "postgres": {"mode": "gcp_cloudsql"},
+            "storage": {"buckets": {"symbols": "Bad_Bucket"}},
+        },
+    }
+    old, new = tmp_path / "old.yaml", tmp_path / "new.yaml"
+    old.write_text(yaml.safe_dump(bad))
+    bad["spec"]["storage"] = {}
+    new.write_text(yaml.safe_dump(bad))
+    result = cli("diff", str(old), str(new))
+    assert result.returncode == 1 and not result.stdout
+    lines = result.stderr.splitlines()
+    assert not [line for line in lines if "more" in line]
+    about_old = {line.split("invalid ZymtraceBackend: ")[1].split(":")[0] for line in lines if f"{old}:" in line}
+    assert about_old == {
+        "spec.postgres.gcp_cloudsql.instance",
+        "spec.postgres.gcp_cloudsql.user",
+        "spec.storage.buckets.symbols",
+        "spec.clickhouse.create.config.password",  # strictSecrets, in the same pass as the others
+        "spec.storage.create.config.password",
+    }
+    assert any(f"{new}:" in line and "gcp_cloudsql.instance" in line for line in lines)
+
+
+@pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
+def test_completion_scripts_name_every_command(shell: str) -> None:
+    result = cli("completion", shell)
+    assert result.returncode == 0, result.stderr
+    for command in _parser_commands():
+        assert command in result.stdout, command
+    interpreter = shutil.which(shell)
+    if interpreter:  # the script also parses in the shell itself, where the shell is installed
+        check = {"bash": ["-n"], "zsh": ["-n"], "fish": ["--no-execute"]}[shell]
+        from helpers import run
+
+        parsed = run([interpreter, *check], input=result.stdout)
+        assert parsed.returncode == 0, parsed.stderr
+
+
+def test_bash_completion_completes_commands_and_their_options() -> None:
+    """bash itself, with the generated script sourced, completes as a user's TAB would."""
+    from helpers import run
+
+    script = cli("completion", "bash").stdout
+
+    def complete(*words: str) -> list[str]:
+        probe = (
+            f"{script}\nCOMP_WORDS=(kustomize-zymtrace {' '.join(words)}); COMP_CWORD={len(words)}; "
+            'COMP_LINE="${COMP_WORDS[*]}"; COMP_POINT=${#COMP_LINE}; '
+            "_shtab_kustomize_zymtrace; printf '%s\\n' \"${COMPREPLY[@]}\""
+        )
+        done = run(["bash", "-c", probe])
+        assert done.returncode == 0, done.stderr
+        return done.stdout.split()
+
+    assert "render" in complete("ren") and "init" in complete("in")
+    assert set(complete("init", "--for", "")) == {"kustomize", "kpt", "flux", "argocd"}
+    assert "--layout" in complete("render", "--la")
+    assert set(complete("completion", "")) == {"bash", "zsh", "fish"}
 
 
 def test_schema_is_json_with_defaults_and_rejects_unknown_keys() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from ..cli import STDOUT
+from ..cli import STDOUT, example
 
 FORMATS = ("text", "markdown")
 SIDE_HELP = (
@@ -23,7 +23,11 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
             "that run again; data-bearing objects removed or replaced and whether protection annotations keep "
             "them; changes the API server would reject; Pod Security and privilege changes."
         ),
-        epilog="exit codes: 0 (also when there are differences, unless --exit-code), 1 invalid input",
+        **example(
+            "kustomize-zymtrace diff main:deploy/zymtrace.yaml deploy/zymtrace.yaml     # a change to the config",
+            "kustomize-zymtrace diff hydrated/prod new.yaml --format markdown         # a PR comment",
+            more="exit codes: 0 (also when there are differences, unless --exit-code), 1 invalid input",
+        ),
     )
     diff.add_argument("old", metavar="OLD", help=SIDE_HELP)
     diff.add_argument("new", metavar="NEW", help=SIDE_HELP)
@@ -39,22 +43,30 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
             "external services each talks to, what is exposed and how, and the NetworkPolicy edges. Paste it "
             "into a ```mermaid block; GitHub and GitLab draw it."
         ),
+        **example("kustomize-zymtrace graph zymtrace.yaml > backend.mmd"),
     )
     graph.add_argument("config", metavar="CONFIG", help="ZymtraceBackend config file ('-' for stdin)")
     graph.set_defaults(handler=cmd_graph)
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
+    from ..results import ConfigError, Result
     from . import report
     from .consequences import consequences
     from .diff import diff_objects
     from .inputs import load_side
 
     if args.old == "-" and args.new == "-":
-        from ..results import ConfigError, Result
-
         raise ConfigError([Result("only one of OLD and NEW can be '-' (stdin)")])
-    changes = diff_objects(load_side(args.old), load_side(args.new))
+    sides, problems = [], []
+    for side in (args.old, args.new):  # both sides' problems in one run
+        try:
+            sides.append(load_side(side))
+        except ConfigError as exc:
+            problems += exc.results
+    if problems:
+        raise ConfigError(problems)
+    changes = diff_objects(*sides)
     found = consequences(changes)
     write = report.markdown if args.format == "markdown" else report.text
     STDOUT.write(write(changes, found))

@@ -158,11 +158,11 @@ def _render(document: Any, source: str) -> list[Obj]:
 
     try:
         backend, _ = load(document)  # warnings belong to `render`; a review reports consequences
-    except ConfigError as exc:
+    except ConfigError as exc:  # every error, each naming the side it is about
         errors = [r for r in exc.results if r.severity == "error"] or exc.results
-        more = f" (and {len(errors) - 1} more: `render {source}` lists them)" if len(errors) > 1 else ""
-        problem = errors[0].line().removeprefix("[error] ")
-        raise ConfigError([Result(f"{source}: invalid {KIND}: {problem}{more}")]) from None
+        raise ConfigError(
+            [Result(f"{source}: invalid {KIND}: {r.line().removeprefix('[error] ')}") for r in errors]
+        ) from None
     return render(backend)
 
 
