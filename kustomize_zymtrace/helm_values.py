@@ -4,13 +4,17 @@ The values go under spec unchanged, comments and quoting included (ruamel.yaml r
 project's defaults differ from the chart's (the chart's README wins), the chart's value is written out
 explicitly, so an adopted Helm install keeps its database names, ServiceAccount and autoscaling.
 Helm reads values as YAML 1.1, where an unquoted yes, no, on or off is a boolean; a ZymtraceBackend is
-YAML 1.2 (as for kustomize, kpt and editors), so those are written as true and false.
+YAML 1.2 (as for kustomize, kpt and editors), so those are written as true and false. A number the file
+quotes where the chart takes a number (`nodePort: '30080'`: the chart's template prints it unquoted) is
+written as that number, with a note. The values are written with the file's own indentation, each line
+moved under `spec:` as it was, so comments keep their place.
 """
 
 from __future__ import annotations
 
 import contextlib
 import io
+import re
 from typing import Any
 
 from ruamel.yaml import YAML
@@ -170,6 +174,77 @@ def _put(tree: Any, loc: tuple[Any, ...], value: Any) -> None:
     tree[loc[-1]] = value
 
 
+# ------------------------------------------------------------------ quoted numbers where numbers are meant
+
+# The digits Helm's template prints for such a text, and every YAML reader reads back as this number: no
+# sign, no leading zero (YAML 1.1 reads 030 as octal), no exponent.
+NUMBER_TEXT = re.compile(r"-?(0|[1-9][0-9]*)")
+QUOTED_NUMBER_NOTE = "quoted in the values file; the chart takes a number"
+
+
+def quoted_numbers(values: CommentedMap, plain: Any) -> None:
+    """Each quoted number that the model refuses as text and accepts as the number it spells becomes that
+    number (lossless: the digits are the same), with a note; any other text stays as it is."""
+    candidates = [(loc, value) for loc, value in _text_leaves(plain, ()) if NUMBER_TEXT.fullmatch(value)]
+    if not candidates:
+        return
+    from .values import merge_values
+
+    as_numbers = merge_values(plain, {})  # a deep copy
+    for loc, value in candidates:
+        _put(as_numbers, loc, int(value))
+    before, after = _refused_paths(plain), _refused_paths(as_numbers)
+    for loc, value in candidates:
+        path = _spec_path(loc)
+        if path in before and path not in after:
+            _put(values, loc, int(value))
+            _note(values, loc, QUOTED_NUMBER_NOTE)
+
+
+def _text_leaves(tree: Any, loc: tuple[Any, ...]) -> list[tuple[tuple[Any, ...], str]]:
+    if isinstance(tree, dict):
+        return [leaf for key, value in tree.items() for leaf in _text_leaves(value, (*loc, key))]
+    if isinstance(tree, list):
+        return [leaf for index, value in enumerate(tree) for leaf in _text_leaves(value, (*loc, index))]
+    return [(loc, tree)] if isinstance(tree, str) else []
+
+
+def _spec_path(loc: tuple[Any, ...]) -> str:
+    from .loading import format_path
+
+    return format_path(("spec", *loc))
+
+
+def _refused_paths(plain: Any) -> set[str]:
+    """The field paths the model reports a problem at, for these values under spec."""
+    from .loading import validate_document
+
+    document = {"apiVersion": API_VERSION, "kind": KIND, "metadata": {"name": "x", "namespace": "x"}, "spec": plain}
+    try:
+        validate_document(document)
+    except ConfigError as exc:
+        return {result.path for result in exc.results if result.severity == "error"}
+    return set()
+
+
+def _note(values: CommentedMap, loc: tuple[Any, ...], text: str) -> None:
+    """An end-of-line comment on the value at loc; a comment the file had there keeps its text first."""
+    parent: Any = values
+    for part in loc[:-1]:
+        parent = parent[part]
+    key = loc[-1]
+    position = 2 if isinstance(parent, CommentedMap) else 0
+    slots = parent.ca.items.get(key)
+    token = slots[position] if slots and len(slots) > position else None
+    if token is not None and token.value.lstrip(" ").startswith("#"):
+        first, newline, rest = token.value.partition("\n")
+        token.value = f"{first}; {text}{newline}{rest}"
+    elif token is not None:  # blank lines after the value: the comment goes before them
+        token.value = f" # {text}{token.value}"
+    else:
+        parent.yaml_add_eol_comment(f"# {text}", key)
+
+
 # (path, chart default, condition on the values) for every default this project changed.
 CHART_DEFAULTS: tuple[tuple[tuple[str, ...], Any, tuple[tuple[str, ...], Any] | None], ...] = (
     (("postgres", "use_existing", "database"), "zymtrace", (("postgres", "mode"), "use_existing")),
@@ -291,11 +366,12 @@ def convert(data: bytes | str, source: str, *, name: str, namespace: str, schema
     too_large = shape_errors(plain, ("spec",), CONVERT_MAX_VALUES)  # before the round trip, which is slow
     if too_large:
         raise ConfigError(too_large)
-    yaml = YAML()
-    yaml.preserve_quotes = True
-    yaml.indent(mapping=2, sequence=4, offset=2)
+    # One line break, whatever the file used: YAML reads CR LF and CR as LF anyway, and the comments ruamel
+    # copies verbatim would keep a CR.
+    text = yamlio.decode(data, source).replace("\r\n", "\n").replace("\r", "\n")
+    yaml = _round_trip(text)
     try:
-        values = yaml.load(data)
+        values = yaml.load(text)
     except YAMLError as exc:
         raise ConfigError([error("", f"{source}: not valid YAML: {exc}")]) from None
     if values is None:
@@ -303,27 +379,74 @@ def convert(data: bytes | str, source: str, *, name: str, namespace: str, schema
     if not isinstance(values, CommentedMap):
         raise ConfigError([error("", f"{source}: a values file must be a mapping")])
     yaml11_booleans(values)
-    numbers_for_text(values, plain, yamlio.decode(data, source), source)
+    numbers_for_text(values, plain, text, source)
+    quoted_numbers(values, plain)
     pin_chart_defaults(values)
     header = _take_header(values)
-    document = CommentedMap()
-    document["apiVersion"] = API_VERSION
-    document["kind"] = KIND
-    document["metadata"] = CommentedMap(
-        [
-            ("name", name),
-            ("namespace", namespace),
-            ("annotations", CommentedMap([("config.kubernetes.io/local-config", DoubleQuotedScalarString("true"))])),
-        ]
-    )
-    document["spec"] = values
     out = io.StringIO()
     if schema:
         out.write(f"# yaml-language-server: $schema={schema}\n")
     out.write(f"# Converted from {source} by kustomize-zymtrace from-helm-values.\n")
     out.write(header)
-    yaml.dump(document, out)
+    out.write(_document_head(name, namespace))
+    out.write(_under_spec(yaml, values))
     from .loading import load_file_text  # validate what render will read, before printing anything
 
     load_file_text(out.getvalue(), source)
     return out.getvalue()
+
+
+def _round_trip(text: str) -> YAML:
+    """ruamel's round trip writing with the file's own indentation (nested maps, sequences and where their
+    dashes sit), so the lines it writes are the file's lines."""
+    mapping, sequence, dash = _indentation(text)
+    yaml = YAML()
+    yaml.preserve_quotes = True
+    yaml.indent(mapping=mapping, sequence=sequence, offset=dash)
+    return yaml
+
+
+def _indentation(text: str) -> tuple[int, int, int]:
+    """(mapping indent, sequence item indent, dash offset), in ruamel's terms, as the file's first nested
+    mapping and first block sequence below a `key:` line have them; what the file does not show is the
+    chart's own style (2; items 4, dashes 2)."""
+    mapping: int | None = None
+    sequence: tuple[int, int] | None = None
+    parent: int | None = None  # the column of the `key:` line just read
+    for line in text.splitlines():
+        stripped = line.lstrip(" ")
+        if not stripped or stripped.startswith("#"):
+            continue
+        depth = len(line) - len(stripped)
+        if parent is not None and depth >= parent and stripped.startswith("- ") and sequence is None:
+            item = len(stripped) - len(stripped[1:].lstrip(" ")) + depth
+            if not stripped[1:].lstrip(" ").startswith("#"):
+                sequence = (item - parent, depth - parent)
+        elif parent is not None and depth > parent and mapping is None:
+            mapping = depth - parent
+        if mapping is not None and sequence is not None:
+            break
+        parent = depth if stripped.rstrip().endswith(":") and not stripped.startswith("-") else None
+    mapping = mapping or 2
+    items, dash = sequence or (mapping + 2, mapping)
+    return mapping, items, dash
+
+
+def _document_head(name: str, namespace: str) -> str:
+    document = CommentedMap([("apiVersion", API_VERSION), ("kind", KIND)])
+    local = DoubleQuotedScalarString("true")
+    annotations = CommentedMap([("config.kubernetes.io/local-config", local)])
+    document["metadata"] = CommentedMap([("name", name), ("namespace", namespace), ("annotations", annotations)])
+    out = io.StringIO()
+    YAML().dump(document, out)
+    return out.getvalue() + "spec:"
+
+
+def _under_spec(yaml: YAML, values: CommentedMap) -> str:
+    """The values as ruamel writes them alone (each line where the file had it), every line moved two
+    columns right under `spec:`: comments move with the lines, so they keep their places."""
+    if not values and not values.ca.comment:
+        return " {}\n"
+    out = io.StringIO()
+    yaml.dump(values, out)
+    return "\n" + "".join(f"  {line}" if line.strip() else line for line in out.getvalue().splitlines(keepends=True))
