@@ -297,25 +297,74 @@ def _get(tree: Any, path: tuple[str, ...]) -> Any:
 
 
 def _set(tree: CommentedMap, path: tuple[str, ...], value: Any) -> None:
-    for key in path[:-1]:
-        if not isinstance(tree.get(key), dict):
-            _append(tree, key, CommentedMap())
+    """Add the default at the end of the map that exists; the blank lines that ended that map's block move
+    to the end of the block as it is now (below what was added), so none lands between the new lines."""
+    depth = 0
+    while depth < len(path) - 1 and isinstance(tree.get(path[depth]), dict):
+        tree, depth = tree[path[depth]], depth + 1
+    anchor, blanks = tree, _take_blank_lines(tree)
+    for key in path[depth:-1]:
+        tree[key] = CommentedMap()
         tree = tree[key]
-    blank = _append(tree, path[-1], value)
+    tree[path[-1]] = _commented(value)
     tree.yaml_add_eol_comment("the chart's default, kept for an in-place adoption", path[-1])
-    if blank:
-        tree.ca.items[path[-1]][2].value += "\n\n"
+    _give_blank_lines(anchor, blanks)
 
 
-def _append(tree: CommentedMap, key: str, value: Any) -> bool:
-    """Add a key at the end of a map. A blank line that ended the map moves below the new key (True)."""
-    last = next(reversed(tree), None) if len(tree) else None
-    trailing = tree.ca.items.get(last) if last is not None else None
-    tree[key] = value
-    if trailing and len(trailing) > 2 and trailing[2] is not None and trailing[2].value.strip() == "":
-        tree.ca.items[last] = [trailing[0], trailing[1], None, *trailing[3:]]
-        return True
-    return False
+def _commented(value: Any) -> Any:
+    """Plain maps and lists as ruamel's own, so a comment can be attached anywhere in them."""
+    if isinstance(value, dict):
+        return CommentedMap((key, _commented(item)) for key, item in value.items())
+    if isinstance(value, list):
+        return CommentedSeq(_commented(item) for item in value)
+    return value
+
+
+def _last_line(tree: Any) -> tuple[Any, Any] | None:
+    """(container, key) of the value written on the block's last line: the last key (or item) down to a scalar."""
+    found = None
+    while isinstance(tree, (CommentedMap, CommentedSeq)) and len(tree):
+        key = next(reversed(tree)) if isinstance(tree, CommentedMap) else len(tree) - 1
+        found, tree = (tree, key), tree[key]
+    return found
+
+
+def _slot(container: Any) -> int:
+    return 2 if isinstance(container, CommentedMap) else 0  # where ruamel keeps a line's end comment
+
+
+def _take_blank_lines(tree: Any) -> int:
+    """Remove the blank lines after the block's last line (kept in that line's comment token); how many."""
+    last = _last_line(tree)
+    if last is None:
+        return 0
+    container, key = last
+    slots = container.ca.items.get(key)
+    token = slots[_slot(container)] if slots and len(slots) > _slot(container) else None
+    if token is None or "\n" not in token.value:
+        return 0
+    line, _, rest = str(token.value).partition("\n")
+    if not line.strip():
+        slots[_slot(container)] = None  # only blank lines
+    else:
+        token.value = line + "\n"
+    return rest.count("\n")
+
+
+def _give_blank_lines(tree: Any, blanks: int) -> None:
+    last = _last_line(tree)
+    if not blanks or last is None:
+        return
+    container, key = last
+    slots = container.ca.items.get(key)
+    token = slots[_slot(container)] if slots and len(slots) > _slot(container) else None
+    if token is None:
+        container.yaml_add_eol_comment("#", key)  # a token to hold the lines, emptied below
+        token = container.ca.items[key][_slot(container)]
+        token.value = "\n"
+    elif not token.value.endswith("\n"):
+        token.value += "\n"
+    token.value += "\n" * blanks
 
 
 def _uses_hpa(values: dict[str, Any]) -> bool:

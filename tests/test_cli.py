@@ -368,3 +368,130 @@ def test_from_helm_values_gives_yaml_1_1_booleans_helms_meaning(tmp_path: Path) 
     config_file = tmp_path / "converted.yaml"
     config_file.write_text(result.stdout)
     assert cli("render", str(config_file)).returncode == 0
+
+
+# ------------------------------------------------------------------ from-helm-values keeps a file Helm accepts
+
+QUOTED_NUMBERS = """\
+global:
+  dataRetentionDays: '30'   # a month
+clickhouse:
+  create:
+    service:
+      http:
+        port: "8123"
+services:
+  gateway:
+    service:
+      type: NodePort
+      nodePort: '30080'
+  web:
+    env:
+      PORT: "8080"          # text to the container: stays text
+"""
+
+
+def _spec_lines(converted: str) -> list[str]:
+    return converted.split("\nspec:\n", 1)[1].splitlines()
+
+
+def test_from_helm_values_turns_quoted_numbers_the_chart_takes_into_numbers(tmp_path: Path) -> None:
+    values = tmp_path / "values.yaml"
+    values.write_text(QUOTED_NUMBERS)
+    result = cli("from-helm-values", str(values))
+    assert result.returncode == 0, result.stderr
+    spec = yaml.safe_load(result.stdout)["spec"]
+    assert spec["global"]["dataRetentionDays"] == 30
+    assert spec["clickhouse"]["create"]["service"]["http"]["port"] == 8123
+    assert spec["services"]["gateway"]["service"]["nodePort"] == 30080
+    assert spec["services"]["web"]["env"]["PORT"] == "8080"
+    lines = _spec_lines(result.stdout)
+    noted = [line for line in lines if "the chart takes a number" in line]
+    assert len(noted) == 3 and "# a month; quoted in the values file" in noted[0], noted
+    assert '        PORT: "8080"          # text to the container: stays text' in lines
+    converted = tmp_path / "converted.yaml"
+    converted.write_text(result.stdout)
+    rendered = cli("render", str(converted))
+    assert rendered.returncode == 0, rendered.stderr
+    gateway = next(
+        o for o in docs(rendered.stdout) if o["kind"] == "Service" and o["metadata"]["name"] == "zymtrace-gateway"
+    )
+    assert gateway["spec"]["ports"][0]["nodePort"] == 30080
+
+
+def test_from_helm_values_refuses_a_quoted_number_yaml_readers_disagree_on(tmp_path: Path) -> None:
+    """'030' is 30 to Helm's template and 24 to a YAML 1.1 reader of the rendered chart: left to the user."""
+    values = tmp_path / "values.yaml"
+    values.write_text("global:\n  dataRetentionDays: '030'\n")
+    result = cli("from-helm-values", str(values))
+    assert result.returncode == 1 and not result.stdout
+    assert result.stderr.startswith("[error] spec.global.dataRetentionDays:"), result.stderr
+
+
+COMMENTED = """\
+# Production values
+# for the zymtrace chart
+
+global:
+    licenseKeySecretName: zymtrace-license   # the license stays in a Secret
+    # retention
+    dataRetentionDays: 14
+
+services:
+    # the web tier
+    web:
+        replicas: 2    # two
+        env:
+            A: "x"  # env a
+    # ingest next
+    ingest:
+        replicas: 1
+# a comment at column 0, above ingress
+ingress:
+    enabled: false
+    hosts:
+        gateway:
+            paths:
+            - path: /      # root
+              pathType: Prefix
+            # after the list
+"""
+
+
+def test_from_helm_values_keeps_every_line_and_comment_where_it_was(tmp_path: Path) -> None:
+    """No conversion needed: the values under spec are the file's lines, each two columns right (the
+    header comment goes above the document), no line re-indented, no blank line added."""
+    values = tmp_path / "values.yaml"
+    values.write_text(COMMENTED)
+    result = cli("from-helm-values", str(values))
+    assert result.returncode == 0, result.stderr
+    body = COMMENTED.split("\n\n", 1)[1]
+    assert _spec_lines(result.stdout) == [f"  {line}" if line else "" for line in body.splitlines()]
+    assert result.stdout.startswith(f"# Converted from {values} by kustomize-zymtrace from-helm-values.\n# Production")
+
+
+def test_from_helm_values_with_crlf_line_breaks_writes_clean_lines(tmp_path: Path) -> None:
+    unix, windows = tmp_path / "unix.yaml", tmp_path / "windows.yaml"
+    for text in (COMMENTED, QUOTED_NUMBERS):
+        unix.write_text(text)
+        windows.write_bytes(text.replace("\n", "\r\n").encode())
+        from_unix, from_windows = cli("from-helm-values", str(unix)), cli("from-helm-values", str(windows))
+        assert from_windows.returncode == 0, from_windows.stderr
+        assert "\r" not in from_windows.stdout
+        assert from_windows.stdout.replace(str(windows), str(unix)) == from_unix.stdout
+
+
+def test_from_helm_values_adds_the_charts_defaults_without_moving_a_blank_line_into_them(tmp_path: Path) -> None:
+    values = tmp_path / "values.yaml"
+    values.write_text(
+        "services:\n  common:\n    hpa:\n      enabled: true   # scale\n\n  web:\n    replicas: 1\n\nglobal:\n"
+        "  dataRetentionDays: 7\n"
+    )
+    result = cli("from-helm-values", str(values))
+    assert result.returncode == 0, result.stderr
+    lines = _spec_lines(result.stdout)
+    assert lines[3] == "        enabled: true   # scale"
+    assert lines[4].startswith("        maxReplicas: 10 # the chart's default")
+    blank = lines.index("")
+    assert lines[blank - 1].strip() == "periodSeconds: 60" and lines[blank + 1] == "    web:", lines
+    assert lines.count("") == 2 and lines[lines.index("    web:") + 3] == "  global:"
