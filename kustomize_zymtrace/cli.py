@@ -340,6 +340,14 @@ def example(*lines: str, more: str = "") -> dict[str, Any]:
     return {"epilog": epilog, "formatter_class": argparse.RawDescriptionHelpFormatter}
 
 
+def add_identity(parser: argparse.ArgumentParser) -> None:
+    """--name and --namespace of a config the command writes."""
+    parser.add_argument("--name", default="zymtrace", help="the config's metadata.name (default: zymtrace)")
+    parser.add_argument(
+        "--namespace", default="zymtrace", help="its metadata.namespace: every object's namespace (default: zymtrace)"
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     import argparse  # only the subcommands need it: the KRM and plugin modes start without it
 
@@ -407,8 +415,7 @@ def build_parser() -> argparse.ArgumentParser:
         **example("kustomize-zymtrace from-helm-values values.yaml --namespace zymtrace > zymtrace.yaml"),
     )
     convert.add_argument("values", help="values.yaml of the zymtrace backend chart ('-' for stdin)")
-    convert.add_argument("--name", default="zymtrace", help="metadata.name (default: zymtrace)")
-    convert.add_argument("--namespace", default="zymtrace", help="metadata.namespace (default: zymtrace)")
+    add_identity(convert)
     convert.add_argument(
         "--schema",
         metavar="REF",

@@ -6,7 +6,7 @@ import argparse
 import shlex
 from pathlib import Path
 
-from ..cli import STDOUT, example
+from ..cli import STDOUT, add_identity, example
 from . import VARIANTS, Layout, plan, write
 
 
@@ -34,8 +34,7 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
         default="kustomize",
         help="the tool that renders it (default: kustomize)",
     )
-    init.add_argument("--name", default="zymtrace", help="the config's metadata.name (default: zymtrace)")
-    init.add_argument("--namespace", default="zymtrace", help="the namespace of every object (default: zymtrace)")
+    add_identity(init)
     init.add_argument(
         "--repo-url",
         metavar="URL",
