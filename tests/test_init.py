@@ -1,7 +1,8 @@
 """`kustomize-zymtrace init`: each variant written into a fresh repository outside this one, then built by
 the pinned tools the way its printed next steps say (kustomize, both releases; kpt fn render; the Flux
 hydrate script, flux build and actionlint; the Argo CD plugin's own commands and Argo CD's CRD schema).
-What was rendered is asserted, objects are judged by the API server, and nothing is ever overwritten."""
+What was rendered is asserted, objects are judged by the API server, and nothing is ever overwritten.
+The kpt, Flux and Argo CD builds and the second kustomize release are in the slow step."""
 
 from __future__ import annotations
 
@@ -256,6 +257,7 @@ def test_kubectl_kustomize_builds_the_layout(tmp_path: Path) -> None:
     assert len(record(docs(result.stdout))) == DEFAULT_OBJECTS
 
 
+@pytest.mark.slow
 def test_kpt_layout_renders_with_kpt_fn_render(tmp_path: Path) -> None:
     repo = repository(tmp_path)
     assert init(repo, "zymtrace", "--for", "kpt", "--name", "backend").returncode == 0
@@ -273,6 +275,7 @@ def test_kpt_layout_renders_with_kpt_fn_render(tmp_path: Path) -> None:
     assert again.returncode == 0 and tree(package) == rendered, "a second render changed the package"
 
 
+@pytest.mark.slow
 def test_flux_layout_hydrates_checks_drift_and_flux_builds_each_stage(tmp_path: Path) -> None:
     repo = repository(tmp_path)
     assert init(repo, "deploy/zymtrace", "--for", "flux").returncode == 0
@@ -323,6 +326,7 @@ def test_flux_layouts_ci_workflow_passes_actionlint(tmp_path: Path) -> None:
     assert run([tool("actionlint"), "-no-color"], cwd=repo).returncode == 1
 
 
+@pytest.mark.slow
 def test_argocd_layout_renders_through_the_plugins_own_commands(tmp_path: Path) -> None:
     """examples/argocd's discover and generate commands, run as Argo CD runs them for the Application:
     in its source path, with ARGOCD_APP_NAMESPACE, the plugin installed as in the sidecar image."""

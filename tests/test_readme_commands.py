@@ -9,6 +9,9 @@ text there.
 
 The per-user cache of built tools is the machine's (hack/install-tools copies from it in seconds; a
 first build takes 38 minutes), so the copy's home links to it.
+
+The run (a fresh virtualenv, a pip install, some thirty tool runs) costs about 35 s of CPU: it is in the
+slow step of .ci/run, the README's test command runs the checks that need no run.
 """
 
 from __future__ import annotations
@@ -270,6 +273,7 @@ def terminal(tmp_path_factory: pytest.TempPathFactory) -> Run:
     return Run(repo, out)
 
 
+@pytest.mark.slow
 def test_every_block_ran_top_to_bottom_in_one_shell(terminal: Run) -> None:
     blocks = script_blocks()
     failed = (terminal.out / "current").read_text().strip()
@@ -279,6 +283,7 @@ def test_every_block_ran_top_to_bottom_in_one_shell(terminal: Run) -> None:
     assert len(blocks) == len(code_blocks(README)) - 1 >= 12
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("n", range(len(script_blocks())), ids=[b.splitlines()[0][:60] for b in script_blocks()])
 def test_readme_block_did_what_the_readme_says(terminal: Run, n: int) -> None:
     block = script_blocks()[n]
@@ -287,6 +292,7 @@ def test_readme_block_did_what_the_readme_says(terminal: Run, n: int) -> None:
     expectation(block, README_BLOCKS).check(terminal, n)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("n", range(len(example_commands())), ids=example_commands())
 def test_example_readme_command_works_verbatim(terminal: Run, n: int) -> None:
     command, examples = example_commands()[n], terminal._replace(prefix="example-")
