@@ -129,6 +129,18 @@ def test_doctor_accepts_what_init_writes(tmp_path: Path, variant: str) -> None:
     assert "[error]" not in checked.stderr and "[warning]" not in checked.stderr
 
 
+def test_an_application_without_a_git_remote_says_to_set_its_repository(tmp_path: Path) -> None:
+    repo = repository(tmp_path)
+    result = init(repo, "zymtrace", "--for", "argocd")
+    assert result.returncode == 0, result.stderr
+    app = yaml.safe_load((repo / "zymtrace" / "argocd" / "application.yaml").read_text())
+    assert app["spec"]["source"]["repoURL"] == "https://github.com/YOUR-ORG/YOUR-REPOSITORY"
+    assert "spec.source.repoURL: git has no remote 'origin' here" in result.stdout
+    given = init(repo, "other", "--for", "argocd", "--repo-url", "https://example.com/acme/platform.git")
+    assert "repoURL" not in given.stdout
+    assert "https://example.com/acme/platform.git" in (repo / "other" / "argocd" / "application.yaml").read_text()
+
+
 def test_the_repository_root_is_the_default_directory_and_paths_follow(tmp_path: Path) -> None:
     repo = repository(tmp_path)
     (repo / "README.md").write_text("a user's own file\n")

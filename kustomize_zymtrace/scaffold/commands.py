@@ -7,7 +7,7 @@ import shlex
 from pathlib import Path
 
 from ..cli import STDOUT, add_identity, example
-from . import VARIANTS, Layout, plan, write
+from . import REPO_URL_PLACEHOLDER, VARIANTS, Layout, plan, write
 
 
 def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -78,8 +78,11 @@ def next_steps(layout: Layout, given: str) -> list[str]:
             f"kubectl apply -f {shlex.quote(str(Path(given) / 'flux' / 'zymtrace.yaml'))}   # or commit it where "
             "Flux reads (clusters/NAME/)",
         ]
+    application = shlex.quote(str(Path(given) / "argocd" / "application.yaml"))
+    if any(REPO_URL_PLACEHOLDER in text for _, text in layout.files):
+        steps.append(f"$EDITOR {application}        # spec.source.repoURL: git has no remote 'origin' here")
     return [
         *steps,
         "set up the plugin sidecar once per Argo CD: examples/argocd of the kustomize-zymtrace repository",
-        f"kubectl apply -f {shlex.quote(str(Path(given) / 'argocd' / 'application.yaml'))}",
+        f"kubectl apply -f {application}",
     ]
