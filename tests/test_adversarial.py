@@ -2173,7 +2173,7 @@ def test_surface(case: Case, runner: Runner, tmp_path: Path) -> None:
         _assert_success(case, outcome, tmp_path)
         return
     assert _listing(tmp_path) == before, "something was written"
-    assert err and all(line.startswith(("[error] ", "[warning] ")) for line in err.splitlines()), err
+    assert err and all(line.startswith(("[error] ", "[warning] ", "[info] ")) for line in err.splitlines()), err
     if case.krm:  # the function's output: the error in results, no generated item
         result = yaml.safe_load(outcome.stdout)
         assert result["kind"] == "ResourceList" and not result["items"]

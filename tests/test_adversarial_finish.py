@@ -603,8 +603,8 @@ CASES: list[Case] = [
     ),
     Case(
         "our-secret-value-a-mapping",
-        mutate(setter("stringData.POSTGRES_PASSWORD", {"a": 1}, postgres_secret)),
-        refused=("Secret/zymtrace-postgres-secrets", "stringData.POSTGRES_PASSWORD"),
+        mutate(setter("data.POSTGRES_PASSWORD", {"a": 1}, postgres_secret)),
+        refused=("Secret/zymtrace-postgres-secrets", "data.POSTGRES_PASSWORD"),
     ),
     Case("our-metadata-a-string-is-no-longer-ours", mutate(setter("metadata", "x", web_service)), check=addresses_stay),
     Case("our-name-missing", mutate(dropper("metadata.name", web_service)), refused=("Service", "metadata.name")),

@@ -518,7 +518,7 @@ CASES: list[Case] = [
         "spec:\n  services:\n    web:\n      podAnnotations:\n"
         + "".join(f"        a{i}: {'x' * (MAX_TEXT - 10)}\n" for i in range(9)),
         "",
-        ("characters of text",),
+        ("larger than 8 MiB",),  # the reader's cap on one input comes before the model's on all text
         "",
     ),
     (
