@@ -36,6 +36,12 @@ def compiled_json() -> str:
     return json.dumps(compiled.build(), indent=1) + "\n"  # as `python -m kustomize_zymtrace.model.compiled`
 
 
+def public_values_json() -> str:
+    from kustomize_zymtrace.render.finalize import public_values_of_model
+
+    return json.dumps(public_values_of_model(), indent=0) + "\n"
+
+
 def parameters_md() -> str:
     from kustomize_zymtrace.docs import parameters_markdown
 
@@ -72,6 +78,7 @@ def golden(config: Path) -> Callable[[], str]:
 def targets() -> list[Target]:
     found = [
         Target(ROOT / "kustomize_zymtrace" / "model" / "compiled.json", compiled_json),
+        Target(ROOT / "kustomize_zymtrace" / "public-values.json", public_values_json),
         Target(ROOT / "docs" / "parameters.md", parameters_md),
         Target(SCHEMA_FILE, schema_json),
         Target(ROOT / "examples" / "values" / "production.zymtrace.yaml", converted_values),

@@ -149,13 +149,13 @@ def run_krm() -> int:
 def run_plugin(config_path: str) -> int:
     """kustomize's legacy exec plugin: argv[1] is the generator config (a plain YAML stream out), or a
     ZymtraceFinish transformer config (the objects so far on stdin, finished on stdout)."""
+    text = _read(config_path)
+    if _is_finish_config(text):
+        return _finish_stream("-")  # before the renderer's imports: the finishing pass loads none of them
     from . import yamlio
     from .loading import load_file_text
     from .render import render_with_findings
 
-    text = _read(config_path)
-    if _is_finish_config(text):
-        return _finish_stream("-")
     backend, warnings = load_file_text(text, config_path)
     objects, notes = render_with_findings(backend)
     _report(surface(warnings + notes + _argocd_findings(backend.metadata.namespace), dict(os.environ)))

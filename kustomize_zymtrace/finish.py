@@ -22,8 +22,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .render.context import GENERATED_BY
-from .render.finalize import (
+# Light imports only: kustomize starts this pass as a process of its own on every build, so it loads
+# neither the model nor the renderers (tests/test_finish_imports.py holds it to that).
+from .api import GENERATED_BY
+from .derived import (
     KUSTOMIZE_HASH_SUFFIX,
     TEMPLATE_HASH,
     checksum_inputs,

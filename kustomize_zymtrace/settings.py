@@ -33,9 +33,6 @@ HPA_KEYS = (
     "behavior",
 )
 
-# Annotation that marks objects this generator made, so a KRM re-render replaces exactly those.
-GENERATED_BY = "zymtrace.io/generated-by"
-
 
 def resource_name(prefix: str, suffix: str) -> str:
     """The chart's naming rule: prefix-suffix, cut to 63 characters, no trailing dash."""

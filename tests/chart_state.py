@@ -27,7 +27,7 @@ from typing import Any
 from apiserver import ApiServer
 from helpers import secret_data
 
-from kustomize_zymtrace.render.finalize import CHECKSUM
+from kustomize_zymtrace.derived import CHECKSUM
 
 Obj = dict[str, Any]
 HELM = "helm"

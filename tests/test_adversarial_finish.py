@@ -288,7 +288,7 @@ def duplicate_job(stream: Stream) -> Stream:
 def foreign_job_on_renamed_id(stream: Stream) -> Stream:
     job = migrate(stream)
     changed_template(job)
-    from kustomize_zymtrace.render.finalize import digest
+    from kustomize_zymtrace.derived import digest
 
     fresh = digest(job["spec"]["template"])[:8]
     theirs = obj("Job", f"zymtrace-migrate-{fresh}", api="batch/v1", spec={"template": {"spec": {}}})

@@ -136,7 +136,7 @@ def _outer(tmp_path: Path, finish: bool) -> Path:
 def test_doctor_flags_an_outer_overlay_that_transforms_without_the_finishing_transformer(tmp_path: Path) -> None:
     """What kustomize builds from it: a migrate Job whose template changed under its old name (the API
     server refuses that update: a Job's template is immutable). With base/finish listed, the name follows."""
-    from kustomize_zymtrace.render.finalize import TEMPLATE_HASH, digest
+    from kustomize_zymtrace.derived import TEMPLATE_HASH, digest
 
     for finish in (False, True):
         outer = _outer(tmp_path, finish)

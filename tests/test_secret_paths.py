@@ -203,9 +203,9 @@ def _checksum(objects: list[dict[str, Any]], name: str) -> str:
 
 def test_checksum_is_not_a_fast_hash_of_the_secret() -> None:
     """The inputs hold no plaintext secret, only its salted scrypt seal; a password change still rolls."""
+    from kustomize_zymtrace.derived import SCRYPT_N, checksum_inputs, seal
     from kustomize_zymtrace.loading import load
     from kustomize_zymtrace.render import Context, objects
-    from kustomize_zymtrace.render.finalize import SCRYPT_N, checksum_inputs, seal
 
     password = "tiny"
     backend, _ = load(config({"clickhouse": {"create": {"config": {"password": password}}}}))

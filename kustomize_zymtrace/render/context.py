@@ -6,7 +6,8 @@ from __future__ import annotations
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from ..settings import GENERATED_BY, Obj, Settings, resource_name
+from ..api import GENERATED_BY
+from ..settings import Obj, Settings, resource_name
 
 if TYPE_CHECKING:
     from ..model import ZymtraceBackend

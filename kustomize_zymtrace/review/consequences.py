@@ -6,8 +6,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from ..derived import CHECKSUM, consumed
 from ..render.context import Obj
-from ..render.finalize import CHECKSUM, consumed
 from . import security
 from .diff import Change, ObjectDiff, comparable, field_paths
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from ..components import COMPONENTS
-from .context import GENERATED_BY
+from .api import GENERATED_BY
+from .components import COMPONENTS
 
 # stage -> (Argo CD sync wave, Flux directory), in apply order
 STAGES: dict[str, tuple[int, str]] = {
