@@ -10,6 +10,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -202,3 +203,9 @@ def kustomize_build(directory: Path) -> list[dict[str, Any]]:
     objects = docs(result.stdout)
     assert objects, f"kubectl kustomize {directory} rendered nothing"
     return record(objects)
+
+
+def first_in_short_run(values: Iterable[Any], keep: int = 1) -> list[Any]:
+    """Parameters of a costly test: the first `keep` run in the README's run, the rest only in the slow
+    step (.ci/run runs both), so the README's run stays under 3 minutes on 2 cores."""
+    return [value if n < keep else pytest.param(value, marks=pytest.mark.slow) for n, value in enumerate(values)]

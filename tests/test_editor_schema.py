@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from helpers import ROOT
+from helpers import ROOT, first_in_short_run
 from lsp_client import LspClient
 
 SERVER = ROOT / "tests" / "lsp" / "node_modules" / ".bin" / "yaml-language-server"
@@ -68,7 +68,7 @@ MISTAKES = {
 }
 
 
-@pytest.mark.parametrize("mistake", list(MISTAKES))
+@pytest.mark.parametrize("mistake", first_in_short_run(MISTAKES))
 def test_a_mistake_gets_a_diagnostic(server: LspClient, mistake: str) -> None:
     old, new, expected = MISTAKES[mistake]
     text = BASE.read_text()

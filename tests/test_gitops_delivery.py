@@ -191,6 +191,7 @@ def test_argocd_plugin_discovers_only_kustomizations_and_checks_the_namespace(tm
     assert os.environ.get("ARGOCD_APP_NAMESPACE") is None and BIN_DIR
 
 
+@pytest.mark.slow
 def test_kpt_live_orders_databases_then_migrate_then_services(apiserver: Any, tmp_path: Path) -> None:
     """The pinned kpt reads our depends-on annotations against a real API server: its apply plan puts
     the databases first, the Jobs after them and the services last (a dry run: no controllers here)."""

@@ -20,7 +20,7 @@ from typing import Any, NamedTuple
 
 import pytest
 import yaml
-from helpers import ROOT, cli, config, record, render, render_errors, run, tool
+from helpers import ROOT, cli, config, first_in_short_run, record, render, render_errors, run, tool
 
 from kustomize_zymtrace import emitter
 
@@ -271,7 +271,7 @@ def test_chart_policies_leave_the_services_minio_and_the_jobs_open_to_the_other_
     assert summary(tenants, allowed, graph) == documented("the chart's")
 
 
-@pytest.mark.parametrize("layout", sorted(LAYOUTS))
+@pytest.mark.parametrize("layout", first_in_short_run(sorted(LAYOUTS)))
 def test_isolated_tenants_reach_each_other_only_at_the_gateway(layout: str, tmp_path: Path) -> None:
     tenants = [tenant(tmp_path, ns, prefix, {"networkPolicies": {"isolate": True}}) for ns, prefix in LAYOUTS[layout]]
     allowed, graph = into_tenants(analyze(tenants, tmp_path), tenants), drawn(tenants)
@@ -286,7 +286,7 @@ def test_isolated_tenants_reach_each_other_only_at_the_gateway(layout: str, tmp_
     assert summary(tenants, allowed, graph) == documented("`isolate`")
 
 
-@pytest.mark.parametrize("layout", sorted(LAYOUTS))
+@pytest.mark.parametrize("layout", first_in_short_run(sorted(LAYOUTS), keep=0))
 def test_isolated_tenants_with_gateway_clients_named_share_no_path(layout: str, tmp_path: Path) -> None:
     security = {"networkPolicies": {"isolate": True, "gatewayFrom": INGRESS_ONLY}}
     tenants = [tenant(tmp_path, ns, prefix, security) for ns, prefix in LAYOUTS[layout]]

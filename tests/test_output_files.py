@@ -106,6 +106,7 @@ def _consistent_version(out: Path) -> str:
     return "a" if expected == 300 else "b"
 
 
+@pytest.mark.slow
 def test_a_run_killed_at_any_moment_leaves_the_old_tree_or_the_new_one(tmp_path: Path) -> None:
     out = tmp_path / "out"
     write_directory(_config_maps("a", 300), out)

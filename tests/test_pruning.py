@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 from apiserver import ApiServer
-from helpers import ROOT, cli, config, render, run, tool, tool_env
+from helpers import ROOT, cli, config, first_in_short_run, render, run, tool, tool_env
 from history import Obj, apply_as, claims_lost, prune_as
 
 from kustomize_zymtrace import emitter, yamlio
@@ -47,7 +47,7 @@ def minio_claim(namespace: str) -> Obj:
     }
 
 
-@pytest.mark.parametrize("protect", [True, False])
+@pytest.mark.parametrize("protect", first_in_short_run([True, False]))
 @pytest.mark.parametrize("applier", ["flux", "argocd"])
 def test_gitops_pruners_keep_the_claim_by_its_annotation(
     apiserver: ApiServer, tmp_path: Path, applier: str, protect: bool
@@ -91,6 +91,7 @@ def test_kubectl_prune_keeps_the_claim_only_with_the_guides_allowlist(apiserver:
     assert lost == {"plain": [MINIO_CLAIM], "guide": []}
 
 
+@pytest.mark.slow
 def test_an_applyset_prunes_the_claim_whatever_it_carries(apiserver: ApiServer, tmp_path: Path) -> None:
     """Why the guide says ApplySets cannot be used with protectVolumes: they read no annotation."""
     namespace = "prune-applyset"

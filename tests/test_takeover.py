@@ -370,6 +370,7 @@ def guide_commands() -> list[str]:
     return [line.strip() for block in blocks for line in block.splitlines() if line.strip()]
 
 
+@pytest.mark.slow
 def test_every_command_of_the_migration_guide_works_verbatim(apiserver: ApiServer, tmp_path: Path) -> None:
     """The guide run in one shell, as written, over a release stored the way Helm 3 stores it; afterwards
     the cluster holds exactly the render."""
