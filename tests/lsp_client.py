@@ -94,27 +94,35 @@ class LspClient:
     def diagnose(self, path: Path, text: str, settle: float = 1.5, timeout: float = 60) -> list[dict[str, Any]]:
         """Open `text` as the document at `path`; its diagnostics once the server has published them and
         then stayed quiet about it for `settle` seconds (a schema loads asynchronously)."""
+        return self.diagnose_all([(path, text)], settle, timeout)[0]
+
+    def diagnose_all(
+        self, documents: list[tuple[Path, str]], settle: float = 1.5, timeout: float = 60
+    ) -> list[list[dict[str, Any]]]:
+        """`diagnose` for several documents open at once: one settling wait for all of them."""
         # A name of its own in the same directory (the modeline resolves alike): the server's clearing
         # publish after an earlier didClose of the same URI cannot be taken for this document's.
-        self._next_id += 1
-        uri = path.with_name(f"{path.stem}.lsp-{self._next_id}{path.suffix}").as_uri()
-        seen = self.published.get(uri, 0)
-        document = {"uri": uri, "languageId": "yaml", "version": 1, "text": text}
-        self.notify("textDocument/didOpen", {"textDocument": document})
+        uris = []
+        for path, text in documents:
+            self._next_id += 1
+            uris.append(path.with_name(f"{path.stem}.lsp-{self._next_id}{path.suffix}").as_uri())
+            document = {"uri": uris[-1], "languageId": "yaml", "version": 1, "text": text}
+            self.notify("textDocument/didOpen", {"textDocument": document})
         deadline = time.monotonic() + timeout
-        while self.published.get(uri, 0) == seen:
+        while not all(self.published.get(uri, 0) for uri in uris):
             self._next(deadline)
         quiet_from = time.monotonic()
         while (remaining := quiet_from + settle - time.monotonic()) > 0:
-            count = self.published.get(uri, 0)
+            counts = [self.published.get(uri, 0) for uri in uris]
             try:
                 self._next(time.monotonic() + remaining)
             except TimeoutError:
                 break
-            if self.published.get(uri, 0) != count:
+            if [self.published.get(uri, 0) for uri in uris] != counts:
                 quiet_from = time.monotonic()
-        self.notify("textDocument/didClose", {"textDocument": {"uri": uri}})
-        return self.diagnostics.get(uri, [])
+        for uri in uris:
+            self.notify("textDocument/didClose", {"textDocument": {"uri": uri}})
+        return [self.diagnostics.get(uri, []) for uri in uris]
 
     def close(self) -> None:
         try:

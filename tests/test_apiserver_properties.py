@@ -22,7 +22,7 @@ from kustomize_zymtrace.results import ConfigError
 
 NAMESPACE = "property"
 SETTINGS = settings(
-    max_examples=int(os.environ.get("PROPERTY_EXAMPLES", "25")),
+    max_examples=int(os.environ.get("PROPERTY_EXAMPLES", "12")),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large],
 )

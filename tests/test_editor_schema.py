@@ -52,9 +52,8 @@ def messages(diagnostics: list[dict]) -> list[str]:
 def test_every_config_with_a_modeline_gets_no_diagnostics(server: LspClient) -> None:
     configs = configs_with_modelines()
     assert len(configs) >= 4
-    for path, text in configs:
-        found = messages(server.diagnose(path, text))
-        assert found == [], f"{path.relative_to(ROOT)}: {found}"
+    for (path, _), diagnostics in zip(configs, server.diagnose_all(configs), strict=True):
+        assert messages(diagnostics) == [], f"{path.relative_to(ROOT)}: {messages(diagnostics)}"
 
 
 MISTAKES = {

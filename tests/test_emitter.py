@@ -15,7 +15,7 @@ from kustomize_zymtrace import emitter
 
 RUAMEL = YAML(typ="safe", pure=True)
 
-EXAMPLES = int(os.environ.get("PROPERTY_EXAMPLES", "100"))
+EXAMPLES = int(os.environ.get("PROPERTY_EXAMPLES", "50"))
 text = st.text(st.characters(blacklist_categories=["Cs"]), max_size=30) | st.sampled_from(
     [
         "",

@@ -132,7 +132,7 @@ def mutated_spec(draw: st.DrawFn) -> dict[str, Any]:
 
 
 @settings(
-    max_examples=int(os.environ.get("PROPERTY_EXAMPLES", "60")),
+    max_examples=int(os.environ.get("PROPERTY_EXAMPLES", "30")),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
 )

@@ -125,7 +125,7 @@ values = st.recursive(scalars, lambda c: st.lists(c, max_size=3) | st.dictionari
 
 
 @settings(
-    max_examples=int(os.environ.get("PROPERTY_EXAMPLES", "15")), deadline=None, suppress_health_check=list(HealthCheck)
+    max_examples=int(os.environ.get("PROPERTY_EXAMPLES", "8")), deadline=None, suppress_health_check=list(HealthCheck)
 )
 @given(st.dictionaries(st.text(min_size=1, max_size=10), values, max_size=5), st.sampled_from([None, True, False]))
 def test_any_valid_foreign_item_comes_back_with_the_same_values(spec: dict, flow: bool | None) -> None:

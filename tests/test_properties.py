@@ -19,7 +19,7 @@ from kustomize_zymtrace.results import ConfigError
 
 # PROPERTY_EXAMPLES=400 for a longer hunt than CI's.
 SETTINGS = settings(
-    max_examples=int(os.environ.get("PROPERTY_EXAMPLES", "12")),
+    max_examples=int(os.environ.get("PROPERTY_EXAMPLES", "6")),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
 )
