@@ -8,21 +8,31 @@ success, 1 invalid input, 2 usage error, 3 internal error, 141 stdout closed by 
 
 from __future__ import annotations
 
-import errno
-import io
 import os
 import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from . import __version__
+from .console import (
+    EXIT_INTERNAL,
+    EXIT_INVALID,
+    EXIT_OK,
+    EXIT_PIPE,
+    EXIT_USAGE,
+    STDOUT,
+    PipeClosed,
+    add_identity,
+    example,
+    report,
+    say,
+    silence_stdout,
+)
 from .results import ConfigError, Result, surface
 
 if TYPE_CHECKING:
     import argparse
 
-EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
-EXIT_PIPE = 128 + 13  # 128 + SIGPIPE: what a shell reports for `cmd | head` when head leaves early
 LAYOUTS = ("flat", "stages")  # output.LAYOUTS, kept here so --help costs no import
 COMMANDS = (
     "render",
@@ -41,74 +51,10 @@ COMMANDS = (
 )
 
 
-def say(line: str) -> None:
-    """One line on stderr. Started with stderr closed, messages are lost rather than mixed into the output
-    (print's file=None would mean stdout)."""
-    if sys.stderr is not None:
-        try:
-            print(line, file=sys.stderr)
-        except (OSError, ValueError):
-            return  # stderr failing (a closed pipe) cannot be reported anywhere
-
-
-def _report(results: Sequence[Result], source: str = "") -> None:
-    for result in results:
-        say(result.line(source))
-
-
 def _read(path: str) -> bytes:
     from .yamlio import read
 
     return read(path)
-
-
-class _Stdout(io.TextIOBase):
-    """sys.stdout whose failures (closed pipe, full disk, closed descriptor) are input/environment
-    problems: one line and exit 1, never a traceback or an internal error. The output is UTF-8 whatever the
-    locale says (YAML is UTF-8; an ASCII or Latin-1 locale could not encode every value)."""
-
-    def write(self, text: str) -> int:
-        try:
-            out = sys.stdout
-            if out is None:
-                raise OSError(errno.EBADF, "it is closed")
-            if (out.encoding or "").lower().replace("-", "") == "utf8" or not hasattr(out, "buffer"):
-                return out.write(text)
-            out.flush()  # what went through the text layer before comes first
-            out.buffer.write(text.encode("utf-8"))
-            return len(text)
-        except OSError as exc:
-            raise _stdout_failed(exc) from None
-
-    def flush(self) -> None:
-        try:
-            if sys.stdout is not None:
-                sys.stdout.flush()
-        except OSError as exc:
-            raise _stdout_failed(exc) from None
-
-
-class PipeClosed(Exception):
-    """stdout's reader went away (`schema | head`): not an error to report, the output is simply not wanted."""
-
-
-def _stdout_failed(exc: OSError) -> Exception:
-    _silence_stdout()
-    if exc.errno == errno.EPIPE:
-        return PipeClosed()
-    return ConfigError([Result(f"cannot write to stdout: {exc.strerror or exc}")])
-
-
-def _silence_stdout() -> None:
-    # What is still buffered goes nowhere, so the interpreter's own flush at exit cannot fail again.
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, AttributeError, ValueError):
-        pass
-
-
-STDOUT = _Stdout()
 
 
 def _guarded(run: Callable[[], int], debug: bool = False) -> int:
@@ -118,10 +64,10 @@ def _guarded(run: Callable[[], int], debug: bool = False) -> int:
         STDOUT.flush()
         return code
     except ConfigError as exc:
-        _report(exc.results)
+        report(exc.results)
         return EXIT_INVALID
     except BrokenPipeError:  # a command that writes sys.stdout itself
-        _silence_stdout()
+        silence_stdout()
         return EXIT_PIPE
     except PipeClosed:
         return EXIT_PIPE
@@ -158,7 +104,7 @@ def run_plugin(config_path: str) -> int:
 
     backend, warnings = load_file_text(text, config_path)
     objects, notes = render_with_findings(backend)
-    _report(surface(warnings + notes + _argocd_findings(backend.metadata.namespace), dict(os.environ)))
+    report(surface(warnings + notes + _argocd_findings(backend.metadata.namespace), dict(os.environ)))
     STDOUT.write(yamlio.dump_all(objects))
     return EXIT_OK
 
@@ -183,7 +129,7 @@ def cmd_render(args: argparse.Namespace) -> int:
 
     backend, warnings = load_file_text(_read(args.config), args.config)
     objects, notes = render_with_findings(backend)
-    _report(surface(warnings + notes, dict(os.environ)))
+    report(surface(warnings + notes, dict(os.environ)))
     if args.output is not None:
         _write(objects, args.output, args.layout)
     else:
@@ -222,7 +168,7 @@ def cmd_hydrate(args: argparse.Namespace) -> int:
         )
     # Whatever transformed the stream after the generator, what is written is consistent again.
     documents, notes = finish(documents)
-    _report(surface(notes, dict(os.environ)))
+    report(surface(notes, dict(os.environ)))
     _write(documents, args.output, args.layout)
     _summarize_warnings()
     return EXIT_OK
@@ -254,7 +200,7 @@ def _finish_stream(source: str) -> int:
 
     documents = _stream(source, named=False)
     objects, notes = finish(documents)
-    _report(surface(notes, dict(os.environ)))
+    report(surface(notes, dict(os.environ)))
     STDOUT.write(yamlio.dump_all(objects))
     return EXIT_OK
 
@@ -320,7 +266,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     from .doctor import diagnose
 
     findings = diagnose(Path(args.directory))
-    _report(findings)
+    report(findings)
     if any(f.severity == "error" for f in findings):
         return EXIT_INVALID
     if not [f for f in findings if f.severity != "info"]:
@@ -330,22 +276,6 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 
 
 # ------------------------------------------------------------------ parsing
-
-
-def example(*lines: str, more: str = "") -> dict[str, Any]:
-    """A subcommand's help ends with an example (argparse keeps the lines as written), then `more`."""
-    import argparse
-
-    epilog = "example:\n" + "\n".join(f"  {line}" for line in lines) + (f"\n\n{more}" if more else "")
-    return {"epilog": epilog, "formatter_class": argparse.RawDescriptionHelpFormatter}
-
-
-def add_identity(parser: argparse.ArgumentParser) -> None:
-    """--name and --namespace of a config the command writes."""
-    parser.add_argument("--name", default="zymtrace", help="the config's metadata.name (default: zymtrace)")
-    parser.add_argument(
-        "--namespace", default="zymtrace", help="its metadata.namespace: every object's namespace (default: zymtrace)"
-    )
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
+from ..console import STDOUT
 from ..results import ConfigError, Result
 from .takeover import TOOLS
 
@@ -76,5 +76,5 @@ def cmd_takeover(args: argparse.Namespace) -> int:
     global_args = tuple(f"{flag}={value}" for flag, value in chosen if value)
     kubectl = Kubectl(args.kubectl, global_args)
     outcome = run(args.rendered, kubectl, Target(manager, client_side), previous, write=args.apply)
-    sys.stdout.write(report(outcome, write=args.apply))
+    STDOUT.write(report(outcome, write=args.apply))
     return 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from ..cli import STDOUT, example
+from ..console import STDOUT, example
 
 FORMATS = ("text", "markdown")
 SIDE_HELP = (

@@ -6,7 +6,7 @@ import argparse
 import shlex
 from pathlib import Path
 
-from ..cli import STDOUT, add_identity, example
+from ..console import STDOUT, add_identity, example
 from . import REPO_URL_PLACEHOLDER, VARIANTS, Layout, plan, write
 
 
