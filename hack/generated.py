@@ -37,7 +37,7 @@ def compiled_json() -> str:
 
 
 def public_values_json() -> str:
-    from kustomize_zymtrace.render.finalize import public_values_of_model
+    from kustomize_zymtrace.render.render_pass import public_values_of_model
 
     return json.dumps(public_values_of_model(), indent=0) + "\n"
 

@@ -1,10 +1,10 @@
-"""What the generator derives from its own objects, computed one way for the renderer and the finishing pass.
+"""What the generator derives from its own objects, computed one way for the render pass and the finishing pass.
 
 Pods carry a checksum of the ConfigMaps and Secrets they read, Jobs the hash of their pod template, and
-workloads kpt's depends-on naming the workloads of the stage before theirs. The renderer
-(render/finalize.py) computes them on the objects it made; the finishing pass (finish.py) computes them
-again on the final objects, after kustomize transformed them, and must reach the same values for an
-unchanged render. Both call these functions.
+workloads kpt's depends-on naming the workloads of the stage before theirs. The render pass
+(render/render_pass.py) computes them on the objects the renderers made; the finishing pass (finish.py)
+computes them again on the final objects, after kustomize transformed them, and must reach the same values
+for an unchanged render. Both run these functions, as the steps passes.py declares.
 
 The finishing pass runs as a process of its own for every `kustomize build`, so this module imports
 neither the model nor the renderers (nor pydantic): only the standard library, the stage table and a
@@ -25,16 +25,14 @@ from typing import Any
 from .api import GENERATED_BY
 from .digest import sha256_hex
 from .stages import stage
+from .wellknown import API_GROUPS, KPT_DEPENDS_ON, WORKLOADS
 
 Obj = dict[str, Any]
 CHECKSUM = "checksum/config"
 # The hash a Job's name carries, kept beside the name so a later pass can find and renew it.
 TEMPLATE_HASH = "zymtrace.io/template-hash"
-KPT_DEPENDS_ON = "config.kubernetes.io/depends-on"
-API_GROUPS = {"StatefulSet": "apps", "Deployment": "apps", "Job": "batch"}
 # kpt live applies an object after those it depends on: workloads of a stage wait for the previous one.
 DEPENDS_ON_STAGE = {"migrate": "databases", "services": "migrate"}
-WORKLOADS = ("Deployment", "StatefulSet", "Job")
 # Apply order: what others depend on first (lightkube's rank table follows the same idea).
 KIND_ORDER = (
     "ServiceAccount",
@@ -52,7 +50,7 @@ KIND_ORDER = (
     "PodMonitor",
 )
 # The strings among the chart's published default values and the fixed values the renderer writes into
-# Secrets, saved by hack/regenerate from the model (render.finalize.public_values_of_model).
+# Secrets, saved by hack/regenerate from the model (render.render_pass.public_values_of_model).
 PUBLIC_VALUES_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "public-values.json")
 
 
@@ -158,6 +156,45 @@ def public_values() -> frozenset[str]:
     saved with the package: building it takes the model, which the finishing pass does not load."""
     with open(PUBLIC_VALUES_FILE, encoding="utf-8") as file:
         return frozenset(json.load(file))
+
+
+def checksum_config(workloads: list[Obj], objects: list[Any], owner: str = "") -> None:
+    """Each workload's checksum/config over what it reads among `objects` (the checksum_config step).
+    `owner` salts the seals of Secrets without a mark (see checksum_inputs)."""
+    wanted = {
+        (kind, str(workload["metadata"].get("namespace") or ""), name)
+        for workload in workloads
+        for kind, name in consumed(workload["spec"]["template"]["spec"])
+    }
+    consumable = checksum_inputs(objects, owner, wanted)  # only what is read: no seal for Secrets nobody reads
+    for workload in workloads:
+        set_checksum(workload, consumable)
+
+
+class NameLostHash(ValueError):
+    """A Job whose template changed, but whose name no longer ends with its recorded template hash."""
+
+
+def name_after_template(job: Obj) -> str | None:
+    """<name>-<8 hex digits of the pod template's hash>, the hash recorded in TEMPLATE_HASH beside it (the
+    name_jobs_after_template step). Jobs are immutable, so a changed one must be a new object (and so runs
+    once more). A Job without a recorded hash (fresh from a renderer) gets the hash appended; a Job whose
+    template changed since its hash was recorded gets the hash in its name renewed. Returns the name before
+    a renewal, None otherwise; raises NameLostHash when the name no longer ends with the recorded hash."""
+    fresh = digest(job["spec"]["template"])[:8]
+    meta = job["metadata"]
+    recorded = (meta.get("annotations") or {}).get(TEMPLATE_HASH)
+    if recorded == fresh:
+        return None
+    old = meta["name"]
+    if recorded is None:
+        meta["name"] = f"{old[:54].rstrip('-')}-{fresh}"
+    elif old.endswith(f"-{recorded}"):
+        meta["name"] = f"{old[: -len(recorded)]}{fresh}"
+    else:
+        raise NameLostHash(recorded)
+    meta.setdefault("annotations", {})[TEMPLATE_HASH] = fresh
+    return None if recorded is None else old
 
 
 def set_dependencies(objects: list[Obj]) -> None:

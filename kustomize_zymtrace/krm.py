@@ -22,8 +22,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, TextIO
 import yaml
 
 from . import yamlio
-from .api import API_VERSION, FINISH_KIND, KIND
-from .render.context import GENERATED_BY
+from .api import API_VERSION, FINISH_KIND, GENERATED_BY, KIND
 from .results import ConfigError, Result, error, sort_key, surface, warning
 
 if TYPE_CHECKING:  # ruamel is imported only when an item cannot be copied as text (14 ms)

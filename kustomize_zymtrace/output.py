@@ -35,7 +35,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from . import yamlio
-from .render.context import Obj
+from .derived import Obj
 from .results import ConfigError, error
 from .stages import STAGES, claims, flux_directory
 

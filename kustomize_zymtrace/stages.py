@@ -12,6 +12,7 @@ from typing import Any
 
 from .api import GENERATED_BY
 from .components import COMPONENTS
+from .wellknown import WORKLOADS
 
 # stage -> (Argo CD sync wave, Flux directory), in apply order
 STAGES: dict[str, tuple[int, str]] = {
@@ -28,7 +29,6 @@ ORDER = list(STAGES)
 PREPARE_KINDS = ("Secret", "ConfigMap", "PersistentVolumeClaim", "ServiceAccount", "NetworkPolicy")
 # App label suffixes of what runs in the databases stage: the databases and the Cloud SQL proxy.
 DATABASE_APPS = tuple(f"-{c.key}" for c in COMPONENTS if c.kind in ("database", "proxy"))
-WORKLOADS = ("Deployment", "StatefulSet", "Job")
 
 
 def _app(obj: dict[str, Any]) -> str:

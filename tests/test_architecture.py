@@ -16,7 +16,7 @@ PACKAGE = "kustomize_zymtrace"
 # submodules); it may import its own layer and the layers below. A new module is declared here.
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     # io, results, values and the names shared by everything: import nothing of the package above them
-    ("foundation", ("", "api", "kinds", "results", "values", "digest", "emitter", "yamlio", "console")),
+    ("foundation", ("", "api", "wellknown", "results", "values", "digest", "emitter", "yamlio", "console")),
     ("model", ("model",)),  # the config: sections, defaults, the saved validator
     ("declarations", ("components", "settings")),  # the components, and the settings resolved from the model
     ("checks", ("checks",)),  # cross-field rules over the settings

@@ -13,7 +13,7 @@ import yaml
 from helpers import ROOT, find_prefix, render
 
 from kustomize_zymtrace.derived import CHECKSUM, TEMPLATE_HASH, digest, public_values
-from kustomize_zymtrace.render.finalize import public_values_of_model
+from kustomize_zymtrace.render.render_pass import public_values_of_model
 
 FINISH_CONFIG = ROOT / "base" / "finish" / "finish.yaml"
 # What the renderer's start-up costs, and what the finishing pass must do without.

@@ -20,7 +20,7 @@ from helpers import ROOT, cli, config, first_in_short_run, render, run, tool, to
 from history import Obj, apply_as, claims_lost, prune_as
 
 from kustomize_zymtrace import emitter, yamlio
-from kustomize_zymtrace.derived import KPT_DEPENDS_ON
+from kustomize_zymtrace.wellknown import KPT_DEPENDS_ON
 
 S3 = {"mode": "use_existing", "use_existing": {"type": "s3", "s3": {"region": "eu-west-1", "useIAM": "aws"}}}
 MINIO_CLAIM = "zymtrace-minio"

@@ -20,7 +20,7 @@ from . import (
 )
 from .context import GENERATED_BY, Context, Obj
 from .credentials import Inline
-from .finalize import finalize
+from .render_pass import render_pass
 
 COMPONENTS = (
     configmaps,
@@ -64,7 +64,7 @@ def prepare(backend: ZymtraceBackend) -> tuple[Context, list[Result]]:
 
 def objects(ctx: Context) -> list[Obj]:
     """The finished objects of a prepared context, in apply order."""
-    return finalize(ctx, [obj for component in COMPONENTS for obj in component.render(ctx)])
+    return render_pass(ctx, [obj for component in COMPONENTS for obj in component.render(ctx)])
 
 
 def plaintext_findings(ctx: Context) -> list[Result]:

@@ -8,6 +8,7 @@ from typing import Any
 
 from ..derived import CHECKSUM, consumed
 from ..render.context import Obj
+from ..wellknown import PROTECTIONS as VOLUME_PROTECTIONS
 from . import security
 from .diff import Change, ObjectDiff, comparable, field_paths
 
@@ -25,9 +26,7 @@ POD_OWNERS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet")
 _JOB_HASH = re.compile(r"-[0-9a-f]{8}\Z")
 # Annotation -> (value test, which tool it keeps the object from pruning).
 PROTECTIONS: tuple[tuple[str, str, str], ...] = (
-    ("kustomize.toolkit.fluxcd.io/prune", "disabled", "Flux"),
-    ("argocd.argoproj.io/sync-options", "Prune=false", "Argo CD"),
-    ("cli-utils.sigs.k8s.io/on-remove", "keep", "kpt live / cli-utils"),
+    *((protection.annotation, protection.keeps, protection.tool) for protection in VOLUME_PROTECTIONS),
     ("helm.sh/resource-policy", "keep", "Helm"),
 )
 # Hands fields to the applying tool's field manager (fields nobody else removes, an autoscaler's replicas).

@@ -13,11 +13,10 @@ from ..components import COMPONENTS, callers_of
 from ..render import Context, objects, prepare
 from ..render.configmaps import bucket_endpoint
 from ..render.context import Obj
+from ..wellknown import WORKLOADS as WORKLOAD_KINDS
 
 if TYPE_CHECKING:
     from ..model import ZymtraceBackend
-
-WORKLOAD_KINDS = ("Deployment", "StatefulSet", "Job")
 
 
 class Node(NamedTuple):
