@@ -9,6 +9,7 @@ import json
 import string
 from typing import Any
 
+from configs import cloudsql, s3_with_iam
 from hypothesis import strategies as st
 
 label = st.text(string.ascii_lowercase + string.digits, min_size=1, max_size=12).map(lambda s: f"z{s}")
@@ -25,7 +26,6 @@ tolerations = st.lists(
     ),
     max_size=2,
 )
-CLOUDSQL = {"instance": "my-project:us-central1:zymtrace-pg", "user": "zt@my-project.iam", "serviceAccount": "sql"}
 
 
 @st.composite
@@ -69,8 +69,8 @@ def valid_spec(draw: st.DrawFn) -> dict[str, Any]:
                 {"mode": "create", "create": {"storage": {"type": "empty_dir"}}},
                 {"mode": "use_existing", "use_existing": {"host": "pg:5432", "user": "u", "passwordSecretName": "pg"}},
                 {"mode": "aws_aurora", "aws_aurora": {"host": "a.rds", "user": "u", "region": "us-west-2"}},
-                {"mode": "gcp_cloudsql", "gcp_cloudsql": CLOUDSQL},
-                {"mode": "gcp_cloudsql", "gcp_cloudsql": {**CLOUDSQL, "proxy": {"placement": "sidecar"}}},
+                cloudsql(),
+                cloudsql(proxy={"placement": "sidecar"}),
             ]
         )
     )
@@ -86,10 +86,7 @@ def valid_spec(draw: st.DrawFn) -> dict[str, Any]:
         st.sampled_from(
             [
                 {"mode": "create"},
-                {
-                    "mode": "use_existing",
-                    "use_existing": {"type": "s3", "s3": {"region": "eu-west-1", "useIAM": "aws"}},
-                },
+                s3_with_iam(),
                 {
                     "mode": "use_existing",
                     "use_existing": {"type": "gcs", "gcs": {"accessKeySecretName": "h", "secretKeySecretName": "h"}},

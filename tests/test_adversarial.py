@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 import yaml
+from configs import s3_with_iam
 from measured import Outcome, Run, Runner
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,7 +28,7 @@ HEADER = "apiVersion: zymtrace.io/v1alpha1\nkind: ZymtraceBackend\nmetadata:\n  
 
 CH_EXISTING = {"mode": "use_existing", "use_existing": {"host": "https://ch.example.com:8443", "user": "u"}}
 PG_EXISTING = {"mode": "use_existing", "use_existing": {"host": "db.example.com:5432", "user": "u"}}
-S3 = {"mode": "use_existing", "use_existing": {"type": "s3", "s3": {"region": "eu-west-1", "useIAM": "aws"}}}
+S3 = s3_with_iam()
 
 
 def sc(**kw: Any) -> dict[str, Any]:
@@ -1338,9 +1339,8 @@ def test_from_helm_values_rejects_duplicate_keys(tmp_path: Path, capsys: pytest.
 
 
 def test_bucket_check_placement_from_the_charts_key() -> None:
-    storage = {"mode": "use_existing", "use_existing": {"type": "s3", "s3": {"region": "eu-west-1", "useIAM": "aws"}}}
     spec = {
-        "storage": storage,
+        "storage": s3_with_iam(),
         "services": {
             "migrate": {"nodeSelector": {"pool": "migrate"}, "tolerations": [{"operator": "Exists"}]},
             "bucket-check": {"nodeSelector": {"pool": "checks"}},

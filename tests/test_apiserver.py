@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 import yaml
 from apiserver import ApiServer, Applied
+from configs import s3_with_iam
 from helpers import ROOT, config, first_in_short_run, kustomize_build, record
 
 from kustomize_zymtrace.loading import load
@@ -139,12 +140,7 @@ UPGRADES = {
     "app-version": {"global": {"appVersion": "99.1.0"}},
     "autoscaling-on": {"services": {"common": {"hpa": {"enabled": True}}}},
     "auth-mode": {"auth": {"type": "basic", "basic": {"username": "admin", "passwordSecretName": "zt-basic"}}},
-    "storage-s3": {
-        "storage": {
-            "mode": "use_existing",
-            "use_existing": {"type": "s3", "s3": {"region": "eu-west-1", "useIAM": "aws"}},
-        }
-    },
+    "storage-s3": {"storage": s3_with_iam()},
 }
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from configs import s3_with_iam
 from helpers import ROOT, cli, docs, record
 
 BASE_CONFIG = ROOT / "base" / "generator" / "zymtrace.yaml"
@@ -35,10 +36,7 @@ def test_render_to_directory_prunes_and_builds_with_plain_kustomize(tmp_path: Pa
     (out / "user-notes.yaml").write_text("# a user's own file is never touched\n")
     external = tmp_path / "external.yaml"
     config = yaml.safe_load(BASE_CONFIG.read_text())
-    config["spec"]["storage"] = {
-        "mode": "use_existing",
-        "use_existing": {"type": "s3", "s3": {"region": "us-west-2", "useIAM": "aws"}},
-    }
+    config["spec"]["storage"] = s3_with_iam()
     external.write_text(yaml.safe_dump(config))
     assert cli("render", str(external), "-o", str(out)).returncode == 0
     after = {p.name for p in out.glob("*.yaml")}

@@ -20,6 +20,7 @@ from typing import Any
 
 import yaml
 from apiserver import ApiServer
+from configs import s3_with_iam
 from helpers import config
 from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
@@ -44,10 +45,7 @@ SPECS: dict[str, tuple[dict[str, Any], str]] = {
                 "mode": "use_existing",
                 "use_existing": {"host": "http://clickhouse.db.svc:8123", "user": "u"},
             },
-            "storage": {
-                "mode": "use_existing",
-                "use_existing": {"type": "s3", "s3": {"region": "eu-west-1", "useIAM": "aws"}},
-            },
+            "storage": s3_with_iam(),
         },
         "zymtrace",
     ),

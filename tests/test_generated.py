@@ -11,6 +11,7 @@ from typing import Any
 
 import jsonschema
 import pytest
+from configs import cloudsql
 from helpers import ROOT, cli, config, run, tool, tool_env
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -60,20 +61,17 @@ def test_regenerate_check_names_a_stale_file_and_writes_nothing(
 # ------------------------------------------------------------------ the schema and the tool agree
 
 VALIDATOR = jsonschema.Draft202012Validator(json.loads(SCHEMA_FILE.read_text()))
-CLOUDSQL = {"mode": "gcp_cloudsql", "gcp_cloudsql": {"user": "zt@p.iam", "serviceAccount": "sa"}}
 
 
-def cloudsql(instance: str) -> dict[str, Any]:
-    postgres = copy.deepcopy(CLOUDSQL)
-    postgres["gcp_cloudsql"]["instance"] = instance
-    return {"postgres": postgres}
+def cloudsql_at(instance: str) -> dict[str, Any]:
+    return {"postgres": cloudsql(instance=instance)}
 
 
 AGREEMENT = {
-    "cloudsql instance": (cloudsql("my-project:us-central1:zymtrace-pg"), True),
-    "cloudsql domain-scoped project": (cloudsql("example.com:my-project:us-central1:pg"), True),
-    "cloudsql instance without region": (cloudsql("my-instance"), False),
-    "cloudsql instance, uppercase": (cloudsql("My-Project:us-central1:pg"), False),
+    "cloudsql instance": (cloudsql_at("my-project:us-central1:zymtrace-pg"), True),
+    "cloudsql domain-scoped project": (cloudsql_at("example.com:my-project:us-central1:pg"), True),
+    "cloudsql instance without region": (cloudsql_at("my-instance"), False),
+    "cloudsql instance, uppercase": (cloudsql_at("My-Project:us-central1:pg"), False),
     "instance set in another mode": ({"postgres": {"gcp_cloudsql": {"instance": "nope"}}}, False),
     "boolean true": ({"gitops": {"protectVolumes": True}}, True),
     "quoted 'true'": ({"gitops": {"protectVolumes": "true"}}, False),

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 import yaml
+from configs import s3_with_iam
 from helpers import BIN_DIR, PLUGIN_HOME, ROOT, cli, config, docs, render, run, tool, tool_env
 
 from kustomize_zymtrace import emitter
@@ -23,12 +24,7 @@ WORKLOADS = ("Deployment", "StatefulSet", "Job")
 SPECS = [
     {},
     {"clickhouse": {"mode": "use_existing", "use_existing": {"host": "https://ch.example.com"}}},
-    {
-        "storage": {
-            "mode": "use_existing",
-            "use_existing": {"type": "s3", "s3": {"region": "eu-west-1", "useIAM": "aws"}},
-        }
-    },
+    {"storage": s3_with_iam()},
 ]
 
 

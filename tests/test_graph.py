@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any, NamedTuple
 
+from configs import cloudsql, s3_with_iam
 from helpers import ROOT, cli, config, render
 
 from kustomize_zymtrace.components import COMPONENTS
@@ -116,10 +117,7 @@ def test_external_databases_are_external_nodes_without_credentials() -> None:
                 "mode": "aws_aurora",
                 "aws_aurora": {"host": "db.cluster.example.com:5432", "user": "zt", "region": "eu-west-1"},
             },
-            "storage": {
-                "mode": "use_existing",
-                "use_existing": {"type": "s3", "s3": {"region": "eu-west-1", "useIAM": "aws"}},
-            },
+            "storage": s3_with_iam(),
         }
     )
     assert {"clickhouse", "postgres", "minio", "minio_init"}.isdisjoint(found.nodes)
@@ -134,11 +132,10 @@ def test_external_databases_are_external_nodes_without_credentials() -> None:
 
 
 def test_cloud_sql_proxy_placements() -> None:
-    sql = {"instance": "p:us-central1:pg", "user": "zt@p.iam", "serviceAccount": "sa"}
-    shared = chart({"postgres": {"mode": "gcp_cloudsql", "gcp_cloudsql": sql}})
+    shared = chart({"postgres": cloudsql()})
     assert {("web", "postgres_proxy"), ("postgres_proxy", "cloudsql")} <= pairs(shared, "talks")
     assert ("web", "postgres_proxy") in pairs(shared, "policy")
-    sidecar = chart({"postgres": {"mode": "gcp_cloudsql", "gcp_cloudsql": {**sql, "proxy": {"placement": "sidecar"}}}})
+    sidecar = chart({"postgres": cloudsql(proxy={"placement": "sidecar"})})
     assert "postgres_proxy" not in sidecar.nodes
     assert ("web", "cloudsql", "talks") in {(s, t, k) for k, s, t, _ in sidecar.edges}
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import yaml
+from configs import s3_with_iam
 from helpers import cli, config, record
 
 KEEP_TEXT = """apiVersion: config.kubernetes.io/v1
@@ -87,14 +88,7 @@ def test_rerender_replaces_previous_output_and_prunes() -> None:
     _, second, _ = run_krm(resource_list(previous, config()))
     assert [i["metadata"]["name"] for i in generated(second)] == [i["metadata"]["name"] for i in previous]
     # A config change that removes objects: MinIO goes away, so its objects are pruned.
-    external = config(
-        {
-            "storage": {
-                "mode": "use_existing",
-                "use_existing": {"type": "s3", "s3": {"region": "eu-west-1", "useIAM": "aws"}},
-            }
-        }
-    )
+    external = config({"storage": s3_with_iam()})
     _, third, _ = run_krm(resource_list(previous, external))
     names = {f"{i['kind']}/{i['metadata']['name']}" for i in generated(third)}
     assert "StatefulSet/zymtrace-minio" not in names and "Secret/zymtrace-minio-secrets" not in names

@@ -4,16 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from configs import CLOUDSQL_INSTANCE, CLOUDSQL_SERVICE_ACCOUNT, CLOUDSQL_USER, cloudsql
 from helpers import containers, env_from_names, env_names, find, find_prefix, names, render, secret_data
-
-CLOUDSQL = {
-    "mode": "gcp_cloudsql",
-    "gcp_cloudsql": {
-        "instance": "my-project:us-central1:zymtrace-pg",
-        "user": "zt-db@my-project.iam",
-        "serviceAccount": "zymtrace-cloudsql-sa",
-    },
-}
 
 
 def config_data(objects: list[dict[str, Any]]) -> dict[str, str]:
@@ -82,10 +74,10 @@ def test_postgres_iam_modes() -> None:
 
 
 def test_cloudsql_shared_proxy_deployment() -> None:
-    objects = render({"postgres": CLOUDSQL})
+    objects = render({"postgres": cloudsql()})
     proxy = find(objects, "Deployment", "zymtrace-postgres-proxy")
     spec = pod(proxy)
-    assert spec["serviceAccountName"] == "zymtrace-cloudsql-sa"
+    assert spec["serviceAccountName"] == CLOUDSQL_SERVICE_ACCOUNT
     container = spec["containers"][0]
     assert container["image"] == "gcr.io/cloud-sql-connectors/cloud-sql-proxy:2.11.0"
     assert container["command"] == [
@@ -93,7 +85,7 @@ def test_cloudsql_shared_proxy_deployment() -> None:
         "--address=0.0.0.0",
         "--port=5432",
         "--auto-iam-authn",
-        "my-project:us-central1:zymtrace-pg",
+        CLOUDSQL_INSTANCE,
     ]
     assert container["resources"]["limits"] == {"cpu": "500m", "memory": "256Mi"}
     assert "rollme" not in proxy["spec"]["template"]["metadata"].get("annotations", {})
@@ -106,20 +98,18 @@ def test_cloudsql_shared_proxy_deployment() -> None:
     assert config_data(objects)["WEB__POSTGRES__ADDR"] == "zymtrace-postgres:5432"
     assert "POSTGRES_USER" not in config_data(objects)
     migrate = find_prefix(objects, "Job", "zymtrace-migrate-")
-    assert pod(migrate)["serviceAccountName"] == "zymtrace-cloudsql-sa"
+    assert pod(migrate)["serviceAccountName"] == CLOUDSQL_SERVICE_ACCOUNT
     waits = containers(migrate, init=True)
     assert [c["name"] for c in waits] == ["wait-for-clickhouse", "wait-for-gcp-cloudsql"]
-    assert "-h zymtrace-postgres -p 5432 -U zt-db@my-project.iam" in waits[1]["command"][2]
+    assert f"-h zymtrace-postgres -p 5432 -U {CLOUDSQL_USER}" in waits[1]["command"][2]
     # The apps keep the namespace default ServiceAccount: only the proxy talks to Google.
     assert "serviceAccountName" not in pod(find(objects, "Deployment", "zymtrace-web"))
 
 
 def test_cloudsql_proxy_switches_and_hpa() -> None:
-    spec = {
-        **CLOUDSQL,
-        "gcp_cloudsql": {**CLOUDSQL["gcp_cloudsql"], "privateIP": True, "workloadIdentity": {"enabled": False}},
-    }
-    spec["gcp_cloudsql"]["hpa"] = {"enabled": True, "minReplicas": 2, "maxReplicas": 4}
+    spec = cloudsql(
+        privateIP=True, workloadIdentity={"enabled": False}, hpa={"enabled": True, "minReplicas": 2, "maxReplicas": 4}
+    )
     objects = render({"postgres": spec})
     proxy = find(objects, "Deployment", "zymtrace-postgres-proxy")
     command = pod(proxy)["containers"][0]["command"]
@@ -131,19 +121,12 @@ def test_cloudsql_proxy_switches_and_hpa() -> None:
 
 
 def test_proxy_service_account_key_of_the_seed_wins() -> None:
-    objects = render(
-        {
-            "postgres": {
-                **CLOUDSQL,
-                "gcp_cloudsql": {**CLOUDSQL["gcp_cloudsql"], "proxy": {"serviceAccount": "from-proxy"}},
-            }
-        }
-    )
+    objects = render({"postgres": cloudsql(proxy={"serviceAccount": "from-proxy"})})
     assert pod(find(objects, "Deployment", "zymtrace-postgres-proxy"))["serviceAccountName"] == "from-proxy"
 
 
 def test_cloudsql_native_sidecar_placement() -> None:
-    spec = {**CLOUDSQL, "gcp_cloudsql": {**CLOUDSQL["gcp_cloudsql"], "proxy": {"placement": "sidecar"}}}
+    spec = cloudsql(proxy={"placement": "sidecar"})
     objects = render({"postgres": spec})
     listed = names(objects)
     assert "Deployment/zymtrace-postgres-proxy" not in listed and "Service/zymtrace-postgres" not in listed
@@ -153,7 +136,7 @@ def test_cloudsql_native_sidecar_placement() -> None:
         spec_ = pod(find(objects, "Deployment", f"zymtrace-{app}"))
         sidecar = spec_["initContainers"][0]
         assert sidecar["restartPolicy"] == "Always" and "--address=127.0.0.1" in sidecar["command"]
-        assert spec_["serviceAccountName"] == "zymtrace-cloudsql-sa"
+        assert spec_["serviceAccountName"] == CLOUDSQL_SERVICE_ACCOUNT
     for app in ("gateway", "ingest", "ui"):
         assert "initContainers" not in pod(find(objects, "Deployment", f"zymtrace-{app}"))
     migrate = find_prefix(objects, "Job", "zymtrace-migrate-")

@@ -11,15 +11,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from configs import cloudsql
 from helpers import config, containers, render, render_errors
 
 from kustomize_zymtrace.components import BY_KEY, COMPONENTS, IMAGES, container_images
 
 PACKAGE = Path(__file__).resolve().parent.parent / "kustomize_zymtrace"
-CLOUDSQL = {
-    "mode": "gcp_cloudsql",
-    "gcp_cloudsql": {"instance": "my-project:us-central1:zymtrace-pg", "user": "zt-db@my-project.iam"},
-}
+CLOUDSQL = cloudsql()
 
 
 # ------------------------------------------------------------------ the table itself

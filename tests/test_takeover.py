@@ -17,6 +17,7 @@ import pytest
 import yaml
 from apiserver import ApiServer
 from chart_state import chart_objects, install
+from configs import cloudsql
 from helpers import BIN_DIR, ROOT, cli, docs, render, tool
 from history import APPLIERS, Obj, apply_as, leftovers, managers, takeover
 
@@ -201,16 +202,7 @@ USE_EXISTING = {
         },
     },
 }
-CLOUDSQL = {
-    "postgres": {
-        "mode": "gcp_cloudsql",
-        "gcp_cloudsql": {
-            "instance": "my-project:us-central1:zt",
-            "user": "zt@my-project.iam",
-            "serviceAccount": "zymtrace-cloudsql-sa",
-        },
-    }
-}
+CLOUDSQL = {"postgres": cloudsql()}
 AUTOSCALING = {"services": {"common": {"hpa": {"enabled": True}}}}
 # mode -> (the values Helm installed, the config the GitOps tool applies from now on)
 MODES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {

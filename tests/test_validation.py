@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 import yaml
+from configs import cloudsql
 from helpers import cli, config, render_errors
 
 from kustomize_zymtrace.loading import load
 
 TOKEN = {"auth": {"type": "local"}}
-CLOUDSQL = {"instance": "p:r:i", "user": "u"}
 
 # (id, spec, field path, message fragment). Chart numbers refer to inventory 8.3.
 ERRORS = [
@@ -273,10 +273,7 @@ ERRORS = [
     (
         "proxy hpa min > max",
         {
-            "postgres": {
-                "mode": "gcp_cloudsql",
-                "gcp_cloudsql": {**CLOUDSQL, "hpa": {"enabled": True, "minReplicas": 4, "maxReplicas": 2}},
-            }
+            "postgres": cloudsql(hpa={"enabled": True, "minReplicas": 4, "maxReplicas": 2}),
         },
         "spec.postgres.gcp_cloudsql.hpa.minReplicas",
         "> maxReplicas",
@@ -386,17 +383,14 @@ WARNINGS = [
     (
         "proxy sa conflict",
         {
-            "postgres": {
-                "mode": "gcp_cloudsql",
-                "gcp_cloudsql": {**CLOUDSQL, "serviceAccount": "a", "proxy": {"serviceAccount": "b"}},
-            }
+            "postgres": cloudsql(serviceAccount="a", proxy={"serviceAccount": "b"}),
         },
         "spec.postgres.gcp_cloudsql.proxy.serviceAccount",
         "wins",
     ),
     (
         "proxy without sa",
-        {"postgres": {"mode": "gcp_cloudsql", "gcp_cloudsql": CLOUDSQL}},
+        {"postgres": cloudsql(serviceAccount=None)},
         "spec.postgres.gcp_cloudsql.serviceAccount",
         "default ServiceAccount",
     ),
