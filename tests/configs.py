@@ -29,3 +29,13 @@ def s3_with_iam() -> dict[str, Any]:
     """spec.storage in an existing S3 bucket reached with the pod's AWS identity (no keys): MinIO and its
     init Job leave the output, the bucket-check Job comes in."""
     return {"mode": "use_existing", "use_existing": {"type": "s3", "s3": {"region": "eu-west-1", "useIAM": "aws"}}}
+
+
+def credentials_from_secrets() -> dict[str, Any]:
+    """spec.clickhouse, spec.postgres and spec.storage of the in-cluster stores with every credential read
+    from an existing Secret: nothing written inline (what strictSecrets asks for)."""
+    return {
+        "clickhouse": {"create": {"config": {"passwordSecretName": "ch"}}},
+        "postgres": {"create": {"config": {"passwordSecretName": "pg"}}},
+        "storage": {"create": {"config": {"userSecretName": "minio", "passwordSecretName": "minio"}}},
+    }

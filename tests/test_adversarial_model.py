@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 import yaml
+from configs import credentials_from_secrets
 from helpers import BIN_DIR, PLUGIN_HOME, config, render_errors, tool, tool_env, tools_versions
 from test_adversarial import SPEC_CASES
 
@@ -38,11 +39,7 @@ GSYM = "spec.globalSymbolization.config"
 BUCKET = "spec.storage.buckets.symbols"
 EXISTING_MINIO = {"mode": "use_existing", "use_existing": {"type": "minio", "minio": {"user": "u", "password": "p"}}}
 EXISTING_GCS = {"mode": "use_existing", "use_existing": {"type": "gcs", "gcs": {"accessKey": "a", "secretKey": "b"}}}
-SECRETS_ELSEWHERE = {
-    "postgres": {"create": {"config": {"passwordSecretName": "pg"}}},
-    "clickhouse": {"create": {"config": {"passwordSecretName": "ch"}}},
-    "storage": {"create": {"config": {"passwordSecretName": "minio", "userSecretName": "minio"}}},
-}
+SECRETS_ELSEWHERE = credentials_from_secrets()
 STRICT = {"gitops": {"strictSecrets": True}, **SECRETS_ELSEWHERE}
 
 

@@ -17,7 +17,7 @@ import pytest
 import yaml
 from apiserver import ApiServer
 from chart_state import chart_objects, install
-from configs import cloudsql
+from configs import cloudsql, credentials_from_secrets
 from helpers import BIN_DIR, ROOT, cli, docs, render, tool
 from history import APPLIERS, Obj, apply_as, leftovers, managers, takeover
 
@@ -176,11 +176,7 @@ def test_client_side_takeover_writes_the_last_applied_configuration() -> None:
 
 # ---------------------------------------------------------------------------------- on the API server
 
-SECRETS = {
-    "clickhouse": {"create": {"config": {"passwordSecretName": "zymtrace-clickhouse"}}},
-    "postgres": {"create": {"config": {"passwordSecretName": "zymtrace-postgres"}}},
-    "storage": {"create": {"config": {"userSecretName": "zymtrace-minio", "passwordSecretName": "zymtrace-minio"}}},
-}
+SECRETS = credentials_from_secrets()
 USE_EXISTING = {
     "postgres": {
         "mode": "use_existing",
