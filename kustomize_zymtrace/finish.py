@@ -87,7 +87,8 @@ def finish(objects: list[Any]) -> tuple[list[Obj], list[Result]]:
     when a transformation cannot be followed or an object that claims to be ours is not in a shape the pass
     can check."""
     stream = _Stream(objects)
-    passes.run("finish", STEPS, stream)
+    for step in passes.in_order("finish", STEPS):
+        step(stream)
     return stream.objects, stream.notes
 
 

@@ -7,18 +7,18 @@
   transformers and an outer overlay's generators, without the model.
 
 Steps both run compute with the same functions (derived.py), so a finishing pass over an unchanged render
-changes nothing. Each pass gives one function per step it runs (the `why` of the step names the reason)
-and `run` calls them in the order of STEPS; a step a pass gives but does not declare, or declares but does
-not give, is a bug caught on the first run.
+changes nothing. Each pass gives one function per step it runs (the step's reason for that pass says
+why) and runs them in the order of STEPS (`in_order`); a step a pass gives but does not declare, or
+declares but does not give, is a bug caught on the first run.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Literal, NamedTuple, TypeVar
 
 Pass = Literal["render", "finish"]
-State = TypeVar("State")
+StepFunction = TypeVar("StepFunction")  # a pass's function for one step
 
 
 class Step(NamedTuple):
@@ -118,13 +118,14 @@ def steps_of(which: Pass) -> tuple[Step, ...]:
     return tuple(step for step in STEPS if step.why(which))
 
 
-def run(which: Pass, given: Mapping[Step, Callable[[State], None]], state: State) -> None:
-    """Each step of the pass, in the declared order, on the pass's state."""
+def in_order(which: Pass, given: Mapping[Step, StepFunction]) -> list[StepFunction]:
+    """The functions a pass gives for its steps, in the declared order (the pass calls them itself, so the
+    walk goes from the pass to this table and back, never from here into a pass). A pass that gives
+    other steps than it declares is a bug."""
     declared = steps_of(which)
     if set(given) != set(declared):
         raise AssertionError(
             f"the {which} pass gives steps {sorted(s.name for s in given)}, "
             f"passes.py declares {sorted(s.name for s in declared)}"
         )
-    for step in declared:
-        given[step](state)
+    return [given[step] for step in declared]

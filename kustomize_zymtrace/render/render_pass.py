@@ -51,7 +51,8 @@ def render_pass(ctx: Context, objects: list[Obj]) -> list[Obj]:
     """The objects of a render, finished for output: hardened, checksummed, named, marked, annotated, in
     apply order."""
     rendered = _Rendered(ctx, objects)
-    passes.run("render", STEPS, rendered)
+    for step in passes.in_order("render", STEPS):
+        step(rendered)
     return rendered.objects
 
 
