@@ -9,7 +9,7 @@ from ..model.scalars import CLOUDSQL_INSTANCE as CLOUDSQL_PATTERN
 from ..model.scalars import gcs_bucket_problem, s3_bucket_problem
 from ..results import Result, error, warning
 from ..settings import Settings
-from . import given, shown, url
+from .common import given, shown, url
 
 CLOUDSQL_INSTANCE = re.compile(f"^{CLOUDSQL_PATTERN}$")
 

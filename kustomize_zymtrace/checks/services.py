@@ -8,7 +8,7 @@ from ..components import AUTOSCALED, COMPONENTS
 from ..model.scalars import escalates
 from ..results import Result, error, warning
 from ..settings import Settings
-from . import given
+from .common import given
 
 if TYPE_CHECKING:
     from ..model import Spec

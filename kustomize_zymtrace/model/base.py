@@ -303,17 +303,6 @@ class Toleration(Strict):
     __checks__ = (check_toleration,)
 
 
-from .kube import Affinity  # noqa: E402  (kube.py builds on the types above)
-
-
-class Scheduling(Strict):
-    """nodeSelector / tolerations / affinity of one group of pods."""
-
-    nodeSelector: Labels = doc_factory(dict, "Node labels the pods must match.")
-    tolerations: list[Toleration] = doc_factory(list, "Taints the pods tolerate.")
-    affinity: Affinity = doc_factory(Affinity, "Pod affinity / anti-affinity / node affinity (core/v1 Affinity).")
-
-
 class ExistingPvc(Strict):
     pvcName: ObjectName = doc("", "Name of the existing PersistentVolumeClaim (storage.type existing_pvc).")
     subPath: Annotated[str, After(sub_path)] = doc(

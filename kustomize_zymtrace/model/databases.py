@@ -17,7 +17,6 @@ from .base import (
     Port,
     Positive,
     Resources,
-    Scheduling,
     SecretText,
     Strict,
     Url,
@@ -27,6 +26,7 @@ from .base import (
     doc_factory,
     resources,
 )
+from .kube import Scheduling
 from .scalars import CLOUDSQL_INSTANCE
 from .security import SecurityOverrides
 

@@ -1,10 +1,25 @@
 """Kubernetes API objects the config passes through to the cluster (affinity, security contexts, HPA
-behavior), typed after the Kubernetes API so a typo or an out-of-range value fails here, with the field
-path, and not at the API server. Field names and rules are the API's (core/v1, autoscaling/v2)."""
+behavior, and the pod fields that place pods), typed after the Kubernetes API so a typo or an out-of-range
+value fails here, with the field path, and not at the API server. Field names and rules are the API's
+(core/v1, autoscaling/v2)."""
 
 from typing import Annotated, Literal
 
-from .base import DNS_SUBDOMAIN, After, Before, Bool, LabelKey, Labels, LabelValue, Quantity, Rule, Strict, doc
+from .base import (
+    DNS_SUBDOMAIN,
+    After,
+    Before,
+    Bool,
+    LabelKey,
+    Labels,
+    LabelValue,
+    Quantity,
+    Rule,
+    Strict,
+    Toleration,
+    doc,
+    doc_factory,
+)
 from .scalars import (
     INT32_MAX,
     check_peer,
@@ -121,6 +136,17 @@ class Affinity(Strict):
     nodeAffinity: NodeAffinity | None = doc(None, "Node affinity.")
     podAffinity: PodAffinity | None = doc(None, "Pod affinity.")
     podAntiAffinity: PodAffinity | None = doc(None, "Pod anti-affinity.")
+
+
+# ------------------------------------------------------------------ scheduling (a pod spec's fields)
+
+
+class Scheduling(Strict):
+    """nodeSelector / tolerations / affinity of one group of pods."""
+
+    nodeSelector: Labels = doc_factory(dict, "Node labels the pods must match.")
+    tolerations: list[Toleration] = doc_factory(list, "Taints the pods tolerate.")
+    affinity: Affinity = doc_factory(Affinity, "Pod affinity / anti-affinity / node affinity (core/v1 Affinity).")
 
 
 # ------------------------------------------------------------------ security contexts (core/v1)

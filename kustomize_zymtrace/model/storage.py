@@ -12,7 +12,6 @@ from .base import (
     Positive,
     RequiredBucketName,
     Resources,
-    Scheduling,
     SecretText,
     Strict,
     Url,
@@ -22,6 +21,7 @@ from .base import (
     doc_factory,
     resources,
 )
+from .kube import Scheduling
 from .security import SecurityOverrides
 
 

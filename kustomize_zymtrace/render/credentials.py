@@ -11,9 +11,8 @@ import json
 from typing import Any, NamedTuple
 
 from ..components import service_clients
-from ..settings import assert_never
+from ..settings import Obj, Settings, assert_never
 from ..values import as_dict
-from .context import Context, Obj
 
 # The services with their own PostgreSQL / ClickHouse settings (<SERVICE>__POSTGRES__..., ...), from the
 # registry's stores; ClickHouse clients write profiles and metrics to two databases.
@@ -91,7 +90,7 @@ class SecretMaterial:
         self.secret_keys.update(dict.fromkeys(keys, path))
 
 
-def secret_material(ctx: Context) -> dict[str, SecretMaterial]:
+def secret_material(ctx: Settings) -> dict[str, SecretMaterial]:
     """suffix -> material of every generated Opaque Secret, in the order they are rendered."""
     material = {
         "auth-secrets": _auth(ctx),
@@ -123,7 +122,7 @@ def secret_material(ctx: Context) -> dict[str, SecretMaterial]:
     return material
 
 
-def _mtls(ctx: Context) -> SecretMaterial:
+def _mtls(ctx: Settings) -> SecretMaterial:
     mtls = ctx.spec.services.gateway.mtls
     out = SecretMaterial("kubernetes.io/tls")
     out.data.update({"ca.crt": mtls.ca, "tls.crt": mtls.cert, "tls.key": mtls.key})
@@ -132,7 +131,7 @@ def _mtls(ctx: Context) -> SecretMaterial:
     return out
 
 
-def _pull_secret(ctx: Context) -> SecretMaterial:
+def _pull_secret(ctx: Settings) -> SecretMaterial:
     g = ctx.spec.global_
     user, password = g.registry.username, g.registry.password
     token = base64.b64encode(f"{user}:{password}".encode()).decode()
@@ -146,7 +145,7 @@ def _pull_secret(ctx: Context) -> SecretMaterial:
     return out
 
 
-def _auth(ctx: Context) -> SecretMaterial:
+def _auth(ctx: Settings) -> SecretMaterial:
     spec = ctx.spec
     out = SecretMaterial()
     out.put(["WEB__LICENSE__KEY", "INGEST__LICENSE__KEY"], credential(spec.global_, "licenseKey", "spec.global"))
@@ -172,7 +171,7 @@ def _auth(ctx: Context) -> SecretMaterial:
     return out
 
 
-def _clickhouse(ctx: Context) -> SecretMaterial:
+def _clickhouse(ctx: Settings) -> SecretMaterial:
     ch = ctx.spec.clickhouse
     out = SecretMaterial()
     if ctx.clickhouse_in_cluster:
@@ -182,7 +181,7 @@ def _clickhouse(ctx: Context) -> SecretMaterial:
     return out
 
 
-def _postgres(ctx: Context) -> SecretMaterial:
+def _postgres(ctx: Settings) -> SecretMaterial:
     pg = ctx.spec.postgres
     out = SecretMaterial()
     mode = ctx.postgres_mode
@@ -210,7 +209,7 @@ def _postgres(ctx: Context) -> SecretMaterial:
     return out
 
 
-def _storage(ctx: Context) -> SecretMaterial:
+def _storage(ctx: Settings) -> SecretMaterial:
     storage = ctx.spec.storage
     out = SecretMaterial()
     if ctx.minio_in_cluster:
@@ -229,7 +228,7 @@ def _storage(ctx: Context) -> SecretMaterial:
     return out
 
 
-def _ai_assistant(ctx: Context) -> SecretMaterial:
+def _ai_assistant(ctx: Settings) -> SecretMaterial:
     ai = ctx.spec.aiAssistant
     out = SecretMaterial()
     for provider, env in (("anthropic", "ANTHROPIC"), ("gemini", "GEMINI"), ("openai", "OPENAI")):
@@ -247,13 +246,13 @@ def _ai_assistant(ctx: Context) -> SecretMaterial:
     return out
 
 
-def mcp_servers_json(ctx: Context) -> str:
+def mcp_servers_json(ctx: Settings) -> str:
     servers = ctx.spec.aiAssistant.mcpServers or []
     # Go's toJson, as the chart uses it: only the keys given, sorted, compact.
     given = [as_dict(server, exclude_none=True) for server in servers]
     return json.dumps(given, sort_keys=True, separators=(",", ":"))
 
 
-def mcp_servers_are_secret(ctx: Context) -> bool:
+def mcp_servers_are_secret(ctx: Settings) -> bool:
     """With a bearer token in the list, the whole list goes into the Secret instead of the ConfigMap."""
     return any(server.authToken for server in ctx.spec.aiAssistant.mcpServers or [])
