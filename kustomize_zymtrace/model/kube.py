@@ -49,7 +49,8 @@ class LabelSelectorRequirement(Strict):
     operator: Literal["In", "NotIn", "Exists", "DoesNotExist"] = doc(..., "In, NotIn, Exists or DoesNotExist.")
     values: list[LabelValue] | None = doc(None, "Values for In and NotIn.")
 
-    __checks__ = (check_selector_requirement,)
+    def __post_init__(self) -> None:
+        check_selector_requirement(self)
 
 
 class LabelSelector(Strict):
@@ -73,7 +74,8 @@ class NetworkPolicyPeer(Strict):
     namespaceSelector: LabelSelector | None = doc(None, "Namespaces ({} is every namespace).")
     ipBlock: IPBlock | None = doc(None, "Addresses outside the cluster (alone).")
 
-    __checks__ = (check_peer,)
+    def __post_init__(self) -> None:
+        check_peer(self)
 
 
 class NodeSelectorRequirement(Strict):
@@ -81,7 +83,8 @@ class NodeSelectorRequirement(Strict):
     operator: Literal["In", "NotIn", "Exists", "DoesNotExist", "Gt", "Lt"] = doc(..., "Operator.")
     values: list[LabelValue] | None = doc(None, "Label values (one non-negative integer for Gt and Lt).")
 
-    __checks__ = (check_selector_requirement,)
+    def __post_init__(self) -> None:
+        check_selector_requirement(self)
 
 
 class NodeFieldRequirement(NodeSelectorRequirement):
@@ -156,7 +159,8 @@ class SeccompProfile(Strict):
     type: Literal["RuntimeDefault", "Unconfined", "Localhost"] = doc(..., "RuntimeDefault, Unconfined or Localhost.")
     localhostProfile: str | None = doc(None, "Profile file (type Localhost only).")
 
-    __checks__ = (check_seccomp,)
+    def __post_init__(self) -> None:
+        check_seccomp(self)
 
 
 class AppArmorProfile(SeccompProfile):
