@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from ..results import Result, mask
 from ..settings import Settings
@@ -18,8 +17,3 @@ def url(value: str) -> bool:
 def shown(value: str) -> str:
     """A value quoted in a message, without the user:password@ it may carry."""
     return repr(mask(value))
-
-
-def given(section: Any, field: str) -> bool:
-    """A credential is given inline or through an existing Secret."""
-    return bool(getattr(section, field) or getattr(section, f"{field}SecretName", ""))

@@ -18,6 +18,7 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic_core import core_schema
 from typing_extensions import dataclass_transform  # typing's own is 3.11+
 
+from .credential import CredentialOf, declared
 from .scalars import (
     INT32_MAX,
     INT64_MAX,
@@ -137,6 +138,7 @@ class Strict:
     }
     __dataclass_fields__: ClassVar[dict[str, dataclasses.Field[Any]]]  # set on each subclass by dataclass()
     __keys__: ClassVar[dict[str, str]]  # values-file key (the alias where there is one) -> field name
+    __credentials__: ClassVar[tuple[CredentialOf, ...]]  # credential.py: the section's credentials
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -146,7 +148,9 @@ class Strict:
         cls.__doc__ = own_doc or cls.__name__
         dataclasses.dataclass(init=False, repr=False, eq=False, match_args=False)(cls)
         cls.__doc__ = own_doc
-        cls.__keys__ = {f.metadata.get("alias", f.name): f.name for f in dataclasses.fields(cls)}
+        fields = dataclasses.fields(cls)
+        cls.__keys__ = {f.metadata.get("alias", f.name): f.name for f in fields}
+        cls.__credentials__ = declared(cls, [f.name for f in fields])
 
     def __init__(self, **values: Any) -> None:
         """A section built in code: keyword arguments by field name (or by the values file's key), validated
