@@ -70,14 +70,18 @@ def declared(section: type, fields: list[str]) -> tuple[CredentialOf, ...]:
     """The credentials a section class declares (its own and inherited), checked against its fields: every
     `<field>` / `<field>SecretName` / `<field>SecretKey` triple is declared, and every declaration is one."""
     found = {
-        value.field: value
-        for klass in reversed(section.__mro__)
-        for value in vars(klass).values()
-        if isinstance(value, CredentialOf)
+        credential.field: credential
+        for base in section.__bases__
+        for credential in getattr(base, "__credentials__", ())
     }
+    found.update((value.field, value) for value in vars(section).values() if isinstance(value, CredentialOf))
     names = set(fields)
-    triples = {field for field in fields if field + SECRET_NAME in names and field + SECRET_KEY in names}
-    if triples != set(found):
+    triples = {
+        name[: -len(SECRET_KEY)]
+        for name in fields
+        if name.endswith(SECRET_KEY) and {name[: -len(SECRET_KEY)], name[: -len(SECRET_KEY)] + SECRET_NAME} <= names
+    }
+    if triples != found.keys():
         raise TypeError(
             f"{section.__name__}: credential fields {sorted(triples)} but CredentialOf declarations "
             f"{sorted(found)}: declare each <field>/<field>SecretName/<field>SecretKey triple once"
