@@ -118,12 +118,7 @@ def object_storage(ctx: Settings) -> list[Result]:
             out.append(error(f"{where}.region", "required for S3"))
         if section.useIAM:
             return out
-    keys = (
-        (section.user_credential, section.password_credential)
-        if kind == "minio"
-        else (section.access_key_credential, section.secret_key_credential)
-    )
-    for key in keys:
+    for key in storage.use_existing.bucket_keys():
         if key.given:
             continue
         field = key.field

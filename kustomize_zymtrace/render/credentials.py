@@ -200,21 +200,10 @@ def _bucket_keys(ctx: Settings) -> tuple[Credential, Credential] | None:
     """The object store's access key id and secret key; None when the pod's IAM role signs the requests."""
     storage = ctx.spec.storage
     if ctx.minio_in_cluster:
-        config = storage.create.config
-        return config.user_credential, config.password_credential
-    kind = ctx.storage_type
-    match kind:
-        case "minio":
-            minio = storage.use_existing.minio
-            return minio.user_credential, minio.password_credential
-        case "s3":
-            s3 = storage.use_existing.s3
-            return None if s3.useIAM else (s3.access_key_credential, s3.secret_key_credential)
-        case "gcs":
-            gcs = storage.use_existing.gcs
-            return gcs.access_key_credential, gcs.secret_key_credential
-        case _:
-            assert_never(kind)
+        return storage.create.config.user_credential, storage.create.config.password_credential
+    if ctx.storage_type == "s3" and storage.use_existing.s3.useIAM:
+        return None
+    return storage.use_existing.bucket_keys()
 
 
 def _storage(ctx: Settings, paths: Paths) -> SecretMaterial:
