@@ -9,7 +9,7 @@ from ..model.scalars import CLOUDSQL_INSTANCE as CLOUDSQL_PATTERN
 from ..model.scalars import gcs_bucket_problem, s3_bucket_problem
 from ..results import Result, error, warning
 from ..settings import Settings
-from . import given, shown, url
+from .common import shown, url
 
 CLOUDSQL_INSTANCE = re.compile(f"^{CLOUDSQL_PATTERN}$")
 
@@ -40,7 +40,7 @@ def postgres(ctx: Settings) -> list[Result]:
         existing = pg.use_existing
         if existing.useIAM and not existing.awsIamRegion:
             out.append(error(f"{where}.awsIamRegion", "required with useIAM: aws"))
-        if not existing.useIAM and not given(existing, "password"):
+        if not existing.useIAM and not existing.password_credential.given:
             out.append(warning(f"{where}.password", "no password and no passwordSecretName: connecting without one"))
     if pg.mode == "gcp_cloudsql":
         out += _cloudsql(ctx)
@@ -118,10 +118,10 @@ def object_storage(ctx: Settings) -> list[Result]:
             out.append(error(f"{where}.region", "required for S3"))
         if section.useIAM:
             return out
-    user, password = ("user", "password") if kind == "minio" else ("accessKey", "secretKey")
-    for field in (user, password):
-        if given(section, field):
+    for key in storage.use_existing.bucket_keys():
+        if key.given:
             continue
+        field = key.field
         if kind == "s3":  # the seed's own S3 example leaves both keys empty: allowed, but said out loud
             message = f"empty: the pod's default AWS credentials are used (set {field}, {field}SecretName or useIAM)"
             out.append(warning(f"{where}.{field}", message))

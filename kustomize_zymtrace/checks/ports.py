@@ -12,7 +12,7 @@ from typing import NamedTuple
 from ..components import COMPONENTS, PROXY, Component
 from ..results import Result, error
 from ..settings import Settings
-from . import shown
+from .common import shown
 
 
 class Opened(NamedTuple):

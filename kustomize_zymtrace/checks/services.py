@@ -8,7 +8,6 @@ from ..components import AUTOSCALED, COMPONENTS
 from ..model.scalars import escalates
 from ..results import Result, error, warning
 from ..settings import Settings
-from . import given
 
 if TYPE_CHECKING:
     from ..model import Spec
@@ -27,7 +26,7 @@ def auth(ctx: Settings) -> list[Result]:
     if effective == "basic":
         if not a.basic.username:
             out.append(error("spec.auth.basic.username", "required with auth.type basic"))
-        if not given(a.basic, "password"):
+        if not a.basic.password_credential.given:
             out.append(error("spec.auth.basic.password", "required with auth.type basic (or passwordSecretName)"))
     if effective not in ("local", "oidc"):
         return out
@@ -41,7 +40,7 @@ def auth(ctx: Settings) -> list[Result]:
             )
         )
     keys = a.validation.keys
-    private, public = given(keys, "privateKey"), given(keys, "publicKey")
+    private, public = keys.private_key_credential.given, keys.public_key_credential.given
     if private != public:
         missing = "publicKey" if private else "privateKey"
         out.append(

@@ -3,6 +3,7 @@
 from typing import Literal
 
 from .base import Bool, ConfigKey, NonNegative, ObjectName, Positive, SecretText, Strict, Url, doc, doc_factory
+from .credential import CredentialOf
 
 AuthType = Literal["none", "basic", "local", "oidc"]
 
@@ -22,6 +23,7 @@ class BasicAuth(Strict):
     password: SecretText = doc("", "HTTP basic-auth password (required for auth.type basic).")
     passwordSecretName: ObjectName = doc("", "Extension: existing Secret holding the basic-auth password.")
     passwordSecretKey: ConfigKey = doc("basic-password", "Extension: key inside passwordSecretName.")
+    password_credential = CredentialOf("password")
 
 
 class Admin(Strict):
@@ -29,6 +31,7 @@ class Admin(Strict):
     password: SecretText = doc("admin", "Admin password (auth.type local/oidc).")
     passwordSecretName: ObjectName = doc("", "Existing Secret holding the admin password; wins over password.")
     passwordSecretKey: ConfigKey = doc("admin-password", "Key inside passwordSecretName.")
+    password_credential = CredentialOf("password")
     roles: list[str] = doc_factory(lambda: ["System Admin"], "Roles of the admin user.")
 
 
@@ -47,9 +50,11 @@ class SigningKeys(Strict):
     privateKey: str | None = doc(None, "PEM private key that signs zymtrace tokens.")
     privateKeySecretName: ObjectName = doc("", "Existing Secret holding the private key; wins over privateKey.")
     privateKeySecretKey: ConfigKey = doc("private-key", "Key inside privateKeySecretName.")
+    private_key_credential = CredentialOf("privateKey")
     publicKey: str | None = doc(None, "PEM public key that validates zymtrace tokens.")
     publicKeySecretName: ObjectName = doc("", "Existing Secret holding the public key; wins over publicKey.")
     publicKeySecretKey: ConfigKey = doc("public-key", "Key inside publicKeySecretName.")
+    public_key_credential = CredentialOf("publicKey")
 
 
 class Validation(Strict):
@@ -63,6 +68,7 @@ class OidcProvider(Strict):
     clientSecret: SecretText = doc("", "OAuth client secret.")
     clientSecretSecretName: ObjectName = doc("", "Existing Secret holding the client secret; wins.")
     clientSecretSecretKey: ConfigKey = doc("oidc-client-secret", "Key inside clientSecretSecretName.")
+    client_secret_credential = CredentialOf("clientSecret")
     issuerUri: Url = doc("https://accounts.google.com", "OIDC issuer URL (required for oidc).")
     redirectUri: Url = doc(
         "", "OAuth redirect URL; default <http|https>://<ingress gateway host>/api/v1/oauth2/callback."
@@ -92,6 +98,7 @@ class AnthropicKey(Strict):
     apiKey: str = doc("", "Anthropic API key.")
     apiKeySecretName: ObjectName = doc("", "Existing Secret holding the API key; wins over apiKey.")
     apiKeySecretKey: ConfigKey = doc("anthropic-api-key", "Key inside apiKeySecretName.")
+    api_key_credential = CredentialOf("apiKey")
 
 
 class GeminiKey(AnthropicKey):
@@ -109,6 +116,7 @@ class CustomLLM(Strict):
     apiKey: str = doc("", "API key of the custom endpoint.")
     apiKeySecretName: ObjectName = doc("", "Existing Secret holding the API key; wins over apiKey.")
     apiKeySecretKey: ConfigKey = doc("custom-llm-api-key", "Key inside apiKeySecretName.")
+    api_key_credential = CredentialOf("apiKey")
     models: str = doc("", "Comma-separated model list.")
 
 

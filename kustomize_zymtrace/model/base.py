@@ -18,6 +18,7 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic_core import core_schema
 from typing_extensions import dataclass_transform  # typing's own is 3.11+
 
+from .credential import CredentialOf, declared
 from .scalars import (
     INT32_MAX,
     INT64_MAX,
@@ -123,8 +124,9 @@ class Strict:
 
     Subclasses become dataclasses when they are defined (no generated __init__: validation fills them in
     directly, and the one __init__ below validates its arguments).
-    `__checks__` are rules about the whole section, run after its fields validate (what pydantic's
-    model_validator(mode="after") does), as plain functions the compiled validator calls."""
+    Rules about a whole section go in its dataclass `__post_init__`, which pydantic calls once the fields
+    are validated (a ValueError there is a validation error at the section's path), in the schema it builds
+    and so in the saved validator, with no change to that schema by hand."""
 
     __pydantic_config__: ClassVar[dict[str, Any]] = {  # pydantic's ConfigDict, read from the dataclass
         "extra": "forbid",
@@ -134,9 +136,9 @@ class Strict:
         # The fields that do take numbers say so (EnvValue, Quantity); docs/compatibility.md lists them.
         "validate_default": True,  # factory defaults are plain dicts (see defaults.py)
     }
-    __checks__: ClassVar[tuple[Callable[[Any], Any], ...]] = ()
     __dataclass_fields__: ClassVar[dict[str, dataclasses.Field[Any]]]  # set on each subclass by dataclass()
     __keys__: ClassVar[dict[str, str]]  # values-file key (the alias where there is one) -> field name
+    __credentials__: ClassVar[tuple[CredentialOf, ...]]  # credential.py: the section's credentials
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -146,23 +148,9 @@ class Strict:
         cls.__doc__ = own_doc or cls.__name__
         dataclasses.dataclass(init=False, repr=False, eq=False, match_args=False)(cls)
         cls.__doc__ = own_doc
-        cls.__keys__ = {f.metadata.get("alias", f.name): f.name for f in dataclasses.fields(cls)}
-
-    @classmethod
-    def __get_pydantic_core_schema__(cls, source: Any, handler: Any) -> core_schema.CoreSchema:
-        """The dataclass schema pydantic builds, with the checks wrapped around it inside its definition
-        (where pydantic puts a model_validator: pydantic reuses the definition for every later field of
-        this type without asking again, so a wrapper outside it would only run at the first)."""
-        reference = handler(source)
-        if cls.__checks__:
-            definition = handler.resolve_ref_schema(reference)
-            ref = definition.pop("ref", None)
-            wrapped: Any = dict(definition)
-            for check in cls.__checks__:
-                wrapped = core_schema.no_info_after_validator_function(check, wrapped)
-            definition.clear()
-            definition.update(wrapped, **({"ref": ref} if ref else {}))
-        return reference  # type: ignore[no-any-return]
+        fields = dataclasses.fields(cls)
+        cls.__keys__ = {f.metadata.get("alias", f.name): f.name for f in fields}
+        cls.__credentials__ = declared(cls, [f.name for f in fields])
 
     def __init__(self, **values: Any) -> None:
         """A section built in code: keyword arguments by field name (or by the values file's key), validated
@@ -283,7 +271,8 @@ class Resources(Strict):
     requests: dict[str, Quantity] = doc_factory(dict, "Container resource requests.")
     limits: dict[str, Quantity] = doc_factory(dict, "Container resource limits (each at least its request).")
 
-    __checks__ = (check_resources,)
+    def __post_init__(self) -> None:
+        check_resources(self)
 
 
 def resources(req_cpu: str, req_mem: str, lim_cpu: str, lim_mem: str, what: str) -> Any:
@@ -300,18 +289,8 @@ class Toleration(Strict):
     effect: Literal["NoSchedule", "PreferNoSchedule", "NoExecute", ""] | None = doc(None, "Taint effect.")
     tolerationSeconds: Int64 | None = doc(None, "How long a NoExecute taint is tolerated.")
 
-    __checks__ = (check_toleration,)
-
-
-from .kube import Affinity  # noqa: E402  (kube.py builds on the types above)
-
-
-class Scheduling(Strict):
-    """nodeSelector / tolerations / affinity of one group of pods."""
-
-    nodeSelector: Labels = doc_factory(dict, "Node labels the pods must match.")
-    tolerations: list[Toleration] = doc_factory(list, "Taints the pods tolerate.")
-    affinity: Affinity = doc_factory(Affinity, "Pod affinity / anti-affinity / node affinity (core/v1 Affinity).")
+    def __post_init__(self) -> None:
+        check_toleration(self)
 
 
 class ExistingPvc(Strict):

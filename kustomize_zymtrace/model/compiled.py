@@ -40,7 +40,6 @@ DROPPED_KEYS = (
     "metadata",
     "serialization",
     "ref_json_schema",
-    "post_init",
     "root_model",
     "custom_init",
     "generic_origin",
@@ -102,7 +101,7 @@ def _portable(node: Any, refs: dict[str, str]) -> Any:
         if key == "fields" and isinstance(value, dict):  # field names are data: a field may be called metadata
             out[key] = {name: _portable(field, refs) for name, field in value.items()}
             continue
-        if key in DROPPED_KEYS or key == "default_factory_takes_data":
+        if key in DROPPED_KEYS or key == "default_factory_takes_data" or (key == "post_init" and not value):
             continue
         if key == "cls":
             out[key] = {"$class": f"{value.__module__}:{value.__qualname__}"}

@@ -17,7 +17,6 @@ from .base import (
     Port,
     Positive,
     Resources,
-    Scheduling,
     SecretText,
     Strict,
     Url,
@@ -27,6 +26,8 @@ from .base import (
     doc_factory,
     resources,
 )
+from .credential import CredentialOf
+from .kube import Scheduling
 from .scalars import CLOUDSQL_INSTANCE
 from .security import SecurityOverrides
 
@@ -47,6 +48,7 @@ class ClickHouseCredentials(Strict):
     password: SecretText = doc("clickhouse123", "Password of that user (default is public: set your own).")
     passwordSecretName: ObjectName = doc("", "Extension: existing Secret holding the password; wins.")
     passwordSecretKey: ConfigKey = doc("password", "Extension: key inside passwordSecretName.")
+    password_credential = CredentialOf("password")
     database: DatabaseName = doc("zymtrace", "Database prefix: <prefix>_profiling and <prefix>_metrics.")
 
 
@@ -73,6 +75,7 @@ class ClickHouseExisting(Strict):
     password: SecretText = doc("", "Password of that user.")
     passwordSecretName: ObjectName = doc("", "Existing Secret holding the password; wins over password.")
     passwordSecretKey: ConfigKey = doc("password", "Key inside passwordSecretName.")
+    password_credential = CredentialOf("password")
     database: DatabaseName = doc("zymtrace", "Database prefix: <prefix>_profiling and <prefix>_metrics.")
     clusterName: OptionalUser = doc("", "ClickHouse cluster name for ON CLUSTER (distributed) setups.")
     autoCreateDBs: Bool = doc(False, "Let ingest create the databases (needs CREATE DATABASE).")
@@ -92,6 +95,7 @@ class PostgresCredentials(Strict):
     password: SecretText = doc("postgres123", "Password of that user (default is public: set your own).")
     passwordSecretName: ObjectName = doc("", "Extension: existing Secret holding the password; wins.")
     passwordSecretKey: ConfigKey = doc("password", "Extension: key inside passwordSecretName.")
+    password_credential = CredentialOf("password")
 
 
 class PostgresCreate(SecurityOverrides):
@@ -109,6 +113,7 @@ class PostgresExisting(Strict):
     password: SecretText = doc("", "Password of that user.")
     passwordSecretName: ObjectName = doc("", "Existing Secret holding the password; wins over password.")
     passwordSecretKey: ConfigKey = doc("password", "Key inside passwordSecretName.")
+    password_credential = CredentialOf("password")
     database: DatabaseName = doc("postgres", "Database prefix: <prefix>_identity, <prefix>_symdb, <prefix>_web.")
     secure: Bool = doc(False, "Connect with TLS.")
     autoCreateDBs: Bool = doc(False, "Let the services create their databases (needs CREATEDB).")

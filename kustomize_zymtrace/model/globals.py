@@ -20,6 +20,7 @@ from .base import (
     doc,
     doc_factory,
 )
+from .credential import CredentialOf
 
 # A DNS label of at most 63 characters (a domain's parts; the API server's rule for names in DNS).
 _DNS_LABEL = r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?"
@@ -48,6 +49,7 @@ class Global(Strict):
     licenseKey: str = doc("", "zymtrace license key (written into <prefix>-auth-secrets).")
     licenseKeySecretName: ObjectName = doc("", "Existing Secret holding the license key; wins over licenseKey.")
     licenseKeySecretKey: ConfigKey = doc("license-key", "Key inside licenseKeySecretName.")
+    license_key_credential = CredentialOf("licenseKey")
     namePrefix: str = doc(
         "zymtrace",
         "Prefix of every object name and of every app label: a DNS label starting with a letter, as Service "
@@ -108,9 +110,11 @@ class GlobalSymbolizationConfig(Strict):
     accessKey: SecretText = doc("", "Access key id for that bucket.")
     accessKeySecretName: ObjectName = doc("", "Extension: existing Secret holding the access key.")
     accessKeySecretKey: ConfigKey = doc("access-key", "Extension: key inside accessKeySecretName.")
+    access_key_credential = CredentialOf("accessKey")
     secretKey: SecretText = doc("", "Secret access key for that bucket.")
     secretKeySecretName: ObjectName = doc("", "Extension: existing Secret holding the secret key.")
     secretKeySecretKey: ConfigKey = doc("secret-key", "Extension: key inside secretKeySecretName.")
+    secret_key_credential = CredentialOf("secretKey")
     region: str = doc("", "Region of that bucket.")
     endpoint: Url = doc("", "S3-compatible endpoint of that bucket.")
 
@@ -125,3 +129,4 @@ class PrefillDemo(Strict):
     password: SecretText = doc("", "Demo password (kept in <prefix>-auth-secrets, not in a ConfigMap).")
     passwordSecretName: ObjectName = doc("", "Extension: existing Secret holding the demo password.")
     passwordSecretKey: ConfigKey = doc("demo-password", "Extension: key inside passwordSecretName.")
+    password_credential = CredentialOf("password")

@@ -12,7 +12,8 @@ class IngressPath(Strict):
     path: str = doc("/", "URL path.")
     pathType: Literal["Prefix", "Exact", "ImplementationSpecific"] = doc("Prefix", "Path matching rule.")
 
-    __checks__ = (check_ingress_path,)
+    def __post_init__(self) -> None:
+        check_ingress_path(self)
 
 
 def _root_path() -> list[dict[str, str]]:

@@ -1,10 +1,25 @@
 """Kubernetes API objects the config passes through to the cluster (affinity, security contexts, HPA
-behavior), typed after the Kubernetes API so a typo or an out-of-range value fails here, with the field
-path, and not at the API server. Field names and rules are the API's (core/v1, autoscaling/v2)."""
+behavior, and the pod fields that place pods), typed after the Kubernetes API so a typo or an out-of-range
+value fails here, with the field path, and not at the API server. Field names and rules are the API's
+(core/v1, autoscaling/v2)."""
 
 from typing import Annotated, Literal
 
-from .base import DNS_SUBDOMAIN, After, Before, Bool, LabelKey, Labels, LabelValue, Quantity, Rule, Strict, doc
+from .base import (
+    DNS_SUBDOMAIN,
+    After,
+    Before,
+    Bool,
+    LabelKey,
+    Labels,
+    LabelValue,
+    Quantity,
+    Rule,
+    Strict,
+    Toleration,
+    doc,
+    doc_factory,
+)
 from .scalars import (
     INT32_MAX,
     check_peer,
@@ -34,7 +49,8 @@ class LabelSelectorRequirement(Strict):
     operator: Literal["In", "NotIn", "Exists", "DoesNotExist"] = doc(..., "In, NotIn, Exists or DoesNotExist.")
     values: list[LabelValue] | None = doc(None, "Values for In and NotIn.")
 
-    __checks__ = (check_selector_requirement,)
+    def __post_init__(self) -> None:
+        check_selector_requirement(self)
 
 
 class LabelSelector(Strict):
@@ -58,7 +74,8 @@ class NetworkPolicyPeer(Strict):
     namespaceSelector: LabelSelector | None = doc(None, "Namespaces ({} is every namespace).")
     ipBlock: IPBlock | None = doc(None, "Addresses outside the cluster (alone).")
 
-    __checks__ = (check_peer,)
+    def __post_init__(self) -> None:
+        check_peer(self)
 
 
 class NodeSelectorRequirement(Strict):
@@ -66,7 +83,8 @@ class NodeSelectorRequirement(Strict):
     operator: Literal["In", "NotIn", "Exists", "DoesNotExist", "Gt", "Lt"] = doc(..., "Operator.")
     values: list[LabelValue] | None = doc(None, "Label values (one non-negative integer for Gt and Lt).")
 
-    __checks__ = (check_selector_requirement,)
+    def __post_init__(self) -> None:
+        check_selector_requirement(self)
 
 
 class NodeFieldRequirement(NodeSelectorRequirement):
@@ -123,6 +141,17 @@ class Affinity(Strict):
     podAntiAffinity: PodAffinity | None = doc(None, "Pod anti-affinity.")
 
 
+# ------------------------------------------------------------------ scheduling (a pod spec's fields)
+
+
+class Scheduling(Strict):
+    """nodeSelector / tolerations / affinity of one group of pods."""
+
+    nodeSelector: Labels = doc_factory(dict, "Node labels the pods must match.")
+    tolerations: list[Toleration] = doc_factory(list, "Taints the pods tolerate.")
+    affinity: Affinity = doc_factory(Affinity, "Pod affinity / anti-affinity / node affinity (core/v1 Affinity).")
+
+
 # ------------------------------------------------------------------ security contexts (core/v1)
 
 
@@ -130,7 +159,8 @@ class SeccompProfile(Strict):
     type: Literal["RuntimeDefault", "Unconfined", "Localhost"] = doc(..., "RuntimeDefault, Unconfined or Localhost.")
     localhostProfile: str | None = doc(None, "Profile file (type Localhost only).")
 
-    __checks__ = (check_seccomp,)
+    def __post_init__(self) -> None:
+        check_seccomp(self)
 
 
 class AppArmorProfile(SeccompProfile):

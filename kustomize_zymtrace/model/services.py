@@ -18,7 +18,6 @@ from .base import (
     PortName,
     Positive,
     Resources,
-    Scheduling,
     ServiceType,
     SharedEnv,
     Strict,
@@ -26,7 +25,7 @@ from .base import (
     doc_factory,
     resources,
 )
-from .kube import HpaBehavior
+from .kube import HpaBehavior, Scheduling
 from .scalars import mcp_hosts, node_port
 from .security import SecurityOverrides
 

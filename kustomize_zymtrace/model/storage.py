@@ -12,7 +12,6 @@ from .base import (
     Positive,
     RequiredBucketName,
     Resources,
-    Scheduling,
     SecretText,
     Strict,
     Url,
@@ -22,6 +21,8 @@ from .base import (
     doc_factory,
     resources,
 )
+from .credential import Credential, CredentialOf
+from .kube import Scheduling
 from .security import SecurityOverrides
 
 
@@ -29,9 +30,11 @@ class MinioCredentials(Strict):
     user: SecretText = doc("minio", "MinIO root user (also symdb's access key).")
     userSecretName: ObjectName = doc("", "Extension: existing Secret holding the root user.")
     userSecretKey: ConfigKey = doc("user", "Extension: key inside userSecretName.")
+    user_credential = CredentialOf("user")
     password: SecretText = doc("minio123", "MinIO root password (default is public: set your own).")
     passwordSecretName: ObjectName = doc("", "Extension: existing Secret holding the root password.")
     passwordSecretKey: ConfigKey = doc("password", "Extension: key inside passwordSecretName.")
+    password_credential = CredentialOf("password")
 
 
 class MinioPort(Strict):
@@ -61,9 +64,11 @@ class ExistingMinio(Strict):
     user: SecretText = doc("", "Access key.")
     userSecretName: ObjectName = doc("", "Existing Secret holding the access key; wins over user.")
     userSecretKey: ConfigKey = doc("user", "Key inside userSecretName.")
+    user_credential = CredentialOf("user")
     password: SecretText = doc("", "Secret key.")
     passwordSecretName: ObjectName = doc("", "Existing Secret holding the secret key; wins over password.")
     passwordSecretKey: ConfigKey = doc("password", "Key inside passwordSecretName.")
+    password_credential = CredentialOf("password")
 
 
 class ExistingS3(Strict):
@@ -72,12 +77,15 @@ class ExistingS3(Strict):
     accessKey: SecretText = doc("", "AWS access key id.")
     accessKeySecretName: ObjectName = doc("", "Existing Secret holding the access key id; wins.")
     accessKeySecretKey: ConfigKey = doc("access-key", "Key inside accessKeySecretName.")
+    access_key_credential = CredentialOf("accessKey")
     secretKey: SecretText = doc("", "AWS secret access key.")
     secretKeySecretName: ObjectName = doc("", "Existing Secret holding the secret access key; wins.")
     secretKeySecretKey: ConfigKey = doc("secret-key", "Key inside secretKeySecretName.")
+    secret_key_credential = CredentialOf("secretKey")
     sessionToken: SecretText = doc("", "AWS session token (optional).")
     sessionTokenSecretName: ObjectName = doc("", "Extension: existing Secret holding the session token.")
     sessionTokenSecretKey: ConfigKey = doc("session-token", "Extension: key inside sessionTokenSecretName.")
+    session_token_credential = CredentialOf("sessionToken")
     useIAM: Literal["aws"] | None = doc(None, "aws: use the pod's IAM role instead of keys.")
     serviceAccount: ObjectName = doc("", "ServiceAccount with the IAM role (IRSA) for identity, symdb, web.")
 
@@ -87,9 +95,11 @@ class ExistingGcs(Strict):
     accessKey: SecretText = doc("", "HMAC access key.")
     accessKeySecretName: ObjectName = doc("", "Existing Secret holding the HMAC access key; wins.")
     accessKeySecretKey: ConfigKey = doc("access-key", "Key inside accessKeySecretName.")
+    access_key_credential = CredentialOf("accessKey")
     secretKey: SecretText = doc("", "HMAC secret.")
     secretKeySecretName: ObjectName = doc("", "Existing Secret holding the HMAC secret; wins.")
     secretKeySecretKey: ConfigKey = doc("secret-key", "Key inside secretKeySecretName.")
+    secret_key_credential = CredentialOf("secretKey")
 
 
 class StorageExisting(Strict):
@@ -97,6 +107,13 @@ class StorageExisting(Strict):
     minio: ExistingMinio = doc_factory(ExistingMinio, "An existing MinIO.")
     s3: ExistingS3 = doc_factory(ExistingS3, "Amazon S3.")
     gcs: ExistingGcs = doc_factory(ExistingGcs, "Google Cloud Storage (HMAC keys, S3 API).")
+
+    def bucket_keys(self) -> tuple[Credential, Credential]:
+        """The selected store's access key id and secret key (MinIO calls them user and password)."""
+        if self.type == "minio":
+            return self.minio.user_credential, self.minio.password_credential
+        store = self.s3 if self.type == "s3" else self.gcs
+        return store.access_key_credential, store.secret_key_credential
 
 
 class Buckets(Strict):

@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING
 
 from ..api import GENERATED_BY
 from ..settings import Obj, Settings, resource_name
+from .credentials import SecretMaterial, secret_material
 
 if TYPE_CHECKING:
     from ..model import ZymtraceBackend
-    from .credentials import SecretMaterial
 
 __all__ = ["GENERATED_BY", "Context", "Obj", "resource_name"]
 
@@ -23,6 +23,4 @@ class Context(Settings):
     @cached_property
     def secrets(self) -> dict[str, SecretMaterial]:
         """Contents of every generated Opaque Secret (computed once, read by Secrets and env wiring)."""
-        from .credentials import secret_material
-
         return secret_material(self)

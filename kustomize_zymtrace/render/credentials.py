@@ -1,19 +1,21 @@
 """What each generated Secret holds, and the references to user Secrets that replace inline values.
 
-A credential is either written inline into one of our Secrets (its "owner") or, when the user names an
-existing Secret, turned into `secretKeyRef` env entries on exactly the containers that load the owner.
+A credential (model/credential.py) is either written inline into one of our Secrets (its "owner") or, when
+the user names an existing Secret, turned into `secretKeyRef` env entries on exactly the containers that
+load the owner. Its field path, for the plaintext warnings and gitops.strictSecrets, comes from walking the
+config, so a message always names the key as the values file spells it.
 """
 
 from __future__ import annotations
 
 import base64
 import json
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from ..components import service_clients
-from ..settings import assert_never
+from ..model.credential import Credential, locate
+from ..settings import Obj, Settings, assert_never
 from ..values import as_dict
-from .context import Context, Obj
 
 # The services with their own PostgreSQL / ClickHouse settings (<SERVICE>__POSTGRES__..., ...), from the
 # registry's stores; ClickHouse clients write profiles and metrics to two databases.
@@ -35,24 +37,6 @@ AWS_IAM = "aws"
 RENDERED_CONSTANTS = frozenset({PGDATA, AWS_IAM})
 
 
-class Credential(NamedTuple):
-    path: str  # field path of the inline value, for messages
-    value: str
-    secret_name: str
-    secret_key: str
-    instead: str  # what to set instead of writing the value inline
-
-
-def credential(section: Any, name: str, path: str, *, instead: str = "") -> Credential:
-    return Credential(
-        path=f"{path}.{name}",
-        value=getattr(section, name) or "",
-        secret_name=getattr(section, f"{name}SecretName", ""),
-        secret_key=getattr(section, f"{name}SecretKey", ""),
-        instead=instead or f"{name}SecretName",
-    )
-
-
 class Inline(NamedTuple):
     """A secret value written in plain text into a generated Secret."""
 
@@ -67,7 +51,8 @@ class SecretMaterial:
     plaintext warnings, gitops.strictSecrets and the pod-rolling checksum see all of them.
     """
 
-    def __init__(self, secret_type: str = "Opaque") -> None:
+    def __init__(self, paths: dict[int, str], secret_type: str = "Opaque") -> None:
+        self.paths = paths  # id of a section of this config -> its field path (credential.locate)
         self.type = secret_type
         self.data: dict[str, str] = {}
         self.refs: list[Obj] = []
@@ -82,8 +67,9 @@ class SecretMaterial:
         elif cred.value or keep_empty:
             self.data.update(dict.fromkeys(names, cred.value))
             # User names and key ids are not secrets on their own; passwords, keys and tokens are.
-            if cred.value and not cred.path.endswith(".user"):
-                self.secret(names, cred.path, cred.value, cred.instead)
+            if cred.value and cred.field != "user":
+                path = f"{self.paths[id(cred.section)]}.{cred.field}"
+                self.secret(names, path, cred.value, cred.reference)
 
     def secret(self, keys: tuple[str, ...] | list[str], path: str, value: str, instead: str) -> None:
         """Record that data `keys` hold the secret at field `path` (or a value derived from it)."""
@@ -91,54 +77,57 @@ class SecretMaterial:
         self.secret_keys.update(dict.fromkeys(keys, path))
 
 
-def secret_material(ctx: Context) -> dict[str, SecretMaterial]:
+Paths = dict[int, str]  # id of a section of the config being rendered -> its field path
+
+
+def secret_material(ctx: Settings) -> dict[str, SecretMaterial]:
     """suffix -> material of every generated Opaque Secret, in the order they are rendered."""
+    paths: Paths = {id(section): path for path, section in locate(ctx.spec)}
     material = {
-        "auth-secrets": _auth(ctx),
-        "clickhouse-secrets": _clickhouse(ctx),
-        "postgres-secrets": _postgres(ctx),
-        "storage-secrets": _storage(ctx),
+        "auth-secrets": _auth(ctx, paths),
+        "clickhouse-secrets": _clickhouse(ctx, paths),
+        "postgres-secrets": _postgres(ctx, paths),
+        "storage-secrets": _storage(ctx, paths),
     }
     if ctx.minio_in_cluster:
         config = ctx.spec.storage.create.config
-        minio = SecretMaterial()
-        minio.put(["MINIO_ROOT_USER"], credential(config, "user", "spec.storage.create.config"), keep_empty=True)
-        minio.put(["MINIO_ROOT_PASSWORD"], credential(config, "password", "spec.storage.create.config"))
+        minio = SecretMaterial(paths)
+        minio.put(["MINIO_ROOT_USER"], config.user_credential, keep_empty=True)
+        minio.put(["MINIO_ROOT_PASSWORD"], config.password_credential)
         material["minio-secrets"] = minio
     if ctx.spec.aiAssistant.enabled:
-        material["ai-assistant-secrets"] = _ai_assistant(ctx)
+        material["ai-assistant-secrets"] = _ai_assistant(ctx, paths)
     if ctx.spec.globalSymbolization.enabled:
         symbolization = ctx.spec.globalSymbolization.config
-        sym = SecretMaterial()
-        where = "spec.globalSymbolization.config"
-        sym.put(["SYMDB__GLOBAL_SYM_ENDPOINT__AWS_ACCESS_KEY_ID"], credential(symbolization, "accessKey", where))
-        sym.put(["SYMDB__GLOBAL_SYM_ENDPOINT__AWS_SECRET_ACCESS_KEY"], credential(symbolization, "secretKey", where))
+        sym = SecretMaterial(paths)
+        sym.put(["SYMDB__GLOBAL_SYM_ENDPOINT__AWS_ACCESS_KEY_ID"], symbolization.access_key_credential)
+        sym.put(["SYMDB__GLOBAL_SYM_ENDPOINT__AWS_SECRET_ACCESS_KEY"], symbolization.secret_key_credential)
         material["global-symbolization-secrets"] = sym
     mtls = ctx.spec.services.gateway.mtls
     if mtls.enabled and not mtls.existingSecret:
-        material["gateway-mtls"] = _mtls(ctx)
+        material["gateway-mtls"] = _mtls(ctx, paths)
     registry = ctx.spec.global_.registry
     if registry.requirePullSecret and not registry.pullSecretName:
-        material["registry-cred"] = _pull_secret(ctx)
+        material["registry-cred"] = _pull_secret(ctx, paths)
     return material
 
 
-def _mtls(ctx: Context) -> SecretMaterial:
+def _mtls(ctx: Settings, paths: Paths) -> SecretMaterial:
     mtls = ctx.spec.services.gateway.mtls
-    out = SecretMaterial("kubernetes.io/tls")
+    out = SecretMaterial(paths, "kubernetes.io/tls")
     out.data.update({"ca.crt": mtls.ca, "tls.crt": mtls.cert, "tls.key": mtls.key})
     if mtls.key:  # the certificates are public; the private key is not
         out.secret(["tls.key"], "spec.services.gateway.mtls.key", mtls.key, "spec.services.gateway.mtls.existingSecret")
     return out
 
 
-def _pull_secret(ctx: Context) -> SecretMaterial:
+def _pull_secret(ctx: Settings, paths: Paths) -> SecretMaterial:
     g = ctx.spec.global_
     user, password = g.registry.username, g.registry.password
     token = base64.b64encode(f"{user}:{password}".encode()).decode()
     # json.dumps escapes what the chart pasted in raw (a quote in a password broke its JSON).
     auths = {g.appImageRegistry: {"username": user, "password": password, "auth": token}}
-    out = SecretMaterial("kubernetes.io/dockerconfigjson")
+    out = SecretMaterial(paths, "kubernetes.io/dockerconfigjson")
     out.data[".dockerconfigjson"] = json.dumps({"auths": auths}, separators=(",", ":"))
     if password:
         where = "spec.global.registry.password"
@@ -146,50 +135,48 @@ def _pull_secret(ctx: Context) -> SecretMaterial:
     return out
 
 
-def _auth(ctx: Context) -> SecretMaterial:
+def _auth(ctx: Settings, paths: Paths) -> SecretMaterial:
     spec = ctx.spec
-    out = SecretMaterial()
-    out.put(["WEB__LICENSE__KEY", "INGEST__LICENSE__KEY"], credential(spec.global_, "licenseKey", "spec.global"))
+    out = SecretMaterial(paths)
+    out.put(["WEB__LICENSE__KEY", "INGEST__LICENSE__KEY"], spec.global_.license_key_credential)
     auth = spec.auth
     if ctx.auth_type == "basic":
         out.data["UI_USER"] = auth.basic.username
-        out.put(["UI_PASSWORD"], credential(auth.basic, "password", "spec.auth.basic"), keep_empty=True)
-    admin = credential(auth.admin, "password", "spec.auth.admin")
+        out.put(["UI_PASSWORD"], auth.basic.password_credential, keep_empty=True)
+    admin = auth.admin.password_credential
     if ctx.token_auth or (ctx.auth_type == "basic" and admin.secret_name):
         out.put(["IDENTITY__AUTH__ADMIN__PASSWORD"], admin)
     if ctx.token_auth:
-        keys, where = auth.validation.keys, "spec.auth.validation.keys"
-        out.put(["IDENTITY__AUTH__TOKEN__PRIVATE_KEY__CONTENT"], credential(keys, "privateKey", where))
+        keys = auth.validation.keys
+        out.put(["IDENTITY__AUTH__TOKEN__PRIVATE_KEY__CONTENT"], keys.private_key_credential)
         public = ["IDENTITY__AUTH__TOKEN__PUBLIC_KEY__CONTENT", "WEB__AUTH__VALIDATION__PUBLIC_KEY__CONTENT"]
-        out.put(public, credential(keys, "publicKey", where))
+        out.put(public, keys.public_key_credential)
     if ctx.auth_type == "oidc":
         provider = auth.oidc.provider
         out.data["IDENTITY__AUTH__OIDC__CLIENT_ID"] = provider.clientId
-        out.put(
-            ["IDENTITY__AUTH__OIDC__CLIENT_SECRET"], credential(provider, "clientSecret", "spec.auth.oidc.provider")
-        )
-    out.put(["WEB__DEMO__USER__PASSWORD"], credential(spec.prefillDemo, "password", "spec.prefillDemo"))
+        out.put(["IDENTITY__AUTH__OIDC__CLIENT_SECRET"], provider.client_secret_credential)
+    out.put(["WEB__DEMO__USER__PASSWORD"], spec.prefillDemo.password_credential)
     return out
 
 
-def _clickhouse(ctx: Context) -> SecretMaterial:
+def _clickhouse(ctx: Settings, paths: Paths) -> SecretMaterial:
     ch = ctx.spec.clickhouse
-    out = SecretMaterial()
+    out = SecretMaterial(paths)
     if ctx.clickhouse_in_cluster:
-        out.put(CLICKHOUSE_PASSWORDS, credential(ch.create.config, "password", "spec.clickhouse.create.config"))
+        out.put(CLICKHOUSE_PASSWORDS, ch.create.config.password_credential)
     else:
-        out.put(CLICKHOUSE_PASSWORDS, credential(ch.use_existing, "password", "spec.clickhouse.use_existing"))
+        out.put(CLICKHOUSE_PASSWORDS, ch.use_existing.password_credential)
     return out
 
 
-def _postgres(ctx: Context) -> SecretMaterial:
+def _postgres(ctx: Settings, paths: Paths) -> SecretMaterial:
     pg = ctx.spec.postgres
-    out = SecretMaterial()
+    out = SecretMaterial(paths)
     mode = ctx.postgres_mode
     match mode:
         case "create":
             out.data["PGDATA"] = PGDATA
-            out.put(POSTGRES_PASSWORDS, credential(pg.create.config, "password", "spec.postgres.create.config"))
+            out.put(POSTGRES_PASSWORDS, pg.create.config.password_credential)
         case "aws_aurora":
             for app in APPS_DB:
                 out.data[f"{app}__POSTGRES__USE_IAM"] = AWS_IAM
@@ -203,41 +190,43 @@ def _postgres(ctx: Context) -> SecretMaterial:
                 if pg.use_existing.awsIamRegion:
                     out.data[f"{app}__POSTGRES__AWS_IAM_REGION"] = pg.use_existing.awsIamRegion
         case "use_existing":
-            cred = credential(pg.use_existing, "password", "spec.postgres.use_existing")
-            out.put(POSTGRES_PASSWORDS, cred, keep_empty=True)
+            out.put(POSTGRES_PASSWORDS, pg.use_existing.password_credential, keep_empty=True)
         case _:
             assert_never(mode)
     return out
 
 
-def _storage(ctx: Context) -> SecretMaterial:
+def _bucket_keys(ctx: Settings) -> tuple[Credential, Credential] | None:
+    """The object store's access key id and secret key; None when the pod's IAM role signs the requests."""
     storage = ctx.spec.storage
-    out = SecretMaterial()
     if ctx.minio_in_cluster:
-        section, user, password, where = storage.create.config, "user", "password", "spec.storage.create.config"
-    else:
-        kind = ctx.storage_type
-        section = getattr(storage.use_existing, kind)
-        where = f"spec.storage.use_existing.{kind}"
-        user, password = ("user", "password") if kind == "minio" else ("accessKey", "secretKey")
-        if kind == "s3" and section.useIAM:
-            return out  # the pod's IAM role signs the requests: no keys at all
-        if kind == "s3":
-            out.put(["SYMDB__SYMBOL_BUCKET__AWS_SESSION_TOKEN"], credential(section, "sessionToken", where))
-    out.put([BUCKET_KEY_ID], credential(section, user, where), keep_empty=True)
-    out.put([BUCKET_SECRET], credential(section, password, where), keep_empty=True)
+        return storage.create.config.user_credential, storage.create.config.password_credential
+    if ctx.storage_type == "s3" and storage.use_existing.s3.useIAM:
+        return None
+    return storage.use_existing.bucket_keys()
+
+
+def _storage(ctx: Settings, paths: Paths) -> SecretMaterial:
+    out = SecretMaterial(paths)
+    keys = _bucket_keys(ctx)
+    if keys is None:
+        return out  # no keys at all
+    if not ctx.minio_in_cluster and ctx.storage_type == "s3":
+        out.put(["SYMDB__SYMBOL_BUCKET__AWS_SESSION_TOKEN"], ctx.spec.storage.use_existing.s3.session_token_credential)
+    key_id, secret = keys
+    out.put([BUCKET_KEY_ID], key_id, keep_empty=True)
+    out.put([BUCKET_SECRET], secret, keep_empty=True)
     return out
 
 
-def _ai_assistant(ctx: Context) -> SecretMaterial:
+def _ai_assistant(ctx: Settings, paths: Paths) -> SecretMaterial:
     ai = ctx.spec.aiAssistant
-    out = SecretMaterial()
-    for provider, env in (("anthropic", "ANTHROPIC"), ("gemini", "GEMINI"), ("openai", "OPENAI")):
-        cred = credential(getattr(ai, provider), "apiKey", f"spec.aiAssistant.{provider}")
-        out.put([f"WEB__ASSISTANT__API_KEYS__{env}"], cred)
+    out = SecretMaterial(paths)
+    for provider, env in ((ai.anthropic, "ANTHROPIC"), (ai.gemini, "GEMINI"), (ai.openai, "OPENAI")):
+        out.put([f"WEB__ASSISTANT__API_KEYS__{env}"], provider.api_key_credential)
     if ai.customLLM.url:
         out.data["WEB__ASSISTANT__CUSTOM_LLM__URL"] = ai.customLLM.url
-    out.put(["WEB__ASSISTANT__CUSTOM_LLM__API_KEY"], credential(ai.customLLM, "apiKey", "spec.aiAssistant.customLLM"))
+    out.put(["WEB__ASSISTANT__CUSTOM_LLM__API_KEY"], ai.customLLM.api_key_credential)
     if ai.customLLM.models:
         out.data["WEB__ASSISTANT__CUSTOM_LLM__MODELS"] = ai.customLLM.models
     if mcp_servers_are_secret(ctx):
@@ -247,13 +236,13 @@ def _ai_assistant(ctx: Context) -> SecretMaterial:
     return out
 
 
-def mcp_servers_json(ctx: Context) -> str:
+def mcp_servers_json(ctx: Settings) -> str:
     servers = ctx.spec.aiAssistant.mcpServers or []
     # Go's toJson, as the chart uses it: only the keys given, sorted, compact.
     given = [as_dict(server, exclude_none=True) for server in servers]
     return json.dumps(given, sort_keys=True, separators=(",", ":"))
 
 
-def mcp_servers_are_secret(ctx: Context) -> bool:
+def mcp_servers_are_secret(ctx: Settings) -> bool:
     """With a bearer token in the list, the whole list goes into the Secret instead of the ConfigMap."""
     return any(server.authToken for server in ctx.spec.aiAssistant.mcpServers or [])

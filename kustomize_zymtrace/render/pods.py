@@ -8,7 +8,7 @@ from ..values import plain
 from .context import Context, Obj
 
 if TYPE_CHECKING:
-    from ..model.base import Scheduling
+    from ..model.kube import Scheduling
 from .wiring import env_from, env_sources
 
 SCHEDULING_FIELDS = ("nodeSelector", "tolerations", "affinity")
