@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from .. import stores
 from ..components import AUTOSCALED, COMPONENTS
 from ..model.scalars import escalates
 from ..results import Result, error, warning
@@ -68,9 +69,9 @@ def services(ctx: Settings) -> list[Result]:
     spec = ctx.spec
     out: list[Result] = []
     node_ports: dict[int, str] = {}
-    for name in (c.key for c in AUTOSCALED):
-        svc = getattr(spec.services, name)
-        where = f"spec.services.{name}"
+    for component in AUTOSCALED:
+        svc = component.app(spec)
+        where = f"spec.{component.path}"
         if "app" in svc.podLabels:
             out.append(error(f"{where}.podLabels.app", "reserved: app is the selector label"))
         exposure = svc.service
@@ -126,20 +127,21 @@ def autoscaling(ctx: Settings) -> list[Result]:
     spec = ctx.spec
     common = spec.services.common.hpa
     out = _replica_range("spec.services.common.hpa", common.minReplicas, common.maxReplicas)
-    for name in (c.key for c in AUTOSCALED):
-        svc = getattr(spec.services, name)
-        where = f"spec.services.{name}.hpa"
+    for component in AUTOSCALED:
+        svc = component.app(spec)
+        where = f"spec.{component.path}.hpa"
         if svc.hpa is not None and svc.hpa.enabled is None and common.enabled:
             message = "missing: a service hpa block without enabled turns the HPA off (chart rule)"
             out.append(warning(f"{where}.enabled", message))
-        if not ctx.hpa_enabled(name):
+        if not ctx.hpa_enabled(component):
             continue
-        settings = ctx.effective_hpa(name)
-        out += _replica_range(where, settings["minReplicas"], settings["maxReplicas"])
+        settings = ctx.effective_hpa(component)
+        out += _replica_range(where, settings.minReplicas, settings.maxReplicas)
         if "cpu" not in svc.resources.requests:
-            out.append(warning(f"spec.services.{name}.resources.requests.cpu", "missing: a CPU target needs a request"))
+            message = "missing: a CPU target needs a request"
+            out.append(warning(f"spec.{component.path}.resources.requests.cpu", message))
     proxy = spec.postgres.gcp_cloudsql.hpa
-    if ctx.cloudsql and proxy.enabled:
+    if stores.postgres(ctx).uses_proxy and proxy.enabled:
         out += _replica_range("spec.postgres.gcp_cloudsql.hpa", proxy.minReplicas, proxy.maxReplicas)
     return out
 
@@ -186,14 +188,12 @@ def escalation(ctx: Settings) -> list[Result]:
     refuses the container. Reported where the config sets allowPrivilegeEscalation."""
     out: list[Result] = []
     for component in COMPONENTS:
-        own = getattr(ctx.section(component), "securityContext", None)
-        if own is None:
-            continue
+        own = component.section(ctx.spec).securityContext
         asked = ctx.asked_container_security(component)
         if not escalates(asked) or asked.get("allowPrivilegeEscalation") is not False:
             continue
         where = (
-            f"spec.{component.section}.securityContext"
+            f"spec.{component.path}.securityContext"
             if own.allowPrivilegeEscalation is False
             else "spec.security.containerSecurityContext"
         )

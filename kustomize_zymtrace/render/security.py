@@ -23,7 +23,8 @@ def harden(ctx: Context, workload: Obj) -> None:
     pod = workload["spec"]["template"]["spec"]
     app = workload["spec"]["template"]["metadata"]["labels"]["app"].removeprefix(f"{ctx.prefix}-")
     # The section whose podSecurityContext/securityContext apply: the component's own.
-    overrides = ctx.section(component(app))
+    declared = component(app)
+    overrides = declared.section(ctx.spec)
     families = container_images()
     security = ctx.spec.security
     restricted = ctx.restricted
@@ -42,7 +43,7 @@ def harden(ctx: Context, workload: Obj) -> None:
         pod_context, plain(security.podSecurityContext), plain(overrides.podSecurityContext)
     )
     pod["automountServiceAccountToken"] = security.automountServiceAccountToken
-    asked = ctx.asked_container_security(component(app))
+    asked = ctx.asked_container_security(declared)
     for container, need in zip(containers, needs, strict=True):
         # A privileged container asked for escalation: the default yields (the API refuses both together).
         context: Obj = {} if escalates(asked) else {"allowPrivilegeEscalation": False}

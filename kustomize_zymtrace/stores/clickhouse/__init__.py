@@ -1,0 +1,25 @@
+"""ClickHouse: one strategy per clickhouse.mode."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ...settings import assert_never
+from . import create, use_existing
+from .base import ClickHouseMode
+
+if TYPE_CHECKING:
+    from ...settings import Settings
+
+__all__ = ["ClickHouseMode", "clickhouse"]
+
+
+def clickhouse(s: Settings) -> ClickHouseMode:
+    mode = s.spec.clickhouse.mode
+    match mode:
+        case "create":
+            return create.MODE
+        case "use_existing":
+            return use_existing.MODE
+        case _:
+            assert_never(mode)

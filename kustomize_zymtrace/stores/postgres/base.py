@@ -1,0 +1,58 @@
+"""What a PostgreSQL mode answers beyond every store's questions."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ...components import service_clients
+from ..base import StoreMode, flag
+
+if TYPE_CHECKING:
+    from ...components import Component
+    from ...settings import Settings
+
+# The services with their own <SERVICE>__POSTGRES__... settings.
+APPS = tuple(c.env_prefix for c in service_clients("postgres"))
+
+
+class PostgresMode(StoreMode):
+    uses_proxy = False  # the Cloud SQL Auth Proxy runs (in either placement)
+
+    def address(self, s: Settings) -> str:
+        """host:port the services use."""
+        raise NotImplementedError
+
+    def user(self, s: Settings) -> str:
+        raise NotImplementedError
+
+    def config_env(self, s: Settings) -> dict[str, str]:
+        """Its entries in the shared ConfigMap."""
+        raise NotImplementedError
+
+    def proxy_deployment(self, s: Settings) -> bool:
+        """The shared Cloud SQL proxy Deployment (and its Service and HPA) is rendered."""
+        return False
+
+    def sidecar_in(self, s: Settings, workload: Component) -> bool:
+        """A proxy sidecar runs in this workload's pods (it listens on the pod's network too)."""
+        return False
+
+    def image(self, s: Settings) -> str:
+        """The PostgreSQL image (the server's, and the client tools' of the migrate Job's wait)."""
+        create = s.spec.postgres.create
+        return s.db_image(create.image.repository, create.image.tag)
+
+
+def outside_env(
+    mode: PostgresMode, s: Settings, database: str, auto_create: bool, secure: str | None, *, user: bool = True
+) -> dict[str, str]:
+    """The entries of a server outside the cluster: per service its address, user and database."""
+    data: dict[str, str] = {"POSTGRES_USER": mode.user(s)} if user else {}
+    for app in APPS:
+        data[f"{app}__POSTGRES__USERNAME"] = mode.user(s)
+        data[f"{app}__POSTGRES__ADDR"] = mode.address(s)
+        data[f"{app}__POSTGRES__DATABASE"] = f"{database}_{app.lower()}"
+        data[f"{app}__POSTGRES__AUTO_CREATE_DBS"] = flag(auto_create)
+        if secure is not None:
+            data[f"{app}__POSTGRES__SECURE"] = secure
+    return data

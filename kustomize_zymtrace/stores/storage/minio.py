@@ -1,0 +1,29 @@
+"""storage.use_existing.type minio: an existing MinIO (or any S3-compatible store with an endpoint)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .base import Outside, endpoint_problem, required_keys
+
+if TYPE_CHECKING:
+    from ...results import Result
+    from ...settings import Settings
+
+WHERE = "spec.storage.use_existing.minio"
+
+
+class Minio(Outside):
+    kind = "minio"
+    title = "MinIO (existing)"
+
+    def endpoint(self, s: Settings) -> str:
+        return s.spec.storage.use_existing.minio.endpoint
+
+    def checks(self, s: Settings) -> list[Result]:
+        minio = s.spec.storage.use_existing.minio
+        keys = (("user", minio.user, minio.userSecretName), ("password", minio.password, minio.passwordSecretName))
+        return endpoint_problem(WHERE, minio.endpoint) + required_keys(WHERE, keys)
+
+
+MODE = Minio()
