@@ -111,8 +111,8 @@ def _isolation(spec: Spec) -> list[Result]:
         return [warning(f"{where}.isolate", "no effect while services.activateNetworkPolicies is false")]
     out = [
         warning(f"{where}.{key}", "no effect without isolate: true")
-        for key in ("gatewayFrom", "metricsFrom")
-        if getattr(isolation, key) is not None and not isolation.isolate
+        for key, value in (("gatewayFrom", isolation.gatewayFrom), ("metricsFrom", isolation.metricsFrom))
+        if value is not None and not isolation.isolate
     ]
     if isolation.isolate and isolation.metricsFrom is not None and not spec.metricReporter.podMonitor.enabled:
         out.append(warning(f"{where}.metricsFrom", "no effect without metricReporter.podMonitor.enabled"))
@@ -152,8 +152,8 @@ def gateway(ctx: Settings) -> list[Result]:
     mtls = spec.services.gateway.mtls
     where = "spec.services.gateway.mtls"
     if mtls.enabled and not mtls.existingSecret:
-        for field in ("cert", "key", "ca"):
-            if not _pem(getattr(mtls, field)):
+        for field, pem in (("cert", mtls.cert), ("key", mtls.key), ("ca", mtls.ca)):
+            if not _pem(pem):
                 out.append(error(f"{where}.{field}", "a PEM block is required with mTLS on (or set existingSecret)"))
     if spec.ingress.enabled and spec.ingress.hosts.gateway.mtls.enabled and not mtls.enabled:
         out.append(
@@ -167,8 +167,8 @@ def platform(ctx: Settings) -> list[Result]:
     out: list[Result] = []
     registry = spec.global_.registry
     if registry.requirePullSecret and not registry.pullSecretName:
-        for field in ("username", "password"):
-            if not getattr(registry, field):
+        for field, value in (("username", registry.username), ("password", registry.password)):
+            if not value:
                 out.append(
                     error(f"spec.global.registry.{field}", "required with requirePullSecret (or pullSecretName)")
                 )
@@ -177,8 +177,8 @@ def platform(ctx: Settings) -> list[Result]:
     if spec.metricReporter.enabled is False:
         out.append(error("spec.metricReporter.enabled", "removed by the chart: delete the key (metrics stay on)"))
     ai = spec.aiAssistant
-    for field in ("defaultProvider", "defaultModel"):
-        if getattr(ai, field):
+    for field, value in (("defaultProvider", ai.defaultProvider), ("defaultModel", ai.defaultModel)):
+        if value:
             out.append(warning(f"spec.aiAssistant.{field}", "no effect: the chart never renders it"))
     return out
 

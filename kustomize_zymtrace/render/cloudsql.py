@@ -8,9 +8,10 @@ from ..components import PROXY, PROXY_CONTAINER, Component
 from ..stores.postgres.gcp_cloudsql import service_account
 from .context import Context, Obj
 from .pods import resources, scheduling
+from .workloads import Rendered, workload
 
 
-def render(ctx: Context) -> list[Obj]:
+def render(ctx: Context) -> list[Rendered]:
     if not stores.postgres(ctx).proxy_deployment(ctx):
         return []
     sql = ctx.spec.postgres.gcp_cloudsql
@@ -39,7 +40,7 @@ def render(ctx: Context) -> list[Obj]:
         "metadata": ctx.metadata(PROXY.key, app=PROXY.key),
         "spec": spec,
     }
-    return [service, deployment]
+    return [service, workload(ctx, PROXY, deployment)]
 
 
 def proxy_container(ctx: Context, *, sidecar: bool) -> Obj:

@@ -11,6 +11,7 @@ from .. import stores
 from ..components import DATABASES, Database
 from .context import Context, Obj
 from .pods import env_block, exec_probe, resources, scheduling
+from .workloads import Rendered, Workload, workload
 
 if TYPE_CHECKING:
     from ..model.base import DataVolume
@@ -30,8 +31,8 @@ CLICKHOUSE_SYSTEM_LOGS = """<clickhouse>
 CONFIG_FILES = {"system-logs.xml": CLICKHOUSE_SYSTEM_LOGS}
 
 
-def render(ctx: Context) -> list[Obj]:
-    objects: list[Obj] = []
+def render(ctx: Context) -> list[Rendered]:
+    objects: list[Rendered] = []
     for db in DATABASES:
         if not stores.in_cluster(ctx, db):
             continue
@@ -103,10 +104,10 @@ def _container(ctx: Context, db: Database) -> tuple[Obj, list[Obj]]:
     return container, volumes
 
 
-def _statefulset(ctx: Context, db: Database) -> Obj:
+def _statefulset(ctx: Context, db: Database) -> Workload:
     container, volumes = _container(ctx, db)
     pod: Obj = {**scheduling(db.placement(ctx.spec)), "containers": [container], "volumes": volumes}
-    return {
+    obj = {
         "apiVersion": "apps/v1",
         "kind": "StatefulSet",
         "metadata": ctx.metadata(db.key, app=db.key),
@@ -117,6 +118,7 @@ def _statefulset(ctx: Context, db: Database) -> Obj:
             "template": {"metadata": {"labels": ctx.selector(db.key)}, "spec": pod},
         },
     }
+    return workload(ctx, db, obj)
 
 
 def _service(ctx: Context, db: Database, ports: list[tuple[str, int]]) -> Obj:

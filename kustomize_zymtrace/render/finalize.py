@@ -18,7 +18,6 @@ from ..derived import (
 from ..model import compiled
 from ..stages import claims, wave
 from .context import GENERATED_BY, Context, Obj
-from .security import harden
 
 FLUX_PRUNE = "kustomize.toolkit.fluxcd.io/prune"
 FLUX_SUBSTITUTE = "kustomize.toolkit.fluxcd.io/substitute"
@@ -51,7 +50,6 @@ def finalize(ctx: Context, objects: list[Obj]) -> list[Obj]:
     consumable = checksum_inputs(objects, owner=f"{ctx.namespace}/{ctx.instance}")
     for obj in objects:
         if obj["kind"] in WORKLOADS:
-            harden(ctx, obj)
             set_checksum(obj, consumable)
         if obj["kind"] == "Job":
             _name_after_template(obj)

@@ -9,16 +9,17 @@ from __future__ import annotations
 import shlex
 
 from .. import stores
-from ..components import BUCKET_CHECK, MIGRATE, MINIO_INIT
+from ..components import BUCKET_CHECK, MIGRATE, MINIO, MINIO_INIT, Job
 from ..stores.storage.base import Outside
 from .cloudsql import proxy_sidecars
 from .context import Context, Obj
 from .pods import app_scheduling, env_block, pull_secrets, resources, scheduling, workload_env
 from .wiring import env_sources, service_account
+from .workloads import Rendered, Workload, workload
 
 
-def render(ctx: Context) -> list[Obj]:
-    jobs = []
+def render(ctx: Context) -> list[Rendered]:
+    jobs: list[Rendered] = []
     if not ctx.spec.global_.skipDBMigrations:
         jobs.append(migrate(ctx))
     storage = stores.storage(ctx)
@@ -37,23 +38,20 @@ def _wait_loop(what: str, command: str) -> str:
     return f'until {command}; do\n  echo "Waiting for {what}..."\n  sleep 5\ndone\necho "{what} is ready."\n'
 
 
-def _job(ctx: Context, suffix: str, pod: Obj, **spec: int) -> Obj:
-    template = {"metadata": {"labels": ctx.selector(suffix)}, "spec": {**pod, "restartPolicy": "OnFailure"}}
-    return {
+def _job(ctx: Context, job: Job, pod: Obj, annotations: dict[str, str] | None = None, **spec: int) -> Workload:
+    template: Obj = {"metadata": {"labels": ctx.selector(job.key)}, "spec": {**pod, "restartPolicy": "OnFailure"}}
+    if annotations:
+        template["metadata"]["annotations"] = dict(sorted(annotations.items()))
+    obj = {
         "apiVersion": "batch/v1",
         "kind": "Job",
-        "metadata": ctx.metadata(suffix, app=suffix),
+        "metadata": ctx.metadata(job.key, app=job.key),
         "spec": {**spec, "template": template},
     }
+    return workload(ctx, job, obj)
 
 
-def _with_annotations(job: Obj, annotations: dict[str, str]) -> Obj:
-    if annotations:
-        job["spec"]["template"]["metadata"]["annotations"] = dict(sorted(annotations.items()))
-    return job
-
-
-def migrate(ctx: Context) -> Obj:
+def migrate(ctx: Context) -> Workload:
     spec, svc = ctx.spec, ctx.spec.services.migrate
     literals = dict(svc.env)
     # One env list: the chart's second env: block for these flags clobbered the first.
@@ -99,14 +97,13 @@ def migrate(ctx: Context) -> Obj:
     if init:
         pod["initContainers"] = init
     pod["containers"] = [container]
-    job = _job(ctx, MIGRATE.key, pod, activeDeadlineSeconds=svc.timeoutSeconds, backoffLimit=2)
-    return _with_annotations(job, svc.podAnnotations)
+    return _job(ctx, MIGRATE, pod, svc.podAnnotations, activeDeadlineSeconds=svc.timeoutSeconds, backoffLimit=2)
 
 
-def minio_init(ctx: Context) -> Obj:
+def minio_init(ctx: Context) -> Workload:
     create = ctx.spec.storage.create
     image = ctx.db_image(create.image.repository, create.image.tag)
-    env = env_block(ctx, [("ConfigMap", "config"), ("Secret", "minio-secrets")])
+    env = env_block(ctx, [("ConfigMap", "config"), ("Secret", MINIO.server_secret)])
     alias = (
         f"mc alias set zymtrace http://{ctx.name('minio')}:{create.service.api.port} "
         '"${MINIO_ROOT_USER}" "${MINIO_ROOT_PASSWORD}"'
@@ -131,10 +128,10 @@ def minio_init(ctx: Context) -> Obj:
         **extra,
     }
     pod = {**scheduling(MINIO_INIT.placement(ctx.spec)), "initContainers": [wait_container], "containers": [container]}
-    return _job(ctx, MINIO_INIT.key, pod, backoffLimit=5)
+    return _job(ctx, MINIO_INIT, pod, backoffLimit=5)
 
 
-def bucket_check(ctx: Context, storage: Outside) -> Obj:
+def bucket_check(ctx: Context, storage: Outside) -> Workload:
     bucket = shlex.quote(ctx.spec.storage.buckets.symbols)
     args = [
         f"--bucket-name {bucket}",
@@ -162,4 +159,4 @@ def bucket_check(ctx: Context, storage: Outside) -> Obj:
     if account:
         pod["serviceAccountName"] = account
     pod["containers"] = [container]
-    return _job(ctx, BUCKET_CHECK.key, pod, activeDeadlineSeconds=600, backoffLimit=6)
+    return _job(ctx, BUCKET_CHECK, pod, activeDeadlineSeconds=600, backoffLimit=6)

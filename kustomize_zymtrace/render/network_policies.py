@@ -20,7 +20,17 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from .. import stores
-from ..components import JOBS, MINIO_INIT, SERVICES, Component, Service, callers_of, clients_of, routers_of
+from ..components import (
+    BUCKET_CHECK,
+    JOBS,
+    MINIO_INIT,
+    SERVICES,
+    Component,
+    Service,
+    callers_of,
+    clients_of,
+    routers_of,
+)
 from ..values import plain
 from .context import Context, Obj
 
@@ -50,7 +60,7 @@ def render(ctx: Context) -> list[Obj]:
     if minio is not None:
         # Its clients that run beside it (bucket-check runs only against storage outside the cluster), and
         # the Job that makes its bucket.
-        clients = [c.key for c in clients_of("storage") if c.key != "bucket-check"] + [MINIO_INIT.key]
+        clients = [c.key for c in clients_of("storage") if c is not BUCKET_CHECK] + [MINIO_INIT.key]
         policies.append(_policy(ctx, minio.key, [_from_components(ctx, clients, _ports(ctx, minio, "api"))]))
     jobs = {"matchExpressions": [{"key": "app", "operator": "In", "values": [ctx.name(job.key) for job in JOBS]}]}
     policies.append(_policy(ctx, "jobs", [], selector=jobs))

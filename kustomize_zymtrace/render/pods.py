@@ -13,16 +13,19 @@ if TYPE_CHECKING:
     from ..components import Component
     from ..model.base import Resources, Scheduling
 
-SCHEDULING_FIELDS = ("nodeSelector", "tolerations", "affinity")
+
+def _placement(group: Scheduling) -> Obj:
+    return {"nodeSelector": group.nodeSelector, "tolerations": group.tolerations, "affinity": group.affinity}
 
 
 def scheduling(own: Scheduling, fallback: Scheduling | None = None) -> Obj:
     """Each field from `own` when set, else from `fallback`, as a whole (the chart never merges them)."""
+    mine, shared = _placement(own), _placement(fallback) if fallback is not None else {}
     out: Obj = {}
-    for name in SCHEDULING_FIELDS:
-        value = plain(getattr(own, name)) or (plain(getattr(fallback, name)) if fallback is not None else None)
-        if value:
-            out[name] = value
+    for name, value in mine.items():
+        chosen = plain(value) or (plain(shared[name]) if shared else None)
+        if chosen:
+            out[name] = chosen
     return out
 
 

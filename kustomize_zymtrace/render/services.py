@@ -9,13 +9,14 @@ from .cloudsql import proxy_sidecars
 from .context import Context, Obj
 from .pods import app_scheduling, http_probe, pull_secrets, resources, workload_env
 from .wiring import service_account
+from .workloads import Rendered, Workload, workload
 
 if TYPE_CHECKING:
     from ..components import AppSettings
 
 
-def render(ctx: Context) -> list[Obj]:
-    objects: list[Obj] = []
+def render(ctx: Context) -> list[Rendered]:
+    objects: list[Rendered] = []
     for app in SERVICES:
         objects.append(deployment(ctx, app))
         objects.append(service(ctx, app))
@@ -69,7 +70,7 @@ def _container(ctx: Context, app: Service, values: AppSettings) -> Obj:
     return container
 
 
-def deployment(ctx: Context, app: Service) -> Obj:
+def deployment(ctx: Context, app: Service) -> Workload:
     values = app.app(ctx.spec)
     pod: Obj = {**app_scheduling(ctx, values), **pull_secrets(ctx)}
     account = service_account(ctx, app)
@@ -90,12 +91,8 @@ def deployment(ctx: Context, app: Service) -> Obj:
         spec["replicas"] = values.replicas  # an HPA owns the count otherwise; a fixed one would fight it
     spec["selector"] = {"matchLabels": ctx.selector(app.key)}
     spec["template"] = {"metadata": template_meta, "spec": pod}
-    return {
-        "apiVersion": "apps/v1",
-        "kind": "Deployment",
-        "metadata": ctx.metadata(app.key, app=app.key),
-        "spec": spec,
-    }
+    obj = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": ctx.metadata(app.key, app=app.key), "spec": spec}
+    return workload(ctx, app, obj)
 
 
 def _service_ports(ctx: Context, app: Service, values: AppSettings) -> list[Obj]:
