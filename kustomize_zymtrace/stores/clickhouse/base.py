@@ -24,20 +24,20 @@ class ClickHouseMode(StoreMode):
         """The HTTP interface's URL."""
         raise NotImplementedError
 
-    def account(self, s: Settings) -> ClickHouseCredentials | ClickHouseExisting:
-        """The section holding the user and the database prefix."""
-        raise NotImplementedError
-
     def config_env(self, s: Settings) -> dict[str, str]:
         """Its entries in the shared ConfigMap."""
-        source = self.account(s)
-        data = {
-            "CLICKHOUSE_USER": source.user,
-            "CLICKHOUSE_DB": f"{source.database}_profiling",
-            "CLICKHOUSE_DEFAULT_ACCESS_MANAGEMENT": "1",
-        }
-        for prefix, database in CLIENTS:
-            data[f"{prefix}__USERNAME"] = source.user
-            data[f"{prefix}__ADDR"] = self.url(s)
-            data[f"{prefix}__DATABASE"] = f"{source.database}_{database}"
-        return data
+        raise NotImplementedError
+
+
+def shared_env(url: str, account: ClickHouseCredentials | ClickHouseExisting) -> dict[str, str]:
+    """The entries every mode writes: the user, the databases and the address of each client."""
+    data = {
+        "CLICKHOUSE_USER": account.user,
+        "CLICKHOUSE_DB": f"{account.database}_profiling",
+        "CLICKHOUSE_DEFAULT_ACCESS_MANAGEMENT": "1",
+    }
+    for prefix, database in CLIENTS:
+        data[f"{prefix}__USERNAME"] = account.user
+        data[f"{prefix}__ADDR"] = url
+        data[f"{prefix}__DATABASE"] = f"{account.database}_{database}"
+    return data

@@ -6,10 +6,9 @@ from typing import TYPE_CHECKING
 
 from ...components import CLICKHOUSE
 from ..base import InCluster, Wait
-from .base import ClickHouseMode
+from .base import ClickHouseMode, shared_env
 
 if TYPE_CHECKING:
-    from ...model.databases import ClickHouseCredentials
     from ...settings import Settings
 
 
@@ -17,8 +16,8 @@ class Create(InCluster, ClickHouseMode):
     def url(self, s: Settings) -> str:
         return self.at(s, "http", "http")
 
-    def account(self, s: Settings) -> ClickHouseCredentials:
-        return s.spec.clickhouse.create.config
+    def config_env(self, s: Settings) -> dict[str, str]:
+        return shared_env(self.url(s), s.spec.clickhouse.create.config)
 
     def wait(self, s: Settings) -> Wait | None:
         image = s.spec.clickhouse.create.image

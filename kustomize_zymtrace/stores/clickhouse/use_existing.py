@@ -6,10 +6,9 @@ from typing import TYPE_CHECKING
 
 from ...results import error
 from ..base import External, Served, flag, shown, url
-from .base import CLIENTS, ClickHouseMode
+from .base import CLIENTS, ClickHouseMode, shared_env
 
 if TYPE_CHECKING:
-    from ...model.databases import ClickHouseExisting
     from ...results import Result
     from ...settings import Settings
 
@@ -20,12 +19,9 @@ class UseExisting(ClickHouseMode):
     def url(self, s: Settings) -> str:
         return s.spec.clickhouse.use_existing.host
 
-    def account(self, s: Settings) -> ClickHouseExisting:
-        return s.spec.clickhouse.use_existing
-
     def config_env(self, s: Settings) -> dict[str, str]:
         existing = s.spec.clickhouse.use_existing
-        data = super().config_env(s)
+        data = shared_env(existing.host, existing)
         for prefix in ("INGEST__CLICKHOUSE", "INGEST__METRICS__CLICKHOUSE"):
             data[f"{prefix}__AUTO_CREATE_DBS"] = flag(existing.autoCreateDBs)
         if existing.clusterName:

@@ -25,7 +25,7 @@ class AwsAurora(PostgresMode):
 
     def config_env(self, s: Settings) -> dict[str, str]:
         aurora = s.spec.postgres.aws_aurora
-        return outside_env(self, s, aurora.database, aurora.autoCreateDBs, "true")
+        return outside_env(self.address(s), self.user(s), aurora.database, aurora.autoCreateDBs, "true")
 
     def service_account(self, s: Settings, workload: Component) -> str:
         return s.spec.postgres.aws_aurora.serviceAccount

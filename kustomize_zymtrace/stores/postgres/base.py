@@ -43,14 +43,22 @@ class PostgresMode(StoreMode):
         return s.db_image(create.image.repository, create.image.tag)
 
 
+def client_env(address: str, user: str) -> dict[str, str]:
+    """Per service: where the server is and who to connect as."""
+    data: dict[str, str] = {}
+    for app in APPS:
+        data[f"{app}__POSTGRES__USERNAME"] = user
+        data[f"{app}__POSTGRES__ADDR"] = address
+    return data
+
+
 def outside_env(
-    mode: PostgresMode, s: Settings, database: str, auto_create: bool, secure: str | None, *, user: bool = True
+    address: str, user: str, database: str, auto_create: bool, secure: str | None, *, user_env: bool = True
 ) -> dict[str, str]:
     """The entries of a server outside the cluster: per service its address, user and database."""
-    data: dict[str, str] = {"POSTGRES_USER": mode.user(s)} if user else {}
+    data: dict[str, str] = {"POSTGRES_USER": user} if user_env else {}
+    data.update(client_env(address, user))
     for app in APPS:
-        data[f"{app}__POSTGRES__USERNAME"] = mode.user(s)
-        data[f"{app}__POSTGRES__ADDR"] = mode.address(s)
         data[f"{app}__POSTGRES__DATABASE"] = f"{database}_{app.lower()}"
         data[f"{app}__POSTGRES__AUTO_CREATE_DBS"] = flag(auto_create)
         if secure is not None:

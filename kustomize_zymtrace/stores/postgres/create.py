@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from ...components import POSTGRES
 from ..base import InCluster, Wait
-from .base import APPS, PostgresMode
+from .base import PostgresMode, client_env
 
 if TYPE_CHECKING:
     from ...settings import Settings
@@ -20,11 +20,7 @@ class Create(InCluster, PostgresMode):
         return s.spec.postgres.create.config.user
 
     def config_env(self, s: Settings) -> dict[str, str]:
-        data = {"POSTGRES_USER": self.user(s)}
-        for app in APPS:
-            data[f"{app}__POSTGRES__USERNAME"] = self.user(s)
-            data[f"{app}__POSTGRES__ADDR"] = self.address(s)
-        return data
+        return {"POSTGRES_USER": self.user(s), **client_env(self.address(s), self.user(s))}
 
     def wait(self, s: Settings) -> Wait | None:
         probe = (

@@ -53,7 +53,7 @@ class GcpCloudSql(PostgresMode):
 
     def config_env(self, s: Settings) -> dict[str, str]:
         sql = s.spec.postgres.gcp_cloudsql
-        return outside_env(self, s, sql.database, sql.autoCreateDBs, None, user=False)
+        return outside_env(self.address(s), self.user(s), sql.database, sql.autoCreateDBs, None, user_env=False)
 
     def service_account(self, s: Settings, workload: Component) -> str:
         # The migrate Job runs as the proxy's account in either placement (the chart's choice).

@@ -24,7 +24,9 @@ class UseExisting(PostgresMode):
 
     def config_env(self, s: Settings) -> dict[str, str]:
         existing = s.spec.postgres.use_existing
-        return outside_env(self, s, existing.database, existing.autoCreateDBs, flag(existing.secure))
+        return outside_env(
+            self.address(s), self.user(s), existing.database, existing.autoCreateDBs, flag(existing.secure)
+        )
 
     def served(self, s: Settings) -> Served:
         return Served(

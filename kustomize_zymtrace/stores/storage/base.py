@@ -20,25 +20,30 @@ class StorageMode(StoreMode):
 
     def config_env(self, s: Settings) -> dict[str, str]:
         """Its entries in the shared ConfigMap."""
-        return {
-            "SYMDB__SYMBOL_BUCKET__BUCKET_NAME": s.spec.storage.buckets.symbols,
-            "SYMDB__SYMBOL_BUCKET__AWS_ENDPOINT": self.endpoint(s),
-        }
+        raise NotImplementedError
+
+
+def bucket_env(s: Settings, endpoint: str) -> dict[str, str]:
+    return {
+        "SYMDB__SYMBOL_BUCKET__BUCKET_NAME": s.spec.storage.buckets.symbols,
+        "SYMDB__SYMBOL_BUCKET__AWS_ENDPOINT": endpoint,
+    }
 
 
 class Outside(StorageMode):
     """Object storage outside the cluster: the bucket-check Job checks the bucket before the services start."""
 
     kind = ""  # storage.use_existing.type
-    title = ""  # as the graph names it
 
     def check_args(self, s: Settings) -> list[str]:
         """zymtrace-cli check-bucket's arguments beyond the bucket and the keys."""
         return ['--aws-endpoint "${SYMDB__SYMBOL_BUCKET__AWS_ENDPOINT}"']
 
-    def served(self, s: Settings) -> Served:
-        bucket = f"{self.title} bucket {s.spec.storage.buckets.symbols}"
-        return Served("storage-external", "S3 API", External("storage-external", bucket, self.endpoint(s)))
+
+def outside_node(s: Settings, title: str, endpoint: str) -> Served:
+    """The graph's node of a bucket outside the cluster (title: the service, as the graph names it)."""
+    bucket = f"{title} bucket {s.spec.storage.buckets.symbols}"
+    return Served("storage-external", "S3 API", External("storage-external", bucket, endpoint))
 
 
 def endpoint_problem(where: str, endpoint: str) -> list[Result]:

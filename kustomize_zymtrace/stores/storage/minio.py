@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .base import Outside, endpoint_problem, required_keys
+from ..base import Served
+from .base import Outside, bucket_env, endpoint_problem, outside_node, required_keys
 
 if TYPE_CHECKING:
     from ...results import Result
@@ -15,10 +16,15 @@ WHERE = "spec.storage.use_existing.minio"
 
 class Minio(Outside):
     kind = "minio"
-    title = "MinIO (existing)"
 
     def endpoint(self, s: Settings) -> str:
         return s.spec.storage.use_existing.minio.endpoint
+
+    def config_env(self, s: Settings) -> dict[str, str]:
+        return bucket_env(s, self.endpoint(s))
+
+    def served(self, s: Settings) -> Served:
+        return outside_node(s, "MinIO (existing)", self.endpoint(s))
 
     def checks(self, s: Settings) -> list[Result]:
         minio = s.spec.storage.use_existing.minio

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ...results import error
-from .base import Outside, endpoint_problem, optional_keys
+from ..base import Served
+from .base import Outside, bucket_env, endpoint_problem, optional_keys, outside_node
 
 if TYPE_CHECKING:
     from ...components import Component
@@ -17,7 +18,6 @@ WHERE = "spec.storage.use_existing.s3"
 
 class S3(Outside):
     kind = "s3"
-    title = "Amazon S3"
 
     def endpoint(self, s: Settings) -> str:
         s3 = s.spec.storage.use_existing.s3
@@ -26,7 +26,7 @@ class S3(Outside):
 
     def config_env(self, s: Settings) -> dict[str, str]:
         s3 = s.spec.storage.use_existing.s3
-        data = super().config_env(s)
+        data = bucket_env(s, self.endpoint(s))
         data["SYMDB__SYMBOL_BUCKET__AWS_REGION"] = s3.region
         if s3.useIAM:
             data["SYMDB__SYMBOL_BUCKET__USE_IAM"] = s3.useIAM
@@ -40,6 +40,9 @@ class S3(Outside):
         args = ['--use-iam "${SYMDB__SYMBOL_BUCKET__USE_IAM}"'] if s3.useIAM else []
         args.append('--aws-region "${SYMDB__SYMBOL_BUCKET__AWS_REGION}"')
         return args + (super().check_args(s) if s3.endpoint else [])
+
+    def served(self, s: Settings) -> Served:
+        return outside_node(s, "Amazon S3", self.endpoint(s))
 
     def checks(self, s: Settings) -> list[Result]:
         s3 = s.spec.storage.use_existing.s3
