@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Literal, NamedTuple
 
 if TYPE_CHECKING:
     from .model.backend import Spec
-    from .model.base import HealthProbes, Image, Scheduling
+    from .model.base import HealthProbes, Image, ProbeTiming, Scheduling
     from .model.databases import ClickHouseCreate, PostgresCreate
     from .model.security import SecurityOverrides
     from .model.services import (
@@ -223,12 +223,18 @@ class Job(Component):
     kind: Kind = field(init=False, default="job")
 
 
-def _configured(probes: HealthProbes) -> tuple[Timing, Timing]:
-    from .values import plain
+def _timing(probe: ProbeTiming) -> Timing:
+    fields = {
+        "initialDelaySeconds": probe.initialDelaySeconds,
+        "periodSeconds": probe.periodSeconds,
+        "timeoutSeconds": probe.timeoutSeconds,
+        "failureThreshold": probe.failureThreshold,
+    }
+    return {name: value for name, value in fields.items() if value is not None}
 
-    live: dict[str, int] = plain(probes.liveness)
-    ready: dict[str, int] = plain(probes.readiness)
-    return live, ready
+
+def _configured(probes: HealthProbes) -> tuple[Timing, Timing]:
+    return _timing(probes.liveness), _timing(probes.readiness)
 
 
 # PostgreSQL's probe timings are the chart's fixed ones (its values file has no healthProbes for it).
