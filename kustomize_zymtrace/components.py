@@ -10,8 +10,10 @@ them only name the fields in messages; a test checks each against its accessor.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal, NamedTuple
+from typing import TYPE_CHECKING, ClassVar, Literal, NamedTuple, TypedDict
+
+if TYPE_CHECKING:
+    from typing_extensions import NotRequired, Unpack
 
 if TYPE_CHECKING:
     from .model.backend import Spec
@@ -50,8 +52,7 @@ Family = Literal[
 Timing = Mapping[str, int]
 
 
-@dataclass(frozen=True)
-class Port:
+class Port(NamedTuple):
     name: str  # container port name; the Service port's too unless service_name says otherwise
     number: Callable[[Spec], int]
     path: str  # the field holding the number, below spec (for messages)
@@ -136,18 +137,37 @@ class Feature(NamedTuple):
     enabled: Callable[[Spec], bool]
 
 
-@dataclass(frozen=True, kw_only=True)
-class Component:
+class Common(TypedDict):
+    """What every component declares (the keyword arguments every kind takes)."""
+
     key: str  # objects and the app label are <prefix>-<key>
     path: str  # where `section` lives below spec (for messages)
     section: Callable[[Spec], SecurityOverrides]  # its ports, resources, security overrides
     containers: tuple[tuple[str, Family], ...]  # container name (without prefix) -> image family
-    ports: tuple[Port, ...] = ()
-    stores: tuple[Store, ...] = ()
-    configs: tuple[str, ...] = ("config", "auth-config")  # generated ConfigMaps it loads (envFrom)
-    features: tuple[Feature, ...] = ()
+    ports: NotRequired[tuple[Port, ...]]
+    stores: NotRequired[tuple[Store, ...]]
+    configs: NotRequired[tuple[str, ...]]  # generated ConfigMaps it loads (envFrom)
+    features: NotRequired[tuple[Feature, ...]]
 
-    kind: Kind = field(init=False, default="service")
+
+# Plain classes with slots, not dataclasses: the registry is built at every start-up, and generating
+# dataclass methods for these kinds costs more than the rest of the module.
+class Component:
+    kind: ClassVar[Kind]
+    __slots__ = ("configs", "containers", "features", "key", "path", "ports", "section", "stores")
+
+    def __init__(self, **common: Unpack[Common]) -> None:
+        self.key = common["key"]
+        self.path = common["path"]
+        self.section = common["section"]
+        self.containers = common["containers"]
+        self.ports = common.get("ports", ())
+        self.stores = common.get("stores", ())
+        self.configs = common.get("configs", ("config", "auth-config"))
+        self.features = common.get("features", ())
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.key!r})"
 
     @property
     def env_prefix(self) -> str:
@@ -168,59 +188,131 @@ class Component:
         return self.port(name).number(spec)
 
 
-@dataclass(frozen=True, kw_only=True)
 class Service(Component):
     """A zymtrace service: a Deployment and a Service, autoscaled, configured under services.<key>."""
 
-    app: Callable[[Spec], AppSettings]
-    command: str = ""  # the container's command; empty: the image's entrypoint
-    probe: Probe | None = None
-    metrics: str = ""  # container port name serving /metrics
-    calls: tuple[str, ...] = ()  # other services it reaches (their endpoints go into its config)
-    endpoints: tuple[Endpoint, ...] = ()  # what each of its callers is given to reach it
-    routes: tuple[Route, ...] = ()  # services it routes to (the gateway)
-    entry: tuple[str, ...] = ()  # ports open to the outside (gatewayFrom): the backend's entry point
-    metrics_sink: str = ""  # the port every metric reporter pushes to
-    announce: str = ""  # scheme of its <KEY>_SERVICE address in the shared ConfigMap, if it has one
-    headless: bool = True  # a ClusterIP Service without a cluster IP: Envoy sees every pod
-    labelled_service: bool = False  # the Service carries the app label (the chart's, kept for adoption)
-    certs: Certs | None = None
-    chart_policy: bool = False  # the chart's NetworkPolicy admits its routers even without isolation
+    kind = "service"
+    __slots__ = (
+        "announce",
+        "app",
+        "calls",
+        "certs",
+        "chart_policy",
+        "command",
+        "endpoints",
+        "entry",
+        "headless",
+        "labelled_service",
+        "metrics",
+        "metrics_sink",
+        "probe",
+        "routes",
+    )
 
-    kind: Kind = field(init=False, default="service")
+    def __init__(
+        self,
+        *,
+        app: Callable[[Spec], AppSettings],
+        command: str = "",  # the container's command; empty: the image's entrypoint
+        probe: Probe | None = None,
+        metrics: str = "",  # container port name serving /metrics
+        calls: tuple[str, ...] = (),  # other services it reaches (their endpoints go into its config)
+        endpoints: tuple[Endpoint, ...] = (),  # what each of its callers is given to reach it
+        routes: tuple[Route, ...] = (),  # services it routes to (the gateway)
+        entry: tuple[str, ...] = (),  # ports open to the outside (gatewayFrom): the backend's entry point
+        metrics_sink: str = "",  # the port every metric reporter pushes to
+        announce: str = "",  # scheme of its <KEY>_SERVICE address in the shared ConfigMap, if it has one
+        headless: bool = True,  # a ClusterIP Service without a cluster IP: Envoy sees every pod
+        labelled_service: bool = False,  # the Service carries the app label (the chart's, kept for adoption)
+        certs: Certs | None = None,
+        chart_policy: bool = False,  # the chart's NetworkPolicy admits its routers even without isolation
+        **common: Unpack[Common],
+    ) -> None:
+        super().__init__(**common)
+        self.app = app
+        self.command = command
+        self.probe = probe
+        self.metrics = metrics
+        self.calls = calls
+        self.endpoints = endpoints
+        self.routes = routes
+        self.entry = entry
+        self.metrics_sink = metrics_sink
+        self.announce = announce
+        self.headless = headless
+        self.labelled_service = labelled_service
+        self.certs = certs
+        self.chart_policy = chart_policy
 
 
-@dataclass(frozen=True, kw_only=True)
 class Database(Component):
     """An in-cluster database: a StatefulSet, a Service and a volume, while its store's mode is create."""
 
-    store: Store
-    create: Callable[[Spec], ClickHouseCreate | PostgresCreate | StorageCreate]
-    placement: Callable[[Spec], Scheduling]
-    data_mount: str
-    server_secret: str  # the generated Secret the server loads
-    check: Callable[[Spec], list[str]]  # the probes' command
-    timings: Callable[[Spec], tuple[Timing, Timing]]  # liveness, readiness
-    args: Callable[[Spec], list[str]] | None = None
-    config_file: tuple[str, str, str] | None = None  # (ConfigMap suffix, file name, mounted at)
-    headless: bool = False
+    kind = "database"
+    __slots__ = (
+        "args",
+        "check",
+        "config_file",
+        "create",
+        "data_mount",
+        "headless",
+        "placement",
+        "server_secret",
+        "store",
+        "timings",
+    )
 
-    kind: Kind = field(init=False, default="database")
+    def __init__(
+        self,
+        *,
+        store: Store,
+        create: Callable[[Spec], ClickHouseCreate | PostgresCreate | StorageCreate],
+        placement: Callable[[Spec], Scheduling],
+        data_mount: str,
+        server_secret: str,  # the generated Secret the server loads
+        check: Callable[[Spec], list[str]],  # the probes' command
+        timings: Callable[[Spec], tuple[Timing, Timing]],  # liveness, readiness
+        args: Callable[[Spec], list[str]] | None = None,
+        config_file: tuple[str, str, str] | None = None,  # (ConfigMap suffix, file name, mounted at)
+        headless: bool = False,
+        **common: Unpack[Common],
+    ) -> None:
+        super().__init__(**common)
+        self.store = store
+        self.create = create
+        self.placement = placement
+        self.data_mount = data_mount
+        self.server_secret = server_secret
+        self.check = check
+        self.timings = timings
+        self.args = args
+        self.config_file = config_file
+        self.headless = headless
 
 
-@dataclass(frozen=True, kw_only=True)
 class Proxy(Component):
-    placement: Callable[[Spec], Scheduling]
+    kind = "proxy"
+    __slots__ = ("placement",)
 
-    kind: Kind = field(init=False, default="proxy")
+    def __init__(self, *, placement: Callable[[Spec], Scheduling], **common: Unpack[Common]) -> None:
+        super().__init__(**common)
+        self.placement = placement
 
 
-@dataclass(frozen=True, kw_only=True)
 class Job(Component):
-    placement: Callable[[Spec], Scheduling]
-    image: Callable[[Spec], Image] | None = None  # a zymtrace image's section (None: a database image)
+    kind = "job"
+    __slots__ = ("image", "placement")
 
-    kind: Kind = field(init=False, default="job")
+    def __init__(
+        self,
+        *,
+        placement: Callable[[Spec], Scheduling],
+        image: Callable[[Spec], Image] | None = None,  # a zymtrace image's section (None: a database image)
+        **common: Unpack[Common],
+    ) -> None:
+        super().__init__(**common)
+        self.placement = placement
+        self.image = image
 
 
 def _timing(probe: ProbeTiming) -> Timing:

@@ -8,7 +8,7 @@ from ..components import DATABASES
 from ..model.scalars import gcs_bucket_problem, s3_bucket_problem
 from ..results import Result, error, warning
 from ..settings import Settings
-from ..stores.postgres import gcp_cloudsql
+from ..stores.postgres.base import instance_shape
 from . import shown
 
 
@@ -19,8 +19,8 @@ def clickhouse(ctx: Settings) -> list[Result]:
 def postgres(ctx: Settings) -> list[Result]:
     store = stores.postgres(ctx)
     out = store.checks(ctx)
-    if store is not gcp_cloudsql.MODE:
-        out += gcp_cloudsql.instance_shape(ctx)  # unused in this mode, yet the editor's schema rejects it
+    if not store.uses_proxy:
+        out += instance_shape(ctx)  # unused in this mode, yet the editor's schema rejects it
     return out
 
 

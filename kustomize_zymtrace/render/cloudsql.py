@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from .. import stores
 from ..components import PROXY, PROXY_CONTAINER, Component
-from ..stores.postgres.gcp_cloudsql import service_account
 from .context import Context, Obj
 from .pods import resources, scheduling
 from .workloads import Rendered, workload
 
 
 def render(ctx: Context) -> list[Rendered]:
-    if not stores.postgres(ctx).proxy_deployment(ctx):
+    store = stores.postgres(ctx)
+    if not store.proxy_deployment(ctx):
         return []
     sql = ctx.spec.postgres.gcp_cloudsql
     service: Obj = {
@@ -26,7 +26,7 @@ def render(ctx: Context) -> list[Rendered]:
         },
     }
     pod: Obj = scheduling(PROXY.placement(ctx.spec))
-    account = service_account(ctx)
+    account = store.service_account(ctx, PROXY)
     if account:
         pod["serviceAccountName"] = account
     pod["containers"] = [proxy_container(ctx, sidecar=False)]

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from ...components import service_clients
-from ..base import StoreMode, flag
+from ...model.scalars import CLOUDSQL_INSTANCE as CLOUDSQL_PATTERN
+from ...results import error
+from ..base import StoreMode, flag, shown
 
 if TYPE_CHECKING:
     from ...components import Component
+    from ...results import Result
     from ...settings import Settings
 
+CLOUDSQL_INSTANCE = re.compile(f"^{CLOUDSQL_PATTERN}$")
 # The services with their own <SERVICE>__POSTGRES__... settings.
 APPS = tuple(c.env_prefix for c in service_clients("postgres"))
 
@@ -64,3 +69,12 @@ def outside_env(
         if secure is not None:
             data[f"{app}__POSTGRES__SECURE"] = secure
     return data
+
+
+def instance_shape(s: Settings) -> list[Result]:
+    """PROJECT:REGION:INSTANCE. Checked in every mode: the JSON Schema (and so the editor) rejects a bad
+    instance even where the mode leaves it unused, so the render says so too."""
+    instance = s.spec.postgres.gcp_cloudsql.instance
+    if not instance or CLOUDSQL_INSTANCE.match(instance):
+        return []
+    return [error("spec.postgres.gcp_cloudsql.instance", f"must be PROJECT:REGION:INSTANCE (found {shown(instance)})")]

@@ -3,16 +3,14 @@ behind <prefix>-postgres or as a native sidecar in every client's pod."""
 
 from __future__ import annotations
 
-import re
 import shlex
 from typing import TYPE_CHECKING
 
-from ...components import PROXY, Job
-from ...model.scalars import CLOUDSQL_INSTANCE as CLOUDSQL_PATTERN
+from ...components import PROXY, Job, Proxy
 from ...results import error, warning
 from ...settings import assert_never
 from ..base import External, Served, Wait, shown
-from .base import PostgresMode, outside_env
+from .base import PostgresMode, instance_shape, outside_env
 
 if TYPE_CHECKING:
     from ...components import Component
@@ -20,7 +18,6 @@ if TYPE_CHECKING:
     from ...settings import Settings
 
 WHERE = "spec.postgres.gcp_cloudsql"
-CLOUDSQL_INSTANCE = re.compile(f"^{CLOUDSQL_PATTERN}$")
 
 
 def sidecar(s: Settings) -> bool:
@@ -56,8 +53,9 @@ class GcpCloudSql(PostgresMode):
         return outside_env(self.address(s), self.user(s), sql.database, sql.autoCreateDBs, None, user_env=False)
 
     def service_account(self, s: Settings, workload: Component) -> str:
-        # The migrate Job runs as the proxy's account in either placement (the chart's choice).
-        return service_account(s) if sidecar(s) or isinstance(workload, Job) else ""
+        # The proxy's account: the proxy itself, its sidecar's hosts, and the migrate Job in either
+        # placement (the chart's choice).
+        return service_account(s) if sidecar(s) or isinstance(workload, (Job, Proxy)) else ""
 
     def wait(self, s: Settings) -> Wait | None:
         host, port = self.address(s).rsplit(":", 1)
@@ -101,15 +99,6 @@ class GcpCloudSql(PostgresMode):
         if sql.proxy.placement == "sidecar" and sql.hpa.enabled:
             out.append(warning(f"{WHERE}.hpa.enabled", "ignored with proxy.placement sidecar (no proxy Deployment)"))
         return out
-
-
-def instance_shape(s: Settings) -> list[Result]:
-    """PROJECT:REGION:INSTANCE. Checked in every mode: the JSON Schema (and so the editor) rejects a bad
-    instance even where the mode leaves it unused, so the render says so too."""
-    instance = s.spec.postgres.gcp_cloudsql.instance
-    if not instance or CLOUDSQL_INSTANCE.match(instance):
-        return []
-    return [error(f"{WHERE}.instance", f"must be PROJECT:REGION:INSTANCE (found {shown(instance)})")]
 
 
 MODE = GcpCloudSql()
