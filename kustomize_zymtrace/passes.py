@@ -49,12 +49,6 @@ FOLLOW_NAMESPACE = Step(
     render="",
     finish="kustomize's namespace: moves the objects but not the addresses written inside ConfigMaps",
 )
-HARDEN_PODS = Step(
-    "harden_pods",
-    "pod and container security contexts, from what each image needs and the config's security section",
-    render="it reads the config",
-    finish="",
-)
 CHECKSUM_CONFIG = Step(
     "checksum_config",
     "checksum/config on each pod template: what its pods read from our ConfigMaps and Secrets",
@@ -102,7 +96,6 @@ STEPS = (
     CHECK_OURS,
     REFUSE_UNFOLLOWABLE,
     FOLLOW_NAMESPACE,
-    HARDEN_PODS,
     CHECKSUM_CONFIG,
     NAME_JOBS_AFTER_TEMPLATE,
     REFUSE_INVALID_NAMES,

@@ -45,6 +45,15 @@ def mask(text: str) -> str:
     return f"{scheme}{sep}***@{rest.rsplit('@', 1)[1]}"
 
 
+def shown(value: str) -> str:
+    """A value quoted in a message, without the user:password@ it may carry."""
+    return repr(mask(value))
+
+
+def is_url(value: str) -> bool:
+    return value.startswith(("http://", "https://"))
+
+
 def error(path: str, message: str) -> Result:
     return Result(message=message, path=path, severity="error")
 

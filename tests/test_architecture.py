@@ -8,7 +8,6 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-import pytest
 from helpers import ROOT
 
 PACKAGE = "kustomize_zymtrace"
@@ -18,7 +17,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     # io, results, values and the names shared by everything: import nothing of the package above them
     ("foundation", ("", "api", "wellknown", "results", "values", "digest", "emitter", "yamlio", "console")),
     ("model", ("model",)),  # the config: sections, defaults, the saved validator
-    ("declarations", ("components", "settings")),  # the components, and the settings resolved from the model
+    ("declarations", ("components", "stores", "settings")),  # the components, their store modes, the resolved settings
     ("checks", ("checks",)),  # cross-field rules over the settings
     # what both whole-output passes derive (light: the finishing pass runs without the model)
     ("derivations", ("stages", "derived", "passes")),
@@ -33,13 +32,6 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("commands", ("review.commands", "cluster.commands", "scaffold.commands")),  # subcommands cli.py registers
     ("command line", ("cli", "__main__")),
 )
-# Cycles other changes are removing; each entry is the sorted modules of one cycle, without the package
-# prefix. Empty this once they are gone: the test then fails if they, or any other, come back.
-KNOWN_CYCLES: set[tuple[str, ...]] = {
-    ("model.base", "model.kube"),
-    ("render.context", "render.credentials"),
-    ("checks", "checks.data", "checks.ports", "checks.services"),
-}
 
 
 def modules() -> dict[str, Path]:
@@ -165,10 +157,8 @@ def test_imports_only_go_down_the_layers() -> None:
 
 
 def shortest_cycle(group: tuple[str, ...], edges: dict[str, dict[str, int]]) -> str:
-    """One shortest way round a strongly connected group, each import with its line, from its first module
-    outside the known cycles (the new part of a group that grew)."""
-    known = {module for cycle in KNOWN_CYCLES for module in cycle}
-    start = next((module for module in group if module not in known), group[0])
+    """One shortest way round a strongly connected group, each import with its line."""
+    start = group[0]
     paths: dict[str, list[str]] = {start: [start]}
     queue = [start]
     for node in queue:
@@ -185,30 +175,10 @@ def shortest_cycle(group: tuple[str, ...], edges: dict[str, dict[str, int]]) -> 
     return " <-> ".join(map(label, group))
 
 
-def allowed(group: tuple[str, ...]) -> bool:
-    """A cycle within a known one (a known cycle partly removed is still known)."""
-    return any(set(group) <= set(known) for known in KNOWN_CYCLES)
-
-
 def test_no_import_cycles() -> None:
     edges = graph()
-    new = [group for group in cycles(edges) if not allowed(group)]
+    new = cycles(edges)
     assert not new, "import cycles:\n" + "\n".join(shortest_cycle(group, edges) for group in new)
-
-
-@pytest.mark.parametrize(
-    "known",
-    [
-        pytest.param(group, marks=pytest.mark.xfail(strict=True, reason="being removed; then leave KNOWN_CYCLES"))
-        for group in sorted(KNOWN_CYCLES)
-    ],
-    ids=" <-> ".join,
-)
-def test_known_cycle_is_gone(known: tuple[str, ...]) -> None:
-    """Expected to fail until the cycle is removed; once it is, this passes, which strict xfail reports as
-    a failure: the entry must then leave KNOWN_CYCLES, so the cycle cannot come back unnoticed."""
-    left = [group for group in cycles(graph()) if set(group) <= set(known)]
-    assert not left, f"the cycle {' <-> '.join(known)} is still there"
 
 
 def test_the_cycle_check_finds_a_cycle() -> None:

@@ -14,10 +14,20 @@ import pytest
 from configs import cloudsql
 from helpers import config, containers, render, render_errors
 
-from kustomize_zymtrace.components import BY_KEY, COMPONENTS, IMAGES, container_images
+from kustomize_zymtrace.components import BY_KEY, COMPONENTS, IMAGES, SERVICE_BY_KEY, SERVICES, container_images
 
 PACKAGE = Path(__file__).resolve().parent.parent / "kustomize_zymtrace"
 CLOUDSQL = cloudsql()
+
+# Object storage outside the cluster, so that its type is read.
+EXISTING_GCS = {
+    "mode": "use_existing",
+    "use_existing": {
+        "type": "gcs",
+        "gcs": {"endpoint": "https://g.example", "accessKey": "id", "secretKeySecretName": "gcs"},
+    },
+}
+DISPATCHED = {"postgres": CLOUDSQL, "storage": EXISTING_GCS}
 
 
 # ------------------------------------------------------------------ the table itself
@@ -31,15 +41,7 @@ def test_every_rendered_workload_and_container_is_declared() -> None:
         {},
         {"postgres": {**CLOUDSQL}},
         {"postgres": {**CLOUDSQL, "gcp_cloudsql": {**CLOUDSQL["gcp_cloudsql"], "proxy": {"placement": "sidecar"}}}},
-        {
-            "storage": {
-                "mode": "use_existing",
-                "use_existing": {
-                    "type": "gcs",
-                    "gcs": {"endpoint": "https://g.example", "accessKey": "id", "secretKeySecretName": "gcs"},
-                },
-            }
-        },
+        {"storage": EXISTING_GCS},
     ]
     seen: set[str] = set()
     for spec in specs:
@@ -55,15 +57,61 @@ def test_every_rendered_workload_and_container_is_declared() -> None:
 
 
 def test_registry_declarations_are_consistent() -> None:
+    """Every name a declaration uses is declared: ports by their component, components by the registry."""
     assert len(BY_KEY) == len(COMPONENTS)
     assert set(container_images().values()) == set(IMAGES)
     for component in COMPONENTS:
         names = [port.name for port in component.ports]
         assert len(names) == len(set(names)), component.key
-        if component.autoscaled or component.metrics:
-            assert component.kind == "service", component.key
-        if component.metrics:
-            assert component.metrics in names, component.key
+    for service in SERVICES:
+        declared = [port.name for port in service.ports]
+        for name in (service.metrics, service.metrics_sink, *service.entry):
+            assert not name or name in declared, (service.key, name)
+        if service.probe is not None:
+            assert service.probe.port in declared, service.key
+        for endpoint in service.endpoints:
+            assert endpoint.port in [p.name for p in SERVICE_BY_KEY[endpoint.target].ports], endpoint
+        for route in service.routes:
+            assert SERVICE_BY_KEY[route.target].has_port("http"), route
+        for callee in service.calls:
+            assert SERVICE_BY_KEY[callee].endpoints, (service.key, callee)
+
+
+def _at(node: Any, path: str) -> Any:
+    for part in path.split("."):
+        node = getattr(node, part)
+    return node
+
+
+def test_declared_paths_name_the_fields_the_accessors_read() -> None:
+    """Messages name fields by path; each path reads the value its typed accessor returns (distinct
+    values in the config, so a path pointing at another field fails)."""
+    from kustomize_zymtrace.loading import load
+
+    numbers = iter(range(20001, 20100))
+    spec: dict[str, Any] = {}
+    for component in COMPONENTS:
+        for port in component.ports:
+            node = spec
+            *parents, leaf = port.path.split(".")
+            for part in parents:
+                node = node.setdefault(part, {})
+            node[leaf] = next(numbers)
+    spec["postgres"] = {**spec["postgres"], **CLOUDSQL, "gcp_cloudsql": {**CLOUDSQL["gcp_cloudsql"]}}
+    spec["postgres"]["gcp_cloudsql"]["proxy"] = {
+        "port": spec["postgres"]["gcp_cloudsql"].get("proxy", {}).get("port", 20100)
+    }
+    spec["services"]["gateway"]["service"] = {"portName": "grpc"}
+    backend, _ = load(config(spec))
+    checked = 0
+    for component in COMPONENTS:
+        assert _at(backend.spec, component.path) is component.section(backend.spec), component.key
+        for port in component.ports:
+            assert _at(backend.spec, port.path) == port.number(backend.spec), port.path
+            if port.service_name is not None:
+                assert _at(backend.spec, port.name_path) == port.service_name(backend.spec) == "grpc"
+            checked += 1
+    assert checked == sum(len(c.ports) for c in COMPONENTS) > 10
 
 
 def test_checks_never_import_the_renderers() -> None:
@@ -92,9 +140,35 @@ MODES = (
     ("storage.mode", "minio_in_cluster"),
     ("storage.use_existing.type", "storage_type"),
     ("postgres.gcp_cloudsql.proxy.placement", "cloudsql_sidecar"),
+    ("clickhouse.mode", "clickhouse_store"),
+    ("postgres.mode", "postgres_store"),
+    ("storage.mode", "storage_store"),
+    ("storage.use_existing.type", "storage_store"),
     ("auth.type", "auth_type"),
     ("security.profile", "restricted"),
 )
+
+
+class _Dispatch:
+    """The Settings properties and the store strategy lookups, side by side: each dispatches on a mode."""
+
+    def __init__(self, settings: Any) -> None:
+        self.settings = settings
+        self.spec = settings.spec
+
+    def __getattr__(self, name: str) -> Any:
+        from kustomize_zymtrace import stores
+        from kustomize_zymtrace.stores.postgres import gcp_cloudsql
+
+        lookups = {
+            "clickhouse_store": stores.clickhouse,
+            "postgres_store": stores.postgres,
+            "storage_store": stores.storage,
+            "cloudsql_sidecar": gcp_cloudsql.sidecar,
+        }
+        if name in lookups:
+            return lookups[name](self.settings)
+        return getattr(self.settings, name)
 
 
 def _settings(spec: dict[str, Any] | None = None) -> Any:
@@ -102,7 +176,7 @@ def _settings(spec: dict[str, Any] | None = None) -> Any:
     from kustomize_zymtrace.settings import Settings
 
     backend, _ = load(config(spec))
-    return Settings(backend)
+    return _Dispatch(Settings(backend))
 
 
 def _literal_values(path: str) -> tuple[str, ...]:
@@ -137,7 +211,7 @@ def test_every_mode_value_is_handled(path: str, prop: str) -> None:
 
 @pytest.mark.parametrize(("path", "prop"), MODES)
 def test_an_unknown_mode_fails_loudly(path: str, prop: str) -> None:
-    settings = _settings({"postgres": CLOUDSQL})
+    settings = _settings(DISPATCHED)
     _set(settings, path, "no_such_mode")
     with pytest.raises(AssertionError, match="no_such_mode"):
         getattr(settings, prop)

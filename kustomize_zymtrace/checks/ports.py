@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from ..components import COMPONENTS, PROXY, Component
-from ..results import Result, error
+from .. import stores
+from ..components import COMPONENTS, PROXY, Component, Database, Proxy, Service
+from ..results import Result, error, shown
 from ..settings import Settings
-from .common import shown
 
 
 class Opened(NamedTuple):
@@ -22,40 +22,37 @@ class Opened(NamedTuple):
     name_path: str  # the field holding the name ("" when the name is fixed)
 
 
-def _path(component: Component, field: str) -> str:
-    return f"spec.{component.section}.{field}"
+def _path(path: str) -> str:
+    return f"spec.{path}"
 
 
 def rendered(ctx: Settings, component: Component) -> bool:
     """Whether the component's pods and Services are rendered at all in this config."""
-    if component.kind == "database":
-        return ctx.in_cluster(component)
-    if component.kind == "proxy":
-        return ctx.cloudsql and not ctx.cloudsql_sidecar
-    return component.kind == "service"  # Jobs open no ports
+    if isinstance(component, Database):
+        return stores.in_cluster(ctx, component)
+    if isinstance(component, Proxy):
+        return stores.postgres(ctx).proxy_deployment(ctx)
+    return isinstance(component, Service)  # Jobs open no ports
 
 
 def pod_ports(ctx: Settings, component: Component) -> list[Opened]:
-    opened = [
-        Opened(port.name, ctx.port_number(component, port), _path(component, port.field), "")
-        for port in component.ports
-    ]
-    if ctx.proxy_sidecar_in(component):
+    opened = [Opened(port.name, port.number(ctx.spec), _path(port.path), "") for port in component.ports]
+    if stores.postgres(ctx).sidecar_in(ctx, component):
         proxy = PROXY.ports[0]
-        opened.append(Opened(f"{PROXY.key} sidecar", ctx.port_number(PROXY, proxy), _path(PROXY, proxy.field), ""))
+        opened.append(Opened(f"{PROXY.key} sidecar", proxy.number(ctx.spec), _path(proxy.path), ""))
     return opened
 
 
 def service_ports(ctx: Settings, component: Component) -> list[Opened]:
     return [
         Opened(
-            ctx.service_port_name(component, port),
-            ctx.port_number(component, port),
-            _path(component, port.field),
-            _path(component, port.name_field) if port.name_field else "",
+            port.service_port_name(ctx.spec),
+            port.number(ctx.spec),
+            _path(port.path),
+            _path(port.name_path) if port.name_path else "",
         )
         for port in component.ports
-        if ctx.on_service(component, port)
+        if port.on_service(ctx.spec)
     ]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from .. import stores
 from ..components import AUTOSCALED, COMPONENTS
 from ..model.scalars import escalates
 from ..results import Result, error, warning
@@ -67,9 +68,9 @@ def services(ctx: Settings) -> list[Result]:
     spec = ctx.spec
     out: list[Result] = []
     node_ports: dict[int, str] = {}
-    for name in (c.key for c in AUTOSCALED):
-        svc = getattr(spec.services, name)
-        where = f"spec.services.{name}"
+    for component in AUTOSCALED:
+        svc = component.app(spec)
+        where = f"spec.{component.path}"
         if "app" in svc.podLabels:
             out.append(error(f"{where}.podLabels.app", "reserved: app is the selector label"))
         exposure = svc.service
@@ -109,8 +110,8 @@ def _isolation(spec: Spec) -> list[Result]:
         return [warning(f"{where}.isolate", "no effect while services.activateNetworkPolicies is false")]
     out = [
         warning(f"{where}.{key}", "no effect without isolate: true")
-        for key in ("gatewayFrom", "metricsFrom")
-        if getattr(isolation, key) is not None and not isolation.isolate
+        for key, value in (("gatewayFrom", isolation.gatewayFrom), ("metricsFrom", isolation.metricsFrom))
+        if value is not None and not isolation.isolate
     ]
     if isolation.isolate and isolation.metricsFrom is not None and not spec.metricReporter.podMonitor.enabled:
         out.append(warning(f"{where}.metricsFrom", "no effect without metricReporter.podMonitor.enabled"))
@@ -125,20 +126,21 @@ def autoscaling(ctx: Settings) -> list[Result]:
     spec = ctx.spec
     common = spec.services.common.hpa
     out = _replica_range("spec.services.common.hpa", common.minReplicas, common.maxReplicas)
-    for name in (c.key for c in AUTOSCALED):
-        svc = getattr(spec.services, name)
-        where = f"spec.services.{name}.hpa"
+    for component in AUTOSCALED:
+        svc = component.app(spec)
+        where = f"spec.{component.path}.hpa"
         if svc.hpa is not None and svc.hpa.enabled is None and common.enabled:
             message = "missing: a service hpa block without enabled turns the HPA off (chart rule)"
             out.append(warning(f"{where}.enabled", message))
-        if not ctx.hpa_enabled(name):
+        if not ctx.hpa_enabled(component):
             continue
-        settings = ctx.effective_hpa(name)
-        out += _replica_range(where, settings["minReplicas"], settings["maxReplicas"])
+        settings = ctx.effective_hpa(component)
+        out += _replica_range(where, settings.minReplicas, settings.maxReplicas)
         if "cpu" not in svc.resources.requests:
-            out.append(warning(f"spec.services.{name}.resources.requests.cpu", "missing: a CPU target needs a request"))
+            message = "missing: a CPU target needs a request"
+            out.append(warning(f"spec.{component.path}.resources.requests.cpu", message))
     proxy = spec.postgres.gcp_cloudsql.hpa
-    if ctx.cloudsql and proxy.enabled:
+    if stores.postgres(ctx).uses_proxy and proxy.enabled:
         out += _replica_range("spec.postgres.gcp_cloudsql.hpa", proxy.minReplicas, proxy.maxReplicas)
     return out
 
@@ -149,8 +151,8 @@ def gateway(ctx: Settings) -> list[Result]:
     mtls = spec.services.gateway.mtls
     where = "spec.services.gateway.mtls"
     if mtls.enabled and not mtls.existingSecret:
-        for field in ("cert", "key", "ca"):
-            if not _pem(getattr(mtls, field)):
+        for field, pem in (("cert", mtls.cert), ("key", mtls.key), ("ca", mtls.ca)):
+            if not _pem(pem):
                 out.append(error(f"{where}.{field}", "a PEM block is required with mTLS on (or set existingSecret)"))
     if spec.ingress.enabled and spec.ingress.hosts.gateway.mtls.enabled and not mtls.enabled:
         out.append(
@@ -164,8 +166,8 @@ def platform(ctx: Settings) -> list[Result]:
     out: list[Result] = []
     registry = spec.global_.registry
     if registry.requirePullSecret and not registry.pullSecretName:
-        for field in ("username", "password"):
-            if not getattr(registry, field):
+        for field, value in (("username", registry.username), ("password", registry.password)):
+            if not value:
                 out.append(
                     error(f"spec.global.registry.{field}", "required with requirePullSecret (or pullSecretName)")
                 )
@@ -174,8 +176,8 @@ def platform(ctx: Settings) -> list[Result]:
     if spec.metricReporter.enabled is False:
         out.append(error("spec.metricReporter.enabled", "removed by the chart: delete the key (metrics stay on)"))
     ai = spec.aiAssistant
-    for field in ("defaultProvider", "defaultModel"):
-        if getattr(ai, field):
+    for field, value in (("defaultProvider", ai.defaultProvider), ("defaultModel", ai.defaultModel)):
+        if value:
             out.append(warning(f"spec.aiAssistant.{field}", "no effect: the chart never renders it"))
     return out
 
@@ -185,14 +187,12 @@ def escalation(ctx: Settings) -> list[Result]:
     refuses the container. Reported where the config sets allowPrivilegeEscalation."""
     out: list[Result] = []
     for component in COMPONENTS:
-        own = getattr(ctx.section(component), "securityContext", None)
-        if own is None:
-            continue
+        own = component.section(ctx.spec).securityContext
         asked = ctx.asked_container_security(component)
         if not escalates(asked) or asked.get("allowPrivilegeEscalation") is not False:
             continue
         where = (
-            f"spec.{component.section}.securityContext"
+            f"spec.{component.path}.securityContext"
             if own.allowPrivilegeEscalation is False
             else "spec.security.containerSecurityContext"
         )

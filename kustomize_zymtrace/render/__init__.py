@@ -21,6 +21,7 @@ from . import (
 from .context import GENERATED_BY, Context, Obj
 from .credentials import Inline
 from .render_pass import render_pass
+from .workloads import objects_of
 
 COMPONENTS = (
     configmaps,
@@ -64,7 +65,7 @@ def prepare(backend: ZymtraceBackend) -> tuple[Context, list[Result]]:
 
 def objects(ctx: Context) -> list[Obj]:
     """The finished objects of a prepared context, in apply order."""
-    return render_pass(ctx, [obj for component in COMPONENTS for obj in component.render(ctx)])
+    return render_pass(ctx, objects_of([item for component in COMPONENTS for item in component.render(ctx)]))
 
 
 def plaintext_findings(ctx: Context) -> list[Result]:

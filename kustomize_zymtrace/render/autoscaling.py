@@ -2,23 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from .. import stores
 from ..components import AUTOSCALED, PROXY
-from ..values import as_dict, plain
+from ..settings import Hpa
+from ..values import plain
 from .context import Context, Obj
 
 
 def render(ctx: Context) -> list[Obj]:
     objects: list[Obj] = []
     for component in AUTOSCALED:
-        enabled = ctx.hpa_enabled(component.key)
+        enabled = ctx.hpa_enabled(component)
         if enabled:
-            objects.append(hpa(ctx, component.key, ctx.effective_hpa(component.key)))
+            objects.append(hpa(ctx, component.key, ctx.effective_hpa(component)))
         objects.append(pdb(ctx, component.key, enabled))
     proxy = ctx.spec.postgres.gcp_cloudsql.hpa
-    if ctx.cloudsql and not ctx.cloudsql_sidecar and proxy.enabled:
-        objects.append(hpa(ctx, PROXY.key, as_dict(proxy)))
+    if stores.postgres(ctx).proxy_deployment(ctx) and proxy.enabled:
+        targets = (proxy.targetCPUUtilizationPercentage, proxy.targetMemoryUtilizationPercentage)
+        objects.append(hpa(ctx, PROXY.key, Hpa(proxy.minReplicas, proxy.maxReplicas, *targets, None)))
     return objects
 
 
@@ -33,18 +34,18 @@ def _metric(resource: str, target: int | None) -> list[Obj]:
     ]
 
 
-def hpa(ctx: Context, target: str, settings: dict[str, Any]) -> Obj:
+def hpa(ctx: Context, target: str, settings: Hpa) -> Obj:
     spec: Obj = {
         "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": ctx.name(target)},
-        "minReplicas": settings["minReplicas"],
-        "maxReplicas": settings["maxReplicas"],
+        "minReplicas": settings.minReplicas,
+        "maxReplicas": settings.maxReplicas,
     }
-    metrics = _metric("cpu", settings["targetCPUUtilizationPercentage"])
-    metrics += _metric("memory", settings["targetMemoryUtilizationPercentage"])
+    metrics = _metric("cpu", settings.targetCPUUtilizationPercentage)
+    metrics += _metric("memory", settings.targetMemoryUtilizationPercentage)
     if metrics:
         spec["metrics"] = metrics
-    if settings.get("behavior"):
-        spec["behavior"] = plain(settings["behavior"])
+    if settings.behavior:
+        spec["behavior"] = plain(settings.behavior)
     return {
         "apiVersion": "autoscaling/v2",
         "kind": "HorizontalPodAutoscaler",

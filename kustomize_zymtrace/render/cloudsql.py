@@ -3,13 +3,16 @@ in every pod that uses PostgreSQL (no unauthenticated database endpoint in the n
 
 from __future__ import annotations
 
-from ..components import PROXY, PROXY_CONTAINER, component
+from .. import stores
+from ..components import PROXY, PROXY_CONTAINER, Component
 from .context import Context, Obj
 from .pods import resources, scheduling
+from .workloads import Rendered, workload
 
 
-def render(ctx: Context) -> list[Obj]:
-    if not ctx.cloudsql or ctx.cloudsql_sidecar:
+def render(ctx: Context) -> list[Rendered]:
+    store = stores.postgres(ctx)
+    if not store.proxy_deployment(ctx):
         return []
     sql = ctx.spec.postgres.gcp_cloudsql
     service: Obj = {
@@ -18,17 +21,18 @@ def render(ctx: Context) -> list[Obj]:
         "metadata": ctx.metadata("postgres"),
         "spec": {
             "clusterIP": "None",
-            "ports": [{"name": "psql", "port": sql.proxy.port, "targetPort": "psql"}],
+            "ports": [{"name": "psql", "port": PROXY.port_number(ctx.spec, "psql"), "targetPort": "psql"}],
             "selector": ctx.selector(PROXY.key),
         },
     }
-    pod: Obj = scheduling(ctx.spec.postgres)
-    if ctx.cloudsql_service_account:
-        pod["serviceAccountName"] = ctx.cloudsql_service_account
+    pod: Obj = scheduling(PROXY.placement(ctx.spec))
+    account = store.service_account(ctx, PROXY)
+    if account:
+        pod["serviceAccountName"] = account
     pod["containers"] = [proxy_container(ctx, sidecar=False)]
     spec: Obj = {} if sql.hpa.enabled else {"replicas": sql.replicas}
     spec["selector"] = {"matchLabels": ctx.selector(PROXY.key)}
-    # No random rollout annotation: the checksum the finalizer adds rolls the proxy when its inputs change.
+    # No random rollout annotation: the checksum the render pass adds rolls the proxy when its inputs change.
     spec["template"] = {"metadata": {"labels": ctx.selector(PROXY.key)}, "spec": pod}
     deployment: Obj = {
         "apiVersion": "apps/v1",
@@ -36,7 +40,7 @@ def render(ctx: Context) -> list[Obj]:
         "metadata": ctx.metadata(PROXY.key, app=PROXY.key),
         "spec": spec,
     }
-    return [service, deployment]
+    return [service, workload(ctx, PROXY, deployment)]
 
 
 def proxy_container(ctx: Context, *, sidecar: bool) -> Obj:
@@ -67,8 +71,8 @@ def proxy_container(ctx: Context, *, sidecar: bool) -> Obj:
     return container
 
 
-def proxy_sidecars(ctx: Context, workload: str) -> list[Obj]:
+def proxy_sidecars(ctx: Context, workload: Component) -> list[Obj]:
     """The init-container list entry that gives a PostgreSQL client its own proxy, in sidecar placement."""
-    if ctx.proxy_sidecar_in(component(workload)):
+    if stores.postgres(ctx).sidecar_in(ctx, workload):
         return [proxy_container(ctx, sidecar=True)]
     return []

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from ..components import SERVICES, callers_of
-from ..settings import assert_never
+from .. import stores
+from ..components import GATEWAY, SERVICE_BY_KEY, SERVICES, callers_of
+from ..stores.base import flag
 from .context import Context, Obj
-from .credentials import APPS_DB, CLICKHOUSE_CLIENTS, mcp_servers_are_secret, mcp_servers_json
+from .credentials import mcp_servers_are_secret, mcp_servers_json
 
 # The services that serve /metrics also report their own metrics to ingest's trusted port.
 METRIC_REPORTERS = tuple(c.env_prefix for c in SERVICES if c.metrics)
-
-
-def flag(value: bool) -> str:
-    return "true" if value else "false"
 
 
 def render(ctx: Context) -> list[Obj]:
@@ -34,8 +31,8 @@ def configmap(ctx: Context, suffix: str, data: dict[str, str]) -> Obj:
 
 def app_config(ctx: Context) -> dict[str, str]:
     data: dict[str, str] = {}
-    data.update(_clickhouse(ctx))
-    data.update(_postgres(ctx))
+    data.update(stores.clickhouse(ctx).config_env(ctx))
+    data.update(stores.postgres(ctx).config_env(ctx))
     data.update(_endpoints(ctx))
     data.update(_storage(ctx))
     data.update(_web(ctx))
@@ -45,113 +42,39 @@ def app_config(ctx: Context) -> dict[str, str]:
     return data
 
 
-def _clickhouse(ctx: Context) -> dict[str, str]:
-    ch = ctx.spec.clickhouse
-    source = ch.create.config if ctx.clickhouse_in_cluster else ch.use_existing
-    data = {
-        "CLICKHOUSE_USER": source.user,
-        "CLICKHOUSE_DB": f"{source.database}_profiling",
-        "CLICKHOUSE_DEFAULT_ACCESS_MANAGEMENT": "1",
-    }
-    for prefix, database in CLICKHOUSE_CLIENTS:
-        data[f"{prefix}__USERNAME"] = source.user
-        data[f"{prefix}__ADDR"] = ctx.clickhouse_url
-        data[f"{prefix}__DATABASE"] = f"{source.database}_{database}"
-    if not ctx.clickhouse_in_cluster:
-        existing = ch.use_existing
-        for prefix in ("INGEST__CLICKHOUSE", "INGEST__METRICS__CLICKHOUSE"):
-            data[f"{prefix}__AUTO_CREATE_DBS"] = flag(existing.autoCreateDBs)
-        if existing.clusterName:
-            data.update({f"{prefix}__CLUSTER_NAME": existing.clusterName for prefix, _ in CLICKHOUSE_CLIENTS})
-    return data
-
-
-def _postgres(ctx: Context) -> dict[str, str]:
-    pg = ctx.spec.postgres
-    data: dict[str, str] = {}
-    if not ctx.cloudsql:
-        data["POSTGRES_USER"] = ctx.postgres_user
-    section = getattr(pg, ctx.postgres_mode)
-    for app in APPS_DB:
-        data[f"{app}__POSTGRES__USERNAME"] = ctx.postgres_user
-        data[f"{app}__POSTGRES__ADDR"] = ctx.postgres_address
-        if ctx.postgres_in_cluster:
-            continue
-        data[f"{app}__POSTGRES__DATABASE"] = f"{section.database}_{app.lower()}"
-        data[f"{app}__POSTGRES__AUTO_CREATE_DBS"] = flag(section.autoCreateDBs)
-        if ctx.postgres_mode == "use_existing":
-            data[f"{app}__POSTGRES__SECURE"] = flag(section.secure)
-        elif ctx.postgres_mode == "aws_aurora":
-            data[f"{app}__POSTGRES__SECURE"] = "true"
-    return data
+def _endpoint(ctx: Context, target: str, port: str, scheme: str = "http") -> str:
+    """scheme://<prefix>-<target>:<the target's port number>."""
+    return f"{scheme}://{ctx.name(target)}:{SERVICE_BY_KEY[target].port_number(ctx.spec, port)}"
 
 
 def _endpoints(ctx: Context) -> dict[str, str]:
-    services = ctx.spec.services
+    """Where each service finds the others, from their declarations (components.py)."""
     reporter = ctx.spec.metricReporter
-    identity = f"http://{ctx.name('identity')}:{services.identity.port}"
-    identity_health = f"http://{ctx.name('identity')}:{services.identity.portHealth}"
-    symdb_health = f"http://{ctx.name('symdb')}:{services.symdb.portHealth}"
-    # symdb is reached through the gateway, which balances by build-id hash (chart 1.2).
-    via_gateway = f"http://{ctx.name('gateway')}:{services.gateway.port}"
-    via_gateway_trusted = f"http://{ctx.name('gateway')}:{services.gateway.portTrusted}"
     data: dict[str, str] = {}
-    for prefix in METRIC_REPORTERS:
-        data[f"{prefix}__METRIC_REPORTER__ENABLED"] = "true"
-        data[f"{prefix}__METRIC_REPORTER__ENDPOINT"] = f"http://{ctx.name('ingest')}:{services.ingest.portTrusted}"
-        data[f"{prefix}__METRIC_REPORTER__POLL_PERIOD_SEC"] = str(reporter.pollPeriodSec)
-        data[f"{prefix}__METRIC_REPORTER__EXPORT_PERIOD_SEC"] = str(reporter.exportPeriodSec)
-        data[f"{prefix}__METRIC_REPORTER__ALIGN_TIMESTAMPS"] = flag(reporter.alignTimestamps)
-        data[f"{prefix}__METRIC_REPORTER__CONSOLE"] = flag(reporter.console)
-    for caller in callers_of("identity"):
-        data[f"{caller.env_prefix}__IDENTITY_SERVICE__ENDPOINT"] = identity
-        data[f"{caller.env_prefix}__IDENTITY_SERVICE__HEALTH_ENDPOINT"] = identity_health
-    for caller in callers_of("symdb"):
-        data[f"{caller.env_prefix}__SYMDB__ENDPOINT"] = via_gateway
-        data[f"{caller.env_prefix}__SYMDB__ENDPOINT_TRUSTED"] = via_gateway_trusted
-        data[f"{caller.env_prefix}__SYMDB__HEALTH_ENDPOINT"] = symdb_health
-    # The gRPC services bind their health port here (from the port each declares as http-health).
+    for sink in (s for s in SERVICES if s.metrics_sink):
+        for prefix in METRIC_REPORTERS:
+            data[f"{prefix}__METRIC_REPORTER__ENABLED"] = "true"
+            data[f"{prefix}__METRIC_REPORTER__ENDPOINT"] = _endpoint(ctx, sink.key, sink.metrics_sink)
+            data[f"{prefix}__METRIC_REPORTER__POLL_PERIOD_SEC"] = str(reporter.pollPeriodSec)
+            data[f"{prefix}__METRIC_REPORTER__EXPORT_PERIOD_SEC"] = str(reporter.exportPeriodSec)
+            data[f"{prefix}__METRIC_REPORTER__ALIGN_TIMESTAMPS"] = flag(reporter.alignTimestamps)
+            data[f"{prefix}__METRIC_REPORTER__CONSOLE"] = flag(reporter.console)
     for service in SERVICES:
-        for port in service.ports:
-            if port.name == "http-health":
-                bind = f"0.0.0.0:{ctx.port_number(service, port)}"
-                data[f"{service.env_prefix}__GRPC_SERVER__BIND_ADDR_HEALTH_CHECK"] = bind
+        for caller in callers_of(service.key):
+            for endpoint in service.endpoints:
+                data[f"{caller.env_prefix}__{endpoint.env}"] = _endpoint(ctx, endpoint.target, endpoint.port)
+        # The gRPC services bind their health port here (from the port each declares as http-health).
+        if service.has_port("http-health"):
+            bind = f"0.0.0.0:{service.port_number(ctx.spec, 'http-health')}"
+            data[f"{service.env_prefix}__GRPC_SERVER__BIND_ADDR_HEALTH_CHECK"] = bind
+        if service.announce:
+            data[f"{service.env_prefix}_SERVICE"] = _endpoint(ctx, service.key, "http", service.announce)
     data["INGEST__EVENT_TTL_HOURS"] = str(ctx.spec.global_.dataRetentionDays * 24)
-    data["WEB_SERVICE"] = f"http://{ctx.name('web')}:{services.web.port}"
-    data["INGEST_SERVICE"] = f"grpc://{ctx.name('ingest')}:{services.ingest.port}"
-    data["SYMDB_SERVICE"] = f"grpc://{ctx.name('symdb')}:{services.symdb.port}"
     return data
 
 
-def bucket_endpoint(ctx: Context) -> str:
-    storage = ctx.spec.storage
-    if ctx.minio_in_cluster:
-        return f"http://{ctx.name('minio')}:{storage.create.service.api.port}"
-    existing = storage.use_existing
-    kind = ctx.storage_type
-    match kind:
-        case "s3":
-            # s3.endpoint is a custom endpoint; the chart only validated it.
-            return existing.s3.endpoint or f"https://s3.dualstack.{existing.s3.region}.amazonaws.com"
-        case "minio":
-            return existing.minio.endpoint
-        case "gcs":
-            return existing.gcs.endpoint
-        case _:
-            assert_never(kind)
-
-
 def _storage(ctx: Context) -> dict[str, str]:
-    storage = ctx.spec.storage
-    data = {
-        "SYMDB__SYMBOL_BUCKET__BUCKET_NAME": storage.buckets.symbols,
-        "SYMDB__SYMBOL_BUCKET__AWS_ENDPOINT": bucket_endpoint(ctx),
-    }
-    if not ctx.minio_in_cluster and ctx.storage_type == "s3":
-        s3 = storage.use_existing.s3
-        data["SYMDB__SYMBOL_BUCKET__AWS_REGION"] = s3.region
-        if s3.useIAM:
-            data["SYMDB__SYMBOL_BUCKET__USE_IAM"] = s3.useIAM
+    data = stores.storage(ctx).config_env(ctx)
     sym = ctx.spec.globalSymbolization
     if sym.enabled:
         data["SYMDB__GLOBAL_SYM_ENDPOINT__BUCKET_NAME"] = sym.config.bucketName
@@ -249,26 +172,20 @@ def _oidc(ctx: Context) -> dict[str, str]:
 
 
 def gateway_config(ctx: Context) -> dict[str, str]:
-    services = ctx.spec.services
-    gateway = services.gateway
+    gateway = ctx.spec.services.gateway
     data = {
         "ADMIN_PORT": str(gateway.adminPort),
         "LISTENER_PORT": str(gateway.port),
         "LISTENER_PORT_TRUSTED": str(gateway.portTrusted),
-        "INGEST_RR_CLUSTER_ADDRESS": ctx.dns("ingest"),
-        "INGEST_RR_CLUSTER_PORT": str(services.ingest.port),
-        "INGEST_RR_CLUSTER_PORT_TRUSTED": str(services.ingest.portTrusted),
-        "WEB_CLUSTER_ADDRESS": ctx.dns("web"),
-        "WEB_CLUSTER_PORT": str(services.web.port),
-        "UI_CLUSTER_ADDRESS": ctx.dns("ui"),
-        "UI_CLUSTER_PORT": str(services.ui.port),
         "SKIP_XFF_APPEND": flag(gateway.xff_append),
         "XFF_NUM_TRUSTED_HOPS": str(gateway.xff_num_trusted_hops),
     }
-    for balancing in ("HASH", "RR"):
-        data[f"SYMDB_{balancing}_CLUSTER_ADDRESS"] = ctx.dns("symdb")
-        data[f"SYMDB_{balancing}_CLUSTER_PORT"] = str(services.symdb.port)
-        data[f"SYMDB_{balancing}_CLUSTER_PORT_TRUSTED"] = str(services.symdb.portTrusted)
+    for route in GATEWAY.routes:
+        target = SERVICE_BY_KEY[route.target]
+        data[f"{route.env}_ADDRESS"] = ctx.dns(target.key)
+        data[f"{route.env}_PORT"] = str(target.port_number(ctx.spec, "http"))
+        if target.has_port("http-trusted"):
+            data[f"{route.env}_PORT_TRUSTED"] = str(target.port_number(ctx.spec, "http-trusted"))
     if gateway.mtls.enabled:
         data["SERVER_CERT_PATH"] = "/etc/envoy/certs/tls.crt"
         data["SERVER_KEY_PATH"] = "/etc/envoy/certs/tls.key"

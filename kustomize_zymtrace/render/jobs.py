@@ -1,6 +1,6 @@
 """One-shot Jobs: schema migration, MinIO bucket creation, and the check of an existing bucket.
 
-They are plain Jobs, not Helm hooks. The finalizer names each after a hash of its pod template, so a
+They are plain Jobs, not Helm hooks. The render pass names each after a hash of its pod template, so a
 changed Job is a new Job and an unchanged one is left alone by the reconciler.
 """
 
@@ -8,20 +8,25 @@ from __future__ import annotations
 
 import shlex
 
+from .. import stores
+from ..components import BUCKET_CHECK, MIGRATE, MINIO, MINIO_INIT, Job
+from ..stores.storage.base import Outside
 from .cloudsql import proxy_sidecars
 from .context import Context, Obj
 from .pods import app_scheduling, env_block, pull_secrets, resources, scheduling, workload_env
 from .wiring import env_sources, service_account
+from .workloads import Rendered, Workload, workload
 
 
-def render(ctx: Context) -> list[Obj]:
-    jobs = []
+def render(ctx: Context) -> list[Rendered]:
+    jobs: list[Rendered] = []
     if not ctx.spec.global_.skipDBMigrations:
         jobs.append(migrate(ctx))
-    if ctx.minio_in_cluster:
-        jobs.append(minio_init(ctx))
+    storage = stores.storage(ctx)
+    if isinstance(storage, Outside):
+        jobs.append(bucket_check(ctx, storage))
     else:
-        jobs.append(bucket_check(ctx))
+        jobs.append(minio_init(ctx))
     return jobs
 
 
@@ -33,23 +38,20 @@ def _wait_loop(what: str, command: str) -> str:
     return f'until {command}; do\n  echo "Waiting for {what}..."\n  sleep 5\ndone\necho "{what} is ready."\n'
 
 
-def _job(ctx: Context, suffix: str, pod: Obj, **spec: int) -> Obj:
-    template = {"metadata": {"labels": ctx.selector(suffix)}, "spec": {**pod, "restartPolicy": "OnFailure"}}
-    return {
+def _job(ctx: Context, job: Job, pod: Obj, annotations: dict[str, str] | None = None, **spec: int) -> Workload:
+    template: Obj = {"metadata": {"labels": ctx.selector(job.key)}, "spec": {**pod, "restartPolicy": "OnFailure"}}
+    if annotations:
+        template["metadata"]["annotations"] = dict(sorted(annotations.items()))
+    obj = {
         "apiVersion": "batch/v1",
         "kind": "Job",
-        "metadata": ctx.metadata(suffix, app=suffix),
+        "metadata": ctx.metadata(job.key, app=job.key),
         "spec": {**spec, "template": template},
     }
+    return workload(ctx, job, obj)
 
 
-def _with_annotations(job: Obj, annotations: dict[str, str]) -> Obj:
-    if annotations:
-        job["spec"]["template"]["metadata"]["annotations"] = dict(sorted(annotations.items()))
-    return job
-
-
-def migrate(ctx: Context) -> Obj:
+def migrate(ctx: Context) -> Workload:
     spec, svc = ctx.spec, ctx.spec.services.migrate
     literals = dict(svc.env)
     # One env list: the chart's second env: block for these flags clobbered the first.
@@ -57,39 +59,18 @@ def migrate(ctx: Context) -> Obj:
         literals["SKIP_PSQL_MIGRATE"] = "true"
     if spec.global_.skipClickHouseMigration:
         literals["SKIP_CH_MIGRATE"] = "true"
-    env = workload_env(ctx, "migrate", literals)
+    env = workload_env(ctx, MIGRATE, literals)
     extra = resources(svc.resources)
-
-    def wait(name: str, image: str, what: str, command: str) -> Obj:
-        return {
-            "name": name,
-            "image": image,
-            "imagePullPolicy": ctx.pull_policy,
-            "command": _shell(_wait_loop(what, command)),
-            **env,
-            **extra,
-        }
-
-    init = proxy_sidecars(ctx, "migrate")
-    if ctx.clickhouse_in_cluster:
-        ch = spec.clickhouse.create
-        probe = (
-            f"clickhouse-client --host={ctx.name('clickhouse')} --port={ch.service.native.port} "
-            '--user="${CLICKHOUSE_USER}" --password="${CLICKHOUSE_PASSWORD}" --query="SELECT 1"'
-        )
-        init.append(wait("wait-for-clickhouse", ctx.db_image(ch.image.repository, ch.image.tag), "ClickHouse", probe))
-    postgres_image = ctx.db_image(spec.postgres.create.image.repository, spec.postgres.create.image.tag)
-    if ctx.postgres_in_cluster:
-        probe = (
-            f'PGPASSWORD="${{POSTGRES_PASSWORD}}" psql -h {ctx.name("postgres")} '
-            f'-p {spec.postgres.create.service.port} -U "${{POSTGRES_USER}}" -d postgres -c "SELECT 1"'
-        )
-        init.append(wait("wait-for-postgres", postgres_image, "PostgreSQL", probe))
-    elif ctx.cloudsql:
-        host, port = ctx.postgres_address.rsplit(":", 1)
-        user = shlex.quote(ctx.postgres_user)
-        probe = f'psql -h {host} -p {port} -U {user} -d postgres -c "SELECT 1"'
-        init.append(wait("wait-for-gcp-cloudsql", postgres_image, "the Cloud SQL proxy", probe))
+    init = proxy_sidecars(ctx, MIGRATE)
+    for store in (stores.clickhouse(ctx), stores.postgres(ctx)):
+        wait = store.wait(ctx)
+        if wait is not None:
+            command = _shell(_wait_loop(wait.what, wait.command))
+            init.append(
+                {"name": wait.name, "image": wait.image, "imagePullPolicy": ctx.pull_policy, "command": command}
+                | env
+                | extra
+            )
     script = (
         'echo "Running database migrations..."\n'
         "# Everything zymtrace-cli needs comes from the environment.\n"
@@ -103,27 +84,26 @@ def migrate(ctx: Context) -> Obj:
     )
     container = {
         "name": "migrate",
-        "image": ctx.app_image("migrate"),
+        "image": ctx.app_image(svc.image),
         "imagePullPolicy": ctx.pull_policy,
         "command": _shell(script),
         **env,
         **extra,
     }
-    pod: Obj = {**app_scheduling(ctx, "migrate"), **pull_secrets(ctx)}
-    account = service_account(ctx, "migrate")
+    pod: Obj = {**app_scheduling(ctx, svc), **pull_secrets(ctx)}
+    account = service_account(ctx, MIGRATE)
     if account:
         pod["serviceAccountName"] = account
     if init:
         pod["initContainers"] = init
     pod["containers"] = [container]
-    job = _job(ctx, "migrate", pod, activeDeadlineSeconds=svc.timeoutSeconds, backoffLimit=2)
-    return _with_annotations(job, svc.podAnnotations)
+    return _job(ctx, MIGRATE, pod, svc.podAnnotations, activeDeadlineSeconds=svc.timeoutSeconds, backoffLimit=2)
 
 
-def minio_init(ctx: Context) -> Obj:
+def minio_init(ctx: Context) -> Workload:
     create = ctx.spec.storage.create
     image = ctx.db_image(create.image.repository, create.image.tag)
-    env = env_block(ctx, [("ConfigMap", "config"), ("Secret", "minio-secrets")])
+    env = env_block(ctx, [("ConfigMap", "config"), ("Secret", MINIO.server_secret)])
     alias = (
         f"mc alias set zymtrace http://{ctx.name('minio')}:{create.service.api.port} "
         '"${MINIO_ROOT_USER}" "${MINIO_ROOT_PASSWORD}"'
@@ -147,43 +127,36 @@ def minio_init(ctx: Context) -> Obj:
         **env,
         **extra,
     }
-    pod = {**scheduling(ctx.spec.storage), "initContainers": [wait_container], "containers": [container]}
-    return _job(ctx, "minio-init", pod, backoffLimit=5)
+    pod = {**scheduling(MINIO_INIT.placement(ctx.spec)), "initContainers": [wait_container], "containers": [container]}
+    return _job(ctx, MINIO_INIT, pod, backoffLimit=5)
 
 
-def bucket_check(ctx: Context) -> Obj:
-    storage = ctx.spec.storage
-    kind = ctx.storage_type
-    bucket = shlex.quote(storage.buckets.symbols)
+def bucket_check(ctx: Context, storage: Outside) -> Workload:
+    bucket = shlex.quote(ctx.spec.storage.buckets.symbols)
     args = [
         f"--bucket-name {bucket}",
         '--aws-access-key-id "${SYMDB__SYMBOL_BUCKET__AWS_ACCESS_KEY_ID}"',
         '--aws-secret-access-key "${SYMDB__SYMBOL_BUCKET__AWS_SECRET_ACCESS_KEY}"',
+        *storage.check_args(ctx),
     ]
-    if kind == "s3":
-        if storage.use_existing.s3.useIAM:
-            args.append('--use-iam "${SYMDB__SYMBOL_BUCKET__USE_IAM}"')
-        args.append('--aws-region "${SYMDB__SYMBOL_BUCKET__AWS_REGION}"')
-    if kind != "s3" or storage.use_existing.s3.endpoint:
-        args.append('--aws-endpoint "${SYMDB__SYMBOL_BUCKET__AWS_ENDPOINT}"')
     script = (
-        f'echo "Checking bucket {bucket} ({kind}) at ${{SYMDB__SYMBOL_BUCKET__AWS_ENDPOINT}}"\n'
+        f'echo "Checking bucket {bucket} ({storage.kind}) at ${{SYMDB__SYMBOL_BUCKET__AWS_ENDPOINT}}"\n'
         "zymtrace-cli check-bucket \\\n  " + " \\\n  ".join(args) + "\n"
     )
     svc = ctx.spec.services.migrate
     container: Obj = {
-        "name": "bucket-check",
-        "image": ctx.app_image("migrate"),
+        "name": BUCKET_CHECK.key,
+        "image": ctx.app_image(svc.image),
         "imagePullPolicy": ctx.pull_policy,
         "command": _shell(script),
-        **env_block(ctx, env_sources(ctx, "bucket-check"), dict(svc.env)),
+        **env_block(ctx, env_sources(ctx, BUCKET_CHECK), dict(svc.env)),
     }
     container.update(resources(svc.resources))
     # Field by field: services.bucket-check (the key the chart reads), else the migrate Job's placement.
-    placement = {**app_scheduling(ctx, "migrate"), **scheduling(ctx.spec.services.bucket_check)}
+    placement = {**app_scheduling(ctx, svc), **scheduling(ctx.spec.services.bucket_check)}
     pod: Obj = {**placement, **pull_secrets(ctx)}
-    account = service_account(ctx, "bucket-check")
+    account = service_account(ctx, BUCKET_CHECK)
     if account:
         pod["serviceAccountName"] = account
     pod["containers"] = [container]
-    return _job(ctx, "bucket-check", pod, activeDeadlineSeconds=600, backoffLimit=6)
+    return _job(ctx, BUCKET_CHECK, pod, activeDeadlineSeconds=600, backoffLimit=6)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..components import COMPONENTS
+from ..components import SERVICES
 from .context import Context, Obj
 
 
@@ -11,7 +11,7 @@ def render(ctx: Context) -> list[Obj]:
     if not monitor.enabled:
         return []
     objects = []
-    for component in (c for c in COMPONENTS if c.metrics):
+    for component in (c for c in SERVICES if c.metrics):
         service = component.key
         endpoint = {"port": component.metrics, "path": "/metrics"}
         if monitor.interval:

@@ -17,39 +17,52 @@ narrows them) and, with PodMonitors, the metrics ports (`metricsFrom`).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING
 
-from ..components import PROXY, SERVICES, STORE_DATABASE, Component, Store, callers_of, clients_of, component
+from .. import stores
+from ..components import (
+    BUCKET_CHECK,
+    JOBS,
+    MINIO_INIT,
+    SERVICES,
+    Component,
+    Service,
+    callers_of,
+    clients_of,
+    routers_of,
+)
 from ..values import plain
 from .context import Context, Obj
 
-# The Jobs open no port: their pods admit nothing.
-JOBS = ("migrate", "minio-init", "bucket-check")
-# The services the gateway routes to, on their main and trusted listeners.
-ROUTED = ("ui", "web", "ingest", "symdb")
+if TYPE_CHECKING:
+    from ..components import Store
+    from ..model.kube import NetworkPolicyPeer
+
+# What the store NetworkPolicies are named after: the store, whichever workload serves it.
+POLICED_STORES: tuple[Store, ...] = ("clickhouse", "postgres")
 
 
 def render(ctx: Context) -> list[Obj]:
     if not ctx.spec.services.activateNetworkPolicies:
         return []
     policies = []
-    if ctx.clickhouse_in_cluster:
-        policies.append(database_policy(ctx, "clickhouse", STORE_DATABASE["clickhouse"]))
-    if ctx.postgres_in_cluster:
-        policies.append(database_policy(ctx, "postgres", STORE_DATABASE["postgres"]))
-    elif ctx.cloudsql and not ctx.cloudsql_sidecar:
-        # A sidecar proxy listens on loopback only: there is nothing in the namespace to protect.
-        policies.append(database_policy(ctx, "postgres", PROXY))
+    for store in POLICED_STORES:
+        server = stores.of(ctx, store).server(ctx)
+        if server is not None:
+            policies.append(database_policy(ctx, store, server))
     if not ctx.spec.security.networkPolicies.isolate:
-        ui = component("ui")
-        return [*policies, _policy(ctx, "ui", [_from_components(ctx, ["gateway"], _ports(ctx, ui))])]
+        for service in (s for s in SERVICES if s.chart_policy):
+            rules = [_from_components(ctx, [r.key for r in routers_of(service.key)], _ports(ctx, service))]
+            policies.append(_policy(ctx, service.key, rules))
+        return policies
     policies += [_policy(ctx, service.key, service_rules(ctx, service)) for service in SERVICES]
-    if ctx.minio_in_cluster:
-        minio = STORE_DATABASE["storage"]
-        # bucket-check runs only against object storage outside the cluster (jobs.py).
-        clients = [client.key for client in clients_of("storage") if client.key != "bucket-check"] + ["minio-init"]
-        policies.append(_policy(ctx, "minio", [_from_components(ctx, clients, _ports(ctx, minio, "service.api.port"))]))
-    jobs = {"matchExpressions": [{"key": "app", "operator": "In", "values": [ctx.name(job) for job in JOBS]}]}
+    minio = stores.storage(ctx).server(ctx)
+    if minio is not None:
+        # Its clients that run beside it (bucket-check runs only against storage outside the cluster), and
+        # the Job that makes its bucket.
+        clients = [c.key for c in clients_of("storage") if c is not BUCKET_CHECK] + [MINIO_INIT.key]
+        policies.append(_policy(ctx, minio.key, [_from_components(ctx, clients, _ports(ctx, minio, "api"))]))
+    jobs = {"matchExpressions": [{"key": "app", "operator": "In", "values": [ctx.name(job.key) for job in JOBS]}]}
     policies.append(_policy(ctx, "jobs", [], selector=jobs))
     return policies
 
@@ -60,41 +73,46 @@ def database_policy(ctx: Context, store: Store, target: Component) -> Obj:
     return _policy(ctx, store, rules, selector={"matchLabels": ctx.selector(target.key)})
 
 
-def service_rules(ctx: Context, service: Component) -> list[Obj]:
+def _callers(ctx: Context, service: Service) -> list[Obj | None]:
+    """One rule per service whose callers are pointed at this one (its endpoints' targets), on those ports."""
+    rules: list[Obj | None] = []
+    for callee in SERVICES:
+        ports = [e.port for e in callee.endpoints if e.target == service.key]
+        if ports:
+            callers = [caller.key for caller in callers_of(callee.key)]
+            rules.append(_from_components(ctx, callers, _ports(ctx, service, *ports)))
+    return rules
+
+
+def service_rules(ctx: Context, service: Service) -> list[Obj | None]:
     """Who reaches a service, on which ports: whoever the backend's configuration points at it, the
     clients a NodePort or LoadBalancer Service brings, and the configured outside peers."""
-    key, settings = service.key, ctx.spec.security.networkPolicies
-    listeners = _ports(ctx, service, "port", "portTrusted")
+    settings = ctx.spec.security.networkPolicies
     rules: list[Obj | None] = []
-    if key == "gateway":
-        mtls = _ports(ctx, service, "mtls.port") if ctx.spec.services.gateway.mtls.enabled else []
-        rules.append(_open_to(settings.gatewayFrom, listeners + mtls))
+    if service.entry:
+        entry = [p.number(ctx.spec) for p in service.ports if p.name in service.entry and p.on_service(ctx.spec)]
+        rules.append(_open_to(settings.gatewayFrom, entry))
         if settings.gatewayFrom is not None:
-            # symdb's callers reach it through the gateway's listeners.
-            rules.append(_from_components(ctx, [caller.key for caller in callers_of("symdb")], listeners))
-    if key in ROUTED:
-        rules.append(_from_components(ctx, ["gateway"], listeners))
-    if key == "ingest":
-        # Every service with metrics pushes them to ingest's trusted listener (METRIC_REPORTER__ENDPOINT).
+            rules += _callers(ctx, service)  # else the rule above already admits every source
+    for router in routers_of(service.key):
+        rules.append(_from_components(ctx, [router.key], _ports(ctx, service, "http", "http-trusted")))
+    if service.metrics_sink:
+        # Every service with metrics pushes them to this listener (METRIC_REPORTER__ENDPOINT).
         reporters = [reporter.key for reporter in SERVICES if reporter.metrics]
-        rules.append(_from_components(ctx, reporters, _ports(ctx, service, "portTrusted")))
-    if key == "symdb":
-        rules.append(_from_components(ctx, [c.key for c in callers_of("symdb")], _ports(ctx, service, "portHealth")))
-    if key == "identity":
-        callers = [caller.key for caller in callers_of("identity")]
-        rules.append(_from_components(ctx, callers, _ports(ctx, service, "port", "portHealth")))
-    if key != "gateway" and ctx.section(service).service.type != "ClusterIP":
-        # The gateway's own exposure is what gatewayFrom says; another exposed Service is open to all.
-        rules.append(_open_to(None, [ctx.port_number(service, p) for p in service.ports if ctx.on_service(service, p)]))
+        rules.append(_from_components(ctx, reporters, _ports(ctx, service, service.metrics_sink)))
+    if not service.entry:
+        rules += _callers(ctx, service)
+        if service.app(ctx.spec).service.type != "ClusterIP":
+            # The entry point's own exposure is what gatewayFrom says; another exposed Service is open to all.
+            rules.append(_open_to(None, [p.number(ctx.spec) for p in service.ports if p.on_service(ctx.spec)]))
     if service.metrics and ctx.spec.metricReporter.podMonitor.enabled:
-        metrics = [ctx.port_number(service, port) for port in service.ports if port.name == service.metrics]
-        rules.append(_open_to(settings.metricsFrom, metrics))
+        rules.append(_open_to(settings.metricsFrom, _ports(ctx, service, service.metrics)))
     return [rule for rule in rules if rule is not None]
 
 
-def _ports(ctx: Context, target: Component, *fields: str) -> list[int]:
-    """The numbers of a component's ports (those bound to `fields`, else all of them)."""
-    return [ctx.port_number(target, port) for port in target.ports if not fields or port.field in fields]
+def _ports(ctx: Context, target: Component, *names: str) -> list[int]:
+    """The numbers of a component's ports (those named, else all of them)."""
+    return [port.number(ctx.spec) for port in target.ports if not names or port.name in names]
 
 
 def _tcp(ports: list[int]) -> list[Obj]:
@@ -108,7 +126,7 @@ def _from_components(ctx: Context, peers: list[str], ports: list[int]) -> Obj | 
     return {"from": [{"podSelector": {"matchLabels": ctx.selector(peer)}} for peer in peers], "ports": _tcp(ports)}
 
 
-def _open_to(peers: list[Any] | None, ports: list[int]) -> Obj | None:
+def _open_to(peers: Sequence[NetworkPolicyPeer] | None, ports: list[int]) -> Obj | None:
     """From the configured peers outside the backend; None: from every source (a rule without `from`)."""
     if not ports or peers == []:
         return None

@@ -2,31 +2,37 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from ..values import plain
 from .context import Context, Obj
-
-if TYPE_CHECKING:
-    from ..model.kube import Scheduling
 from .wiring import env_from, env_sources
 
-SCHEDULING_FIELDS = ("nodeSelector", "tolerations", "affinity")
+if TYPE_CHECKING:
+    from ..components import Component
+    from ..model.base import Resources
+    from ..model.kube import Scheduling
+
+
+def _placement(group: Scheduling) -> Obj:
+    return {"nodeSelector": group.nodeSelector, "tolerations": group.tolerations, "affinity": group.affinity}
 
 
 def scheduling(own: Scheduling, fallback: Scheduling | None = None) -> Obj:
     """Each field from `own` when set, else from `fallback`, as a whole (the chart never merges them)."""
+    mine, shared = _placement(own), _placement(fallback) if fallback is not None else {}
     out: Obj = {}
-    for name in SCHEDULING_FIELDS:
-        value = plain(getattr(own, name)) or (plain(getattr(fallback, name)) if fallback is not None else None)
-        if value:
-            out[name] = value
+    for name, value in mine.items():
+        chosen = plain(value) or (plain(shared[name]) if shared else None)
+        if chosen:
+            out[name] = chosen
     return out
 
 
-def app_scheduling(ctx: Context, service: str) -> Obj:
+def app_scheduling(ctx: Context, own: Scheduling) -> Obj:
     """Services, migrate and bucket-check: services.<service>.*, else services.common.*."""
-    return scheduling(getattr(ctx.spec.services, service), ctx.spec.services.common)
+    return scheduling(own, ctx.spec.services.common)
 
 
 def env_block(ctx: Context, sources: list[tuple[str, str]], literals: dict[str, str] | None = None) -> Obj:
@@ -46,7 +52,7 @@ def env_block(ctx: Context, sources: list[tuple[str, str]], literals: dict[str, 
     return block
 
 
-def workload_env(ctx: Context, workload: str, literals: dict[str, str] | None = None) -> Obj:
+def workload_env(ctx: Context, workload: Component, literals: dict[str, str] | None = None) -> Obj:
     return env_block(ctx, env_sources(ctx, workload), literals)
 
 
@@ -59,17 +65,15 @@ def http_probe(path: str, port: int | str, initial: int, period: int, *, timeout
     return probe
 
 
-def exec_probe(command: list[str], timing: Any) -> Obj:
-    probe: Obj = {"exec": {"command": command}}
-    probe.update(plain(timing))
-    return probe
+def exec_probe(command: list[str], timing: Mapping[str, int]) -> Obj:
+    return {"exec": {"command": command}, **timing}
 
 
 def pull_secrets(ctx: Context) -> Obj:
     return {"imagePullSecrets": [{"name": ctx.pull_secret}]} if ctx.pull_secret else {}
 
 
-def resources(model: Any) -> Obj:
+def resources(model: Resources) -> Obj:
     """`{"resources": ...}` for a container from a Resources model, without empty requests/limits; {} when
     both are empty, so callers can splice it into a container."""
     block = {key: dict(value) for key, value in (("requests", model.requests), ("limits", model.limits)) if value}

@@ -13,7 +13,6 @@ from ..model import compiled
 from ..stages import claims, wave
 from ..wellknown import ARGO_SYNC_WAVE, FLUX_FORCE, FLUX_SUBSTITUTE, PROTECTIONS, WORKLOADS
 from .context import GENERATED_BY, Context, Obj
-from .security import harden
 
 
 def public_values_of_model() -> list[str]:
@@ -48,17 +47,12 @@ class _Rendered:
 
 
 def render_pass(ctx: Context, objects: list[Obj]) -> list[Obj]:
-    """The objects of a render, finished for output: hardened, checksummed, named, marked, annotated, in
-    apply order."""
+    """The objects of a render (their pods hardened by the renderers), finished for output: checksummed,
+    named, marked, annotated, in apply order."""
     rendered = _Rendered(ctx, objects)
     for step in passes.in_order("render", STEPS):
         step(rendered)
     return rendered.objects
-
-
-def _harden_pods(rendered: _Rendered) -> None:
-    for workload in rendered.workloads():
-        harden(rendered.ctx, workload)
 
 
 def _checksum_config(rendered: _Rendered) -> None:
@@ -91,7 +85,6 @@ def _sort_for_apply(rendered: _Rendered) -> None:
 
 
 STEPS = {
-    passes.HARDEN_PODS: _harden_pods,
     passes.CHECKSUM_CONFIG: _checksum_config,
     passes.NAME_JOBS_AFTER_TEMPLATE: _name_jobs_after_template,
     passes.MARK_GENERATED: _mark_generated,

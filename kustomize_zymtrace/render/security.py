@@ -9,7 +9,7 @@ profile: non-root users, all capabilities dropped, read-only root filesystems wi
 
 from __future__ import annotations
 
-from ..components import IMAGES, Needs, component, container_images
+from ..components import IMAGES, PROXY, Component, Family, Needs
 from ..model.scalars import escalates
 from ..values import layered, plain
 from .context import Context, Obj
@@ -19,12 +19,17 @@ def _scratch_name(path: str) -> str:
     return "scratch" + path.replace("/", "-").replace(".", "")
 
 
-def harden(ctx: Context, workload: Obj) -> None:
-    pod = workload["spec"]["template"]["spec"]
-    app = workload["spec"]["template"]["metadata"]["labels"]["app"].removeprefix(f"{ctx.prefix}-")
+def _families(component: Component) -> dict[str, Family]:
+    """Container name (without the prefix) -> image family: the component's own containers, and the
+    Cloud SQL proxy's, which joins its clients' pods as a sidecar."""
+    return dict(PROXY.containers) | dict(component.containers)
+
+
+def harden(ctx: Context, component: Component, pod: Obj) -> None:
+    """Harden a component's pod spec in place."""
     # The section whose podSecurityContext/securityContext apply: the component's own.
-    overrides = ctx.section(component(app))
-    families = container_images()
+    overrides = component.section(ctx.spec)
+    families = _families(component)
     security = ctx.spec.security
     restricted = ctx.restricted
     containers = pod.get("initContainers", []) + pod["containers"]
@@ -42,7 +47,7 @@ def harden(ctx: Context, workload: Obj) -> None:
         pod_context, plain(security.podSecurityContext), plain(overrides.podSecurityContext)
     )
     pod["automountServiceAccountToken"] = security.automountServiceAccountToken
-    asked = ctx.asked_container_security(component(app))
+    asked = ctx.asked_container_security(component)
     for container, need in zip(containers, needs, strict=True):
         # A privileged container asked for escalation: the default yields (the API refuses both together).
         context: Obj = {} if escalates(asked) else {"allowPrivilegeEscalation": False}

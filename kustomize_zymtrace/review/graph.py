@@ -9,14 +9,16 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, NamedTuple
 
-from ..components import COMPONENTS, callers_of
+from .. import stores
+from ..components import COMPONENTS, SERVICES, Store, callers_of
 from ..render import Context, objects, prepare
-from ..render.configmaps import bucket_endpoint
 from ..render.context import Obj
 from ..wellknown import WORKLOADS as WORKLOAD_KINDS
 
 if TYPE_CHECKING:
     from ..model import ZymtraceBackend
+
+STORES: tuple[Store, ...] = ("clickhouse", "postgres", "storage")
 
 
 class Node(NamedTuple):
@@ -55,50 +57,26 @@ def _address(value: str) -> str:
 def connections(ctx: Context) -> tuple[list[tuple[str, str, str]], dict[str, Node]]:
     """Who talks to what: (client, server, label) by component name, and the external services involved.
 
-    The one place this module knows the backend's wiring: the store clients come from the component registry,
-    the service routes from the gateway's and the services' endpoint configuration.
+    The one place this module knows the backend's wiring, all of it from the declarations: the routes and
+    callers from the component registry, the store clients from it too, who serves each store (and what
+    lies outside the cluster) from the store's mode.
     """
-    talks: list[tuple[str, str, str]] = [("gateway", target, "routes") for target in ("ui", "web", "ingest", "symdb")]
+    talks: list[tuple[str, str, str]] = [
+        (router.key, target, "routes")
+        for router in SERVICES
+        for target in dict.fromkeys(route.target for route in router.routes)
+    ]
     talks += [(client.key, "identity", "auth") for client in callers_of("identity")]
-    stores, external = _stores(ctx)
+    served = {store: stores.of(ctx, store).served(ctx) for store in STORES}
     for component in COMPONENTS:
-        talks += [(component.key, stores[store][0], stores[store][1]) for store in component.stores]
-    if ctx.minio_in_cluster:
-        talks.append(("minio-init", "minio", "creates the bucket"))
-    if ctx.cloudsql and not ctx.cloudsql_sidecar:
-        talks.append(("postgres-proxy", "cloudsql", "Cloud SQL connector"))
+        talks += [(component.key, served[store].by, served[store].label) for store in component.stores]
+    talks += stores.storage(ctx).talks(ctx) + stores.postgres(ctx).talks(ctx)
+    external = {
+        node.name: Node(node_id(node.name), label(node.title, _address(node.address)), "external")
+        for node in (s.external for s in served.values())
+        if node is not None
+    }
     return talks, external
-
-
-def _stores(ctx: Context) -> tuple[dict[str, tuple[str, str]], dict[str, Node]]:
-    """store -> (the component or external service serving it, edge label); and the external services."""
-    spec = ctx.spec
-    served = {"clickhouse": ("clickhouse", "SQL"), "postgres": ("postgres", "SQL"), "storage": ("minio", "S3 API")}
-    external: dict[str, Node] = {}
-
-    def outside(store: str, name: str, *lines: str) -> None:
-        external[name] = Node(node_id(name), label(*lines), "external")
-        served[store] = (name, served[store][1])
-
-    if not ctx.clickhouse_in_cluster:
-        outside(
-            "clickhouse", "clickhouse-external", "ClickHouse (existing)", _address(spec.clickhouse.use_existing.host)
-        )
-    pg = spec.postgres
-    if pg.mode == "gcp_cloudsql":
-        outside("postgres", "cloudsql", "Cloud SQL for PostgreSQL", pg.gcp_cloudsql.instance)
-        served["postgres"] = (
-            ("cloudsql", "SQL via sidecar proxy") if ctx.cloudsql_sidecar else ("postgres-proxy", "SQL")
-        )
-    elif pg.mode != "create":
-        what = "Aurora PostgreSQL" if pg.mode == "aws_aurora" else "PostgreSQL (existing)"
-        outside("postgres", "postgres-external", what, _address(ctx.postgres_address))
-    if not ctx.minio_in_cluster:
-        kinds = {"s3": "Amazon S3", "gcs": "Google Cloud Storage", "minio": "MinIO (existing)"}
-        kind = kinds[spec.storage.use_existing.type]
-        bucket = f"{kind} bucket {spec.storage.buckets.symbols}"
-        outside("storage", "storage-external", bucket, _address(bucket_endpoint(ctx)))
-    return served, external
 
 
 def _component(ctx: Context, obj: Obj) -> str:

@@ -1,0 +1,43 @@
+"""What a ClickHouse mode answers beyond every store's questions."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ...components import service_clients
+from ..base import StoreMode
+
+if TYPE_CHECKING:
+    from ...model.databases import ClickHouseCredentials, ClickHouseExisting
+    from ...settings import Settings
+
+# (<SERVICE>[__METRICS]__CLICKHOUSE, database suffix): its clients write profiles and metrics to two databases.
+CLIENTS = tuple(
+    (f"{c.env_prefix}{part}__CLICKHOUSE", database)
+    for c in service_clients("clickhouse")
+    for part, database in (("", "profiling"), ("__METRICS", "metrics"))
+)
+
+
+class ClickHouseMode(StoreMode):
+    def url(self, s: Settings) -> str:
+        """The HTTP interface's URL."""
+        raise NotImplementedError
+
+    def config_env(self, s: Settings) -> dict[str, str]:
+        """Its entries in the shared ConfigMap."""
+        raise NotImplementedError
+
+
+def shared_env(url: str, account: ClickHouseCredentials | ClickHouseExisting) -> dict[str, str]:
+    """The entries every mode writes: the user, the databases and the address of each client."""
+    data = {
+        "CLICKHOUSE_USER": account.user,
+        "CLICKHOUSE_DB": f"{account.database}_profiling",
+        "CLICKHOUSE_DEFAULT_ACCESS_MANAGEMENT": "1",
+    }
+    for prefix, database in CLIENTS:
+        data[f"{prefix}__USERNAME"] = account.user
+        data[f"{prefix}__ADDR"] = url
+        data[f"{prefix}__DATABASE"] = f"{account.database}_{database}"
+    return data
