@@ -52,7 +52,9 @@ def _with_annotations(job: Obj, annotations: dict[str, str]) -> Obj:
 def migrate(ctx: Context) -> Obj:
     spec, svc = ctx.spec, ctx.spec.services.migrate
     literals = dict(svc.env)
-    # One env list: the chart's second env: block for these flags clobbered the first.
+    # One env list: the chart's second env: block for these flags clobbered the first. The flags are for
+    # zymtrace-cli alone, as in the chart: the wait containers get the Job's env without them.
+    wait_env = workload_env(ctx, "migrate", dict(literals))
     if spec.global_.skipPostgresMigration:
         literals["SKIP_PSQL_MIGRATE"] = "true"
     if spec.global_.skipClickHouseMigration:
@@ -66,7 +68,7 @@ def migrate(ctx: Context) -> Obj:
             "image": image,
             "imagePullPolicy": ctx.pull_policy,
             "command": _shell(_wait_loop(what, command)),
-            **env,
+            **wait_env,
             **extra,
         }
 
