@@ -538,15 +538,15 @@ def pinned_version() -> str:
     raise Failure(f"{VERSIONS.relative_to(ROOT)}: no HELM_VERSION line")
 
 
-def pinned_helm() -> Path:
-    """.tools/bin/helm, refused unless it reports the version hack/tools.versions pins."""
+def pinned_helm() -> tuple[Path, str]:
+    """.tools/bin/helm and its version, refused unless it is the version hack/tools.versions pins."""
     helm, wanted = TOOLS / "helm", pinned_version()
     if not helm.is_file():
         raise Failure(f"no helm in {TOOLS.relative_to(ROOT)}: run hack/install-tools (it builds helm {wanted})")
     found = run([str(helm), "version", "--template", "{{.Version}}"], "helm version", {}).strip()
     if found != wanted:
         raise Failure(f"{helm.relative_to(ROOT)} is {found}, hack/tools.versions pins {wanted}: run hack/install-tools")
-    return helm
+    return helm, found
 
 
 def run(argv: list[str], what: str, env: dict[str, str]) -> str:
@@ -722,7 +722,7 @@ def main(argv: Sequence[str]) -> int:
     chart: Path = args.chart
     if not (chart / "Chart.yaml").is_file():
         raise Failure(f"{chart}: no Chart.yaml there (give the chart's directory; unpack a .tgz with tar -xzf)")
-    helm = pinned_helm()
+    helm, version = pinned_helm()
     with tempfile.TemporaryDirectory(prefix="compare-chart-") as scratch:
         work = Path(scratch)
         if args.keep is not None:
@@ -738,7 +738,6 @@ def main(argv: Sequence[str]) -> int:
     if args.json:
         print(json.dumps([as_json(r) for r in results], indent=2))
     else:
-        version = run([str(helm), "version", "--template", "{{.Version}}"], "helm version", {})
         print(f"chart {chart} with helm {version}, ours from this checkout")
         for result in results:
             print(report(result, args.verbose))
