@@ -17,6 +17,7 @@ import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -225,3 +226,83 @@ def test_the_real_chart_leaves_only_declared_differences(real_chart: Path) -> No
     used = {name for result in results for name in result["intended"]}
     stale = sorted({rule.name for rule in load_tool().INTENDED} - used)
     assert not stale, f"declared differences no mode shows any more: {stale}"
+
+
+# ------------------------------------------------------------------ docs/maintaining.md
+
+
+def guide_blocks() -> list[str]:
+    return [block.strip() for block in re.findall(r"```(?:sh|bash)\n(.*?)```", GUIDE.read_text(), flags=re.S)]
+
+
+def shown_after(command: str) -> str:
+    """The ```text block that follows a command's block in the guide: its output as the guide shows it."""
+    after = GUIDE.read_text().split(f"```sh\n{command}\n```", 1)[1]
+    return after.split("```text\n", 1)[1].split("```", 1)[0]
+
+
+def test_the_guide_shows_the_stand_in_report_as_the_tool_prints_it() -> None:
+    command = "hack/compare-chart tests/chart-fixture --partial"
+    assert command in guide_blocks()
+    tool_file("bin/helm")
+    done = subprocess.run(command.split(), cwd=ROOT, capture_output=True, text=True, timeout=300, env=tool_env())
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == shown_after(command)
+
+
+def test_the_guide_table_of_modes_is_the_real_chart_s(real_chart: Path) -> None:
+    text = GUIDE.read_text().split("For chart 26.8.4 the run gives", 1)[1].split("\n\n", 2)[1]
+    rows = [[cell.strip() for cell in line.strip("|").split("|")] for line in text.splitlines()[2:]]
+    done = compare(real_chart, *MODES, "--json")
+    found = {Path(r["values"]).stem: r for r in reports(done)}
+    listed = set()
+    for names, chart_objects, ours, intended, unexplained in rows:
+        for name in names.split(", "):
+            listed.add(name)
+            result = found[name]
+            counted = (result["chart_objects"], result["our_objects"], sum(result["intended"].values()))
+            assert counted == (int(chart_objects), int(ours), int(intended)), name
+            assert len(result["unexplained"]) == int(unexplained) == 0, name
+    assert listed == set(found)
+
+
+# The guide's commands, each with what it must print; those that need the real chart run only with it.
+GUIDE_COMMANDS: list[tuple[str, Callable[[subprocess.CompletedProcess[str]], bool]]] = [
+    ("hack/install-tools", lambda done: "ready in" in done.stderr),
+    ("hack/compare-chart tests/chart-fixture --partial", lambda done: done.stdout.endswith("unexplained: 0\n")),
+    (
+        'hack/compare-chart "$ZYMTRACE_CHART" tests/chart-modes/*.yaml',
+        lambda d: ", 0 unexplained differences" in d.stdout,
+    ),
+    ("hack/compare-chart --list-intended", lambda done: "  job-scripts (Job;" in done.stdout),
+    ("hack/regenerate && hack/regenerate --check", lambda done: True),
+    (
+        'hack/compare-chart "$ZYMTRACE_CHART" tests/chart-modes/skip-migrations.yaml --verbose',
+        lambda done: done.stdout.endswith("unexplained: 0\n"),
+    ),
+]
+
+
+def test_every_command_of_the_guide_is_known_here() -> None:
+    assert guide_blocks() == [command for command, _ in GUIDE_COMMANDS]
+
+
+@pytest.mark.slow
+def test_the_guide_commands_work_as_written(tmp_path: Path) -> None:
+    """Each command of the guide, verbatim, in a copy of the repository (its .venv and the built tools'
+    cache are this checkout's); the real chart's commands only when ZYMTRACE_CHART names it."""
+    from test_readme_commands import fresh_copy
+
+    tool_file("bin/helm")
+    repo = fresh_copy(tmp_path / "repo")
+    (repo / ".venv").symlink_to(ROOT / ".venv")
+    env = tool_env()
+    ran = []
+    for command, check in GUIDE_COMMANDS:
+        if "$ZYMTRACE_CHART" in command and not os.environ.get("ZYMTRACE_CHART"):
+            continue
+        done = subprocess.run(["bash", "-c", command], cwd=repo, capture_output=True, text=True, timeout=900, env=env)
+        assert done.returncode == 0 and "Traceback" not in done.stderr, f"{command}\n{done.stdout}\n{done.stderr}"
+        assert check(done), f"{command}\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+        ran.append(command)
+    assert len(ran) >= 4
