@@ -407,11 +407,14 @@ def _pattern(text: str) -> re.Pattern[str]:
 class Difference:
     object: str  # Kind/name (the chart's name for a renamed Job)
     key: tuple[str, str]  # the pair's kind and name
-    kind: str
     path: str  # "" for an object only one side renders
     side: Side
     chart: Any = None
     ours: Any = None
+
+    @property
+    def kind(self) -> str:
+        return self.key[0]
 
 
 @dataclass
@@ -462,8 +465,8 @@ def _pair_key(obj: Obj, ours: bool) -> tuple[str, str]:
     return str(obj["kind"]), name
 
 
-def _index(objects: list[Obj], source: str, ours: bool) -> dict[tuple[str, str], Obj]:
-    index: dict[tuple[str, str], Obj] = {}
+def _index(objects: list[Obj], source: str, ours: bool) -> Index:
+    index: Index = {}
     for obj in objects:
         key = _pair_key(obj, ours)
         if key in index:
@@ -494,9 +497,9 @@ def object_differences(key: tuple[str, str], chart: Obj, ours: Obj, counts: Coun
             side: Side = "ours" if a is MISSING else "chart"
             for leaf, value in _leaves(b if a is MISSING else a, path):
                 pair = (None, value) if side == "ours" else (value, None)
-                out.append(Difference(label, key, chart["kind"], leaf, side, *pair))
+                out.append(Difference(label, key, leaf, side, *pair))
         else:
-            out.append(Difference(label, key, chart["kind"], path, "both", a, b))
+            out.append(Difference(label, key, path, "both", a, b))
     return out
 
 
@@ -511,12 +514,12 @@ def _leaves(value: Any, path: str) -> list[tuple[str, Any]]:
 def compare(values: str, chart_objects: list[Obj], our_objects: list[Obj], partial: bool) -> Comparison:
     chart, ours = _index(chart_objects, "helm template", False), _index(our_objects, "our render", True)
     result = Comparison(values, len(chart_objects), len(our_objects), len(chart.keys() & ours.keys()))
-    differences = [Difference(_label(chart[k]), k, k[0], "", "chart") for k in sorted(chart.keys() - ours.keys())]
+    differences = [Difference(_label(chart[k]), k, "", "chart") for k in sorted(chart.keys() - ours.keys())]
     for key in sorted(ours.keys() - chart.keys()):
         if partial:
             result.not_compared.append(_label(ours[key]))
         else:
-            differences.append(Difference(_label(ours[key]), key, key[0], "", "ours"))
+            differences.append(Difference(_label(ours[key]), key, "", "ours"))
     for key in sorted(chart.keys() & ours.keys()):
         differences += object_differences(key, chart[key], ours[key], result.intended)
     for difference in differences:
@@ -609,7 +612,7 @@ def objects(text: str, source: str) -> list[Obj]:
 
 def compare_values(helm: Path, values: Path, shown: str, options: Options, partial: bool) -> Comparison:
     if not values.is_file():
-        raise Failure(f"{shown}: no such values file")
+        raise Failure(f"{shown}: {'not a file' if values.exists() else 'no such values file'}")
     ours = our_render(values, options)
     chart = chart_render(helm, values, options)
     keep = options.work / values.stem

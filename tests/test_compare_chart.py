@@ -182,10 +182,9 @@ def test_every_intended_difference_has_a_reason_and_a_page_that_exists() -> None
 
 def test_the_table_explains_only_what_it_declares() -> None:
     tool = load_tool()
-    key = ("Deployment", "zymtrace-web")
 
     def why(path: str, side: str, chart: Any, ours: Any, kind: str = "Deployment", obj: Any = None) -> str:
-        difference = tool.Difference(f"{kind}/x", key, kind, path, side, chart, ours)
+        difference = tool.Difference(f"{kind}/x", (kind, "x"), path, side, chart, ours)
         return str(tool.explain(difference, obj, {}))
 
     assert why("metadata.labels[managed-by]", "both", "helm", "kustomize-zymtrace") == "managed-by"
