@@ -74,8 +74,8 @@ class Global(Strict):
     )
     skipCapabilityCheck: Bool = doc(False, "Accepted for compatibility; no effect (nothing is looked up).")
     skipDBMigrations: Bool = doc(False, "Do not render the migrate Job.")
-    skipPostgresMigration: Bool = doc(False, "Set SKIP_PSQL_MIGRATE=true in the migrate Job.")
-    skipClickHouseMigration: Bool = doc(False, "Set SKIP_CH_MIGRATE=true in the migrate Job.")
+    skipPostgresMigration: Bool = doc(False, "Set SKIP_PSQL_MIGRATE=true in the migrate Job's migrate container.")
+    skipClickHouseMigration: Bool = doc(False, "Set SKIP_CH_MIGRATE=true in the migrate Job's migrate container.")
     clusterDomain: str = doc(
         "cluster.local",
         "Extension: the cluster DNS domain written into in-cluster addresses (gateway config).",

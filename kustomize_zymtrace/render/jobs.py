@@ -54,7 +54,9 @@ def _job(ctx: Context, job: Job, pod: Obj, annotations: dict[str, str] | None = 
 def migrate(ctx: Context) -> Workload:
     spec, svc = ctx.spec, ctx.spec.services.migrate
     literals = dict(svc.env)
-    # One env list: the chart's second env: block for these flags clobbered the first.
+    # One env list: the chart's second env: block for these flags clobbered the first. The flags are for
+    # zymtrace-cli alone, as in the chart: the wait containers get the Job's env without them.
+    wait_env = workload_env(ctx, MIGRATE, dict(literals))
     if spec.global_.skipPostgresMigration:
         literals["SKIP_PSQL_MIGRATE"] = "true"
     if spec.global_.skipClickHouseMigration:
@@ -68,7 +70,7 @@ def migrate(ctx: Context) -> Workload:
             command = _shell(_wait_loop(wait.what, wait.command))
             init.append(
                 {"name": wait.name, "image": wait.image, "imagePullPolicy": ctx.pull_policy, "command": command}
-                | env
+                | wait_env
                 | extra
             )
     script = (
