@@ -24,7 +24,6 @@ if TYPE_CHECKING:
 
 Obj = dict[str, Any]
 AuthType = Literal["none", "basic", "local", "oidc"]
-PostgresMode = Literal["create", "use_existing", "aws_aurora", "gcp_cloudsql"]
 StorageType = Literal["s3", "minio", "gcs"]
 T = TypeVar("T")
 
@@ -145,15 +144,6 @@ class Settings:
                 return True
             case "use_existing":
                 return False
-            case _:
-                assert_never(mode)
-
-    @property
-    def postgres_mode(self) -> PostgresMode:
-        mode = self.spec.postgres.mode
-        match mode:
-            case "create" | "use_existing" | "aws_aurora" | "gcp_cloudsql":
-                return mode
             case _:
                 assert_never(mode)
 

@@ -305,3 +305,20 @@ def test_the_guide_commands_work_as_written(tmp_path: Path) -> None:
         assert check(done), f"{command}\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
         ran.append(command)
     assert len(ran) >= 4
+
+
+def test_the_guide_s_map_of_the_code_names_files_that_exist() -> None:
+    """The "Where things live" table follows the code: every file or folder it names is there."""
+    table = GUIDE.read_text().split("## Where things live", 1)[1]
+    named = set(re.findall(r"`([\w./-]+(?:\.py|\.json|/))`", table))
+    assert len(named) > 30
+    package = ROOT / "kustomize_zymtrace"
+    missing = sorted(
+        name
+        for name in named
+        if not (ROOT / name).exists()
+        and not (package / name).exists()
+        and not any(package.rglob(name.rstrip("/")))
+        and not any((ROOT / "tests").rglob(name.rstrip("/")))
+    )
+    assert not missing, f"docs/maintaining.md names files that are gone: {missing}"

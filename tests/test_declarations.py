@@ -6,12 +6,14 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from helpers import config, containers, find, find_prefix, render
+from helpers import config, containers, find, find_prefix, render, secret_data
 
 from kustomize_zymtrace import stores
 from kustomize_zymtrace.components import POSTGRES_TIMINGS, SERVICE_BY_KEY, SERVICES, callers_of, routers_of
 from kustomize_zymtrace.loading import load
 from kustomize_zymtrace.settings import Settings
+from kustomize_zymtrace.stores.clickhouse.base import PASSWORDS as CH_PASSWORDS
+from kustomize_zymtrace.stores.postgres.base import PASSWORDS as PG_PASSWORDS
 
 CLOUDSQL = {"instance": "my-project:us-central1:zymtrace-pg", "user": "zt-db@my-project.iam", "serviceAccount": "sql"}
 POSTGRES_MODES: dict[str, dict[str, Any]] = {
@@ -89,6 +91,30 @@ def test_each_postgres_mode_renders_what_its_strategy_answers(mode: str) -> None
     assert any(o["kind"] == "Deployment" and o["metadata"]["name"] == "zymtrace-postgres-proxy" for o in objects) == (
         store.proxy_deployment(settings)
     )
+    # Its Secret: the declared fixed entries, and the password under every password key (or none).
+    _assert_secret_follows(objects, "zymtrace-postgres-secrets", store.secret(settings), PG_PASSWORDS)
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [{}, {"clickhouse": {"mode": "use_existing", "use_existing": {"host": "http://ch:8123", "password": "q"}}}],
+    ids=["create", "use_existing"],
+)
+def test_each_clickhouse_mode_fills_its_secret_as_declared(spec: dict[str, Any]) -> None:
+    settings, objects = _settings(spec), render(spec)
+    entries = stores.clickhouse(settings).secret(settings)
+    assert entries.password is not None and entries.password.value
+    _assert_secret_follows(objects, "zymtrace-clickhouse-secrets", entries, CH_PASSWORDS)
+
+
+def _assert_secret_follows(objects: list[dict[str, Any]], name: str, entries: Any, passwords: tuple[str, ...]) -> None:
+    held = secret_data(find(objects, "Secret", name))
+    for key, value in entries.fixed:
+        assert held.pop(key) == value, key
+    if entries.password is None:
+        assert not set(held) & set(passwords)
+    else:
+        assert held == dict.fromkeys(passwords, entries.password.value)
 
 
 @pytest.mark.parametrize("mode", STORAGE_MODES)

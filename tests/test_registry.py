@@ -136,7 +136,6 @@ def test_checks_never_import_the_renderers() -> None:
 # (path below spec, the Settings property that dispatches on it)
 MODES = (
     ("clickhouse.mode", "clickhouse_in_cluster"),
-    ("postgres.mode", "postgres_mode"),
     ("storage.mode", "minio_in_cluster"),
     ("storage.use_existing.type", "storage_type"),
     ("postgres.gcp_cloudsql.proxy.placement", "cloudsql_sidecar"),

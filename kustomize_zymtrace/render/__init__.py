@@ -21,7 +21,7 @@ from . import (
 from .context import GENERATED_BY, Context, Obj
 from .credentials import Inline
 from .render_pass import render_pass
-from .workloads import objects_of
+from .workloads import Workload, objects_of
 
 COMPONENTS = (
     configmaps,
@@ -65,7 +65,14 @@ def prepare(backend: ZymtraceBackend) -> tuple[Context, list[Result]]:
 
 def objects(ctx: Context) -> list[Obj]:
     """The finished objects of a prepared context, in apply order."""
-    return render_pass(ctx, objects_of([item for component in COMPONENTS for item in component.render(ctx)]))
+    return render_with_workloads(ctx)[0]
+
+
+def render_with_workloads(ctx: Context) -> tuple[list[Obj], list[Workload]]:
+    """The finished objects, and the record of each workload among them (its component, as declared):
+    for readers that want to know what a workload is without guessing it from labels."""
+    rendered = [item for component in COMPONENTS for item in component.render(ctx)]
+    return render_pass(ctx, objects_of(rendered)), [item for item in rendered if isinstance(item, Workload)]
 
 
 def plaintext_findings(ctx: Context) -> list[Result]:

@@ -12,28 +12,20 @@ import base64
 import json
 from typing import NamedTuple
 
-from ..components import service_clients
+from .. import stores
 from ..model.credential import Credential, locate
-from ..settings import Obj, Settings, assert_never
+from ..settings import Obj, Settings
+from ..stores.base import SecretEntries
+from ..stores.clickhouse.base import PASSWORDS as CLICKHOUSE_PASSWORDS
+from ..stores.postgres.base import AWS_IAM, PGDATA
+from ..stores.postgres.base import PASSWORDS as POSTGRES_PASSWORDS
 from ..values import as_dict
 
-# The services with their own PostgreSQL / ClickHouse settings (<SERVICE>__POSTGRES__..., ...), from the
-# registry's stores; ClickHouse clients write profiles and metrics to two databases.
-APPS_DB = tuple(c.env_prefix for c in service_clients("postgres"))
-CLICKHOUSE_CLIENTS = tuple(
-    (f"{c.env_prefix}{part}__CLICKHOUSE", database)
-    for c in service_clients("clickhouse")
-    for part, database in (("", "profiling"), ("__METRICS", "metrics"))
-)
-CLICKHOUSE_PASSWORDS = ("CLICKHOUSE_PASSWORD", *(f"{prefix}__PASSWORD" for prefix, _ in CLICKHOUSE_CLIENTS))
-POSTGRES_PASSWORDS = ("POSTGRES_PASSWORD", *(f"{app}__POSTGRES__PASSWORD" for app in APPS_DB))
 BUCKET_KEY_ID = "SYMDB__SYMBOL_BUCKET__AWS_ACCESS_KEY_ID"
 BUCKET_SECRET = "SYMDB__SYMBOL_BUCKET__AWS_SECRET_ACCESS_KEY"
 
 
 # Fixed, non-secret values the renderer itself puts into Secrets (public: never sealed for the checksum).
-PGDATA = "/var/lib/postgresql/data/pgdata"
-AWS_IAM = "aws"
 RENDERED_CONSTANTS = frozenset({PGDATA, AWS_IAM})
 
 
@@ -160,39 +152,18 @@ def _auth(ctx: Settings, paths: Paths) -> SecretMaterial:
 
 
 def _clickhouse(ctx: Settings, paths: Paths) -> SecretMaterial:
-    ch = ctx.spec.clickhouse
-    out = SecretMaterial(paths)
-    if ctx.clickhouse_in_cluster:
-        out.put(CLICKHOUSE_PASSWORDS, ch.create.config.password_credential)
-    else:
-        out.put(CLICKHOUSE_PASSWORDS, ch.use_existing.password_credential)
-    return out
+    return _store_secret(paths, stores.clickhouse(ctx).secret(ctx), CLICKHOUSE_PASSWORDS)
 
 
 def _postgres(ctx: Settings, paths: Paths) -> SecretMaterial:
-    pg = ctx.spec.postgres
+    return _store_secret(paths, stores.postgres(ctx).secret(ctx), POSTGRES_PASSWORDS)
+
+
+def _store_secret(paths: Paths, entries: SecretEntries, password_keys: tuple[str, ...]) -> SecretMaterial:
     out = SecretMaterial(paths)
-    mode = ctx.postgres_mode
-    match mode:
-        case "create":
-            out.data["PGDATA"] = PGDATA
-            out.put(POSTGRES_PASSWORDS, pg.create.config.password_credential)
-        case "aws_aurora":
-            for app in APPS_DB:
-                out.data[f"{app}__POSTGRES__USE_IAM"] = AWS_IAM
-                out.data[f"{app}__POSTGRES__AWS_IAM_REGION"] = pg.aws_aurora.region
-                out.data[f"{app}__POSTGRES__PASSWORD"] = ""
-        case "gcp_cloudsql":
-            out.data.update({f"{app}__POSTGRES__PASSWORD": "" for app in APPS_DB})
-        case "use_existing" if pg.use_existing.useIAM:
-            for app in APPS_DB:
-                out.data[f"{app}__POSTGRES__USE_IAM"] = pg.use_existing.useIAM
-                if pg.use_existing.awsIamRegion:
-                    out.data[f"{app}__POSTGRES__AWS_IAM_REGION"] = pg.use_existing.awsIamRegion
-        case "use_existing":
-            out.put(POSTGRES_PASSWORDS, pg.use_existing.password_credential, keep_empty=True)
-        case _:
-            assert_never(mode)
+    out.data.update(entries.fixed)
+    if entries.password is not None:
+        out.put(password_keys, entries.password, keep_empty=entries.keep_empty)
     return out
 
 

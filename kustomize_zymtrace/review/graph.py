@@ -11,12 +11,12 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from .. import stores
 from ..components import COMPONENTS, SERVICES, Store, callers_of
-from ..render import Context, objects, prepare
+from ..render import Context, prepare, render_with_workloads
 from ..render.context import Obj
-from ..wellknown import WORKLOADS as WORKLOAD_KINDS
 
 if TYPE_CHECKING:
     from ..model import ZymtraceBackend
+    from ..render.workloads import Workload
 
 STORES: tuple[Store, ...] = ("clickhouse", "postgres", "storage")
 
@@ -79,19 +79,13 @@ def connections(ctx: Context) -> tuple[list[tuple[str, str, str]], dict[str, Nod
     return talks, external
 
 
-def _component(ctx: Context, obj: Obj) -> str:
-    """A workload's component name: its app label without the name prefix (Jobs lose their hash too)."""
-    app = obj["spec"]["template"]["metadata"]["labels"]["app"]
-    return str(app).removeprefix(f"{ctx.prefix}-")
-
-
-def _components(ctx: Context, rendered: list[Obj]) -> dict[str, Node]:
+def _components(workloads: list[Workload]) -> dict[str, Node]:
+    """A node per rendered workload, named by its declared component."""
     shapes = {"Deployment": "service", "StatefulSet": "database", "Job": "job"}
     found = {}
-    for obj in rendered:
-        if obj["kind"] in WORKLOAD_KINDS:
-            name = _component(ctx, obj)
-            found[name] = Node(node_id(name), label(name, obj["kind"]), shapes[obj["kind"]])
+    for workload in workloads:
+        name, kind = workload.component.key, workload.obj["kind"]
+        found[name] = Node(node_id(name), label(name, kind), shapes[kind])
     return found
 
 
@@ -198,8 +192,8 @@ ARROWS = {"talks": "-->", "exposes": "==>", "policy": "-.->"}
 
 def mermaid(backend: ZymtraceBackend) -> str:
     ctx, _ = prepare(backend)
-    rendered = objects(ctx)
-    components = _components(ctx, rendered)
+    rendered, workloads = render_with_workloads(ctx)
+    components = _components(workloads)
     talks, external = connections(ctx)
     nodes = {**components, **external}
     entry, exposure = _exposure(ctx, rendered, components)

@@ -3,8 +3,8 @@ module per mode (address, user, config env, cloud identity, wait container, netw
 checks). Renderers, checks and the graph look the strategy up from the mode and never match on it.
 
 Adding a mode is its model section plus one module here, registered in its store's lookup (an
-exhaustive match: mypy names a mode the lookup misses). The Secret material of each mode is produced
-by render/credentials.py.
+exhaustive match: mypy names a mode the lookup misses). What a mode puts into its store's Secret is
+declared by the mode (`secret`) and written by render/credentials.py with every other credential.
 """
 
 from __future__ import annotations

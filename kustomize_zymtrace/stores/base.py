@@ -6,8 +6,17 @@ from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     from ..components import Component, Database
+    from ..model.credential import Credential
     from ..results import Result
     from ..settings import Settings
+
+
+class SecretEntries(NamedTuple):
+    """What a mode writes into its store's generated Secret."""
+
+    password: Credential | None  # under each of the store's password keys (or their Secret references)
+    keep_empty: bool = False  # the password keys are written even when empty, as the chart does
+    fixed: tuple[tuple[str, str], ...] = ()  # entries that are no secret (a path, an IAM flag)
 
 
 class Wait(NamedTuple):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ...components import service_clients
-from ..base import StoreMode
+from ..base import SecretEntries, StoreMode
 
 if TYPE_CHECKING:
     from ...model.databases import ClickHouseCredentials, ClickHouseExisting
@@ -17,6 +17,7 @@ CLIENTS = tuple(
     for c in service_clients("clickhouse")
     for part, database in (("", "profiling"), ("__METRICS", "metrics"))
 )
+PASSWORDS = ("CLICKHOUSE_PASSWORD", *(f"{prefix}__PASSWORD" for prefix, _ in CLIENTS))
 
 
 class ClickHouseMode(StoreMode):
@@ -26,6 +27,10 @@ class ClickHouseMode(StoreMode):
 
     def config_env(self, s: Settings) -> dict[str, str]:
         """Its entries in the shared ConfigMap."""
+        raise NotImplementedError
+
+    def secret(self, s: Settings) -> SecretEntries:
+        """What the mode writes into the ClickHouse Secret (the password under PASSWORDS)."""
         raise NotImplementedError
 
 

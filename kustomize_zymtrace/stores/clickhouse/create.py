@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ...components import CLICKHOUSE
-from ..base import InCluster, Wait
+from ..base import InCluster, SecretEntries, Wait
 from .base import ClickHouseMode, shared_env
 
 if TYPE_CHECKING:
@@ -18,6 +18,9 @@ class Create(InCluster, ClickHouseMode):
 
     def config_env(self, s: Settings) -> dict[str, str]:
         return shared_env(self.url(s), s.spec.clickhouse.create.config)
+
+    def secret(self, s: Settings) -> SecretEntries:
+        return SecretEntries(s.spec.clickhouse.create.config.password_credential)
 
     def wait(self, s: Settings) -> Wait | None:
         image = s.spec.clickhouse.create.image

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ...results import error
-from ..base import External, Served
-from .base import PostgresMode, outside_env
+from ..base import External, SecretEntries, Served
+from .base import APPS, AWS_IAM, PostgresMode, outside_env
 
 if TYPE_CHECKING:
     from ...components import Component
@@ -26,6 +26,20 @@ class AwsAurora(PostgresMode):
     def config_env(self, s: Settings) -> dict[str, str]:
         aurora = s.spec.postgres.aws_aurora
         return outside_env(self.address(s), self.user(s), aurora.database, aurora.autoCreateDBs, "true")
+
+    def secret(self, s: Settings) -> SecretEntries:
+        region = s.spec.postgres.aws_aurora.region
+        # No password: each service signs an IAM token; the chart still writes the key, empty.
+        fixed = (
+            (key, value)
+            for app in APPS
+            for key, value in (
+                (f"{app}__POSTGRES__USE_IAM", AWS_IAM),
+                (f"{app}__POSTGRES__AWS_IAM_REGION", region),
+                (f"{app}__POSTGRES__PASSWORD", ""),
+            )
+        )
+        return SecretEntries(None, fixed=tuple(fixed))
 
     def service_account(self, s: Settings, workload: Component) -> str:
         return s.spec.postgres.aws_aurora.serviceAccount

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from ...components import service_clients
 from ...model.scalars import CLOUDSQL_INSTANCE as CLOUDSQL_PATTERN
 from ...results import error, shown
-from ..base import StoreMode, flag
+from ..base import SecretEntries, StoreMode, flag
 
 if TYPE_CHECKING:
     from ...components import Component
@@ -18,6 +18,10 @@ if TYPE_CHECKING:
 CLOUDSQL_INSTANCE = re.compile(f"^{CLOUDSQL_PATTERN}$")
 # The services with their own <SERVICE>__POSTGRES__... settings.
 APPS = tuple(c.env_prefix for c in service_clients("postgres"))
+PASSWORDS = ("POSTGRES_PASSWORD", *(f"{app}__POSTGRES__PASSWORD" for app in APPS))
+# Fixed values modes write into the Secret: public, never sealed for the checksum (render_pass reads them).
+PGDATA = "/var/lib/postgresql/data/pgdata"
+AWS_IAM = "aws"
 
 
 class PostgresMode(StoreMode):
@@ -32,6 +36,10 @@ class PostgresMode(StoreMode):
 
     def config_env(self, s: Settings) -> dict[str, str]:
         """Its entries in the shared ConfigMap."""
+        raise NotImplementedError
+
+    def secret(self, s: Settings) -> SecretEntries:
+        """What the mode writes into the PostgreSQL Secret (the password under PASSWORDS)."""
         raise NotImplementedError
 
     def proxy_deployment(self, s: Settings) -> bool:

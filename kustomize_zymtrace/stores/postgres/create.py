@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ...components import POSTGRES
-from ..base import InCluster, Wait
-from .base import PostgresMode, client_env
+from ..base import InCluster, SecretEntries, Wait
+from .base import PGDATA, PostgresMode, client_env
 
 if TYPE_CHECKING:
     from ...settings import Settings
@@ -21,6 +21,9 @@ class Create(InCluster, PostgresMode):
 
     def config_env(self, s: Settings) -> dict[str, str]:
         return {"POSTGRES_USER": self.user(s), **client_env(self.address(s), self.user(s))}
+
+    def secret(self, s: Settings) -> SecretEntries:
+        return SecretEntries(s.spec.postgres.create.config.password_credential, fixed=(("PGDATA", PGDATA),))
 
     def wait(self, s: Settings) -> Wait | None:
         probe = (

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 from ...components import PROXY, Job, Proxy
 from ...results import error, shown, warning
 from ...settings import assert_never
-from ..base import External, Served, Wait
-from .base import PostgresMode, instance_shape, outside_env
+from ..base import External, SecretEntries, Served, Wait
+from .base import APPS, PostgresMode, instance_shape, outside_env
 
 if TYPE_CHECKING:
     from ...components import Component
@@ -51,6 +51,10 @@ class GcpCloudSql(PostgresMode):
     def config_env(self, s: Settings) -> dict[str, str]:
         sql = s.spec.postgres.gcp_cloudsql
         return outside_env(self.address(s), self.user(s), sql.database, sql.autoCreateDBs, None, user_env=False)
+
+    def secret(self, s: Settings) -> SecretEntries:
+        # IAM database authentication through the proxy: the password keys stay, empty.
+        return SecretEntries(None, fixed=tuple((f"{app}__POSTGRES__PASSWORD", "") for app in APPS))
 
     def service_account(self, s: Settings, workload: Component) -> str:
         # The proxy's account: the proxy itself, its sidecar's hosts, and the migrate Job in either

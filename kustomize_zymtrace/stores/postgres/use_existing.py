@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ...results import error, warning
-from ..base import External, Served, flag
-from .base import PostgresMode, outside_env
+from ..base import External, SecretEntries, Served, flag
+from .base import APPS, PostgresMode, outside_env
 
 if TYPE_CHECKING:
     from ...results import Result
@@ -27,6 +27,17 @@ class UseExisting(PostgresMode):
         return outside_env(
             self.address(s), self.user(s), existing.database, existing.autoCreateDBs, flag(existing.secure)
         )
+
+    def secret(self, s: Settings) -> SecretEntries:
+        existing = s.spec.postgres.use_existing
+        if not existing.useIAM:
+            return SecretEntries(existing.password_credential, keep_empty=True)
+        fixed: list[tuple[str, str]] = []
+        for app in APPS:
+            fixed.append((f"{app}__POSTGRES__USE_IAM", existing.useIAM))
+            if existing.awsIamRegion:
+                fixed.append((f"{app}__POSTGRES__AWS_IAM_REGION", existing.awsIamRegion))
+        return SecretEntries(None, fixed=tuple(fixed))
 
     def served(self, s: Settings) -> Served:
         return Served(
