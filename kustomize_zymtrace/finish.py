@@ -187,6 +187,11 @@ def _refuse_non_objects(objects: list[Any]) -> None:
         raise ConfigError(problems)
 
 
+def claimed(objects: list[Any]) -> int:
+    """How many objects of a stream carry the generator's mark on a kind it writes: what the pass works on."""
+    return sum(1 for obj in objects if _claims(obj))
+
+
 def _claims(obj: Any) -> bool:
     meta = obj.get("metadata") if isinstance(obj, dict) else None
     annotations = meta.get("annotations") if isinstance(meta, dict) else None

@@ -731,10 +731,10 @@ def _run_surface(
         outcome = process(_krm_items(stream), out)
         output = read(out.getvalue())
         return outcome.exit_code, output.get("items") or [], out.getvalue(), "\n".join(outcome.messages)
-    if surface == "finish":
+    if surface in ("finish", "check"):
         path = tmp_path / "stream.yaml"
         path.write_text(text)
-        code = main(["finish", str(path)])
+        code = main(["finish", str(path), *(["--check"] if surface == "check" else [])])
     else:
         config_path = tmp_path / "finish.yaml"
         config_path.write_text(FINISH_CONFIG)
@@ -745,7 +745,7 @@ def _run_surface(
     return code, objects, captured.out, captured.err
 
 
-SURFACES = ("finish", "plugin", "krm")
+SURFACES = ("finish", "plugin", "krm", "check")
 
 
 def _foreign(item: Any) -> bool:
@@ -778,6 +778,9 @@ def test_stream(
     elapsed = time.process_time() - start
     assert elapsed < TIME_BOUND, f"{elapsed:.1f} s"
     assert "internal error" not in stderr and "Traceback" not in stderr, stderr
+    if surface == "check":
+        _assert_checked(case, before, code, stdout, stderr)
+        return
     if case.refused:
         assert code == 1, f"exit {code}: {stderr}"
         errors = [line for line in stderr.splitlines() if line.startswith("[error]")]
@@ -797,6 +800,24 @@ def test_stream(
         record([o for o in output if not _foreign(o)])
     if case.check:
         case.check(normal, output)
+
+
+def _assert_checked(case: Case, before: Stream, code: int, stdout: str, stderr: str) -> None:
+    """`finish --check` writes nothing, refuses what the pass refuses, and passes a stream exactly when it
+    holds objects of ours that the pass would leave as they are."""
+    from kustomize_zymtrace.finish import finish
+
+    assert stdout == "", "finish --check wrote output"
+    errors = [line for line in stderr.splitlines() if line.startswith("[error]")]
+    if case.refused:
+        assert code == 1 and any(all(f in line for f in case.refused) for line in errors), errors
+        return
+    normal = as_read(before)
+    ours = [item for item in normal if not _foreign(item)]
+    finished, _ = finish(copy.deepcopy(normal))
+    expected = 0 if ours and finished == normal else 1
+    assert code == expected, f"exit {code}, expected {expected}: {stderr}"
+    assert (code == 1) == bool(errors), stderr
 
 
 def test_finishing_twice_changes_nothing_after_a_hash_suffixed_generator() -> None:

@@ -114,9 +114,20 @@ def test_output_changed_after_the_last_pass_is_detectable(tmp_path: Path) -> Non
     assert [r.message.split(":")[0] for r in found[:2]] == [f"Job/{name}" for name in jobs]
     assert found[2].message.startswith(f"6 objects carry an out-of-date {MARK} or kpt depends-on annotation")
     assert all("its pod template changed after the finishing pass ran" in r.message for r in found[:2])
+    # The CI gate: `finish --check` fails on it, naming both Jobs, and writes nothing.
+    stream = tmp_path / "unfinished.yaml"
+    stream.write_text(yaml.safe_dump_all(objects))
+    done = cli("finish", "--check", str(stream))
+    errors = [line for line in done.stderr.splitlines() if line.startswith("[error] Job/")]
+    assert (done.returncode, done.stdout) == (1, "")
+    assert sorted(line.split(":")[0].removeprefix("[error] Job/") for line in errors) == jobs
     code, finished, err = _build(_outer(tmp_path, {**images, **FINISHER}))
     assert code == 0, err
     assert unfinished(finished) == []
+    stream.write_text(yaml.safe_dump_all(finished))
+    done = cli("finish", "--check", str(stream))
+    assert (done.returncode, done.stdout) == (0, "")
+    assert f"{stream}: finished (36 objects of kustomize-zymtrace checked" in done.stderr
 
 
 @pytest.mark.parametrize(

@@ -152,6 +152,11 @@ def diff_review(run: Run, n: int) -> None:
     assert len(record(docs((run.repo / "new.yaml").read_text()))) == GKE_OBJECTS
 
 
+def checked_finished(run: Run, n: int) -> None:
+    assert stdout(run, n) == ""
+    assert f"stdin: finished ({GKE_OBJECTS} objects of kustomize-zymtrace checked" in stderr(run, n), stderr(run, n)
+
+
 TEST_COMMAND = "python3 -m venv .venv && .venv/bin/pip install -q -e '.[test]' && .venv/bin/python -m pytest -n auto"
 README_BLOCKS = [
     Expect(r"^python3 -m venv \.venv && \. \.venv/bin/activate && pip install", quick_start),
@@ -164,6 +169,7 @@ README_BLOCKS = [
     Expect(r"^kustomize-zymtrace init my-platform/flux --for flux && my-platform/flux/hydrate.sh$", init_flux),
     Expect(r"kubectl kustomize --enable-alpha-plugins overlays/gke\n.*kustomize build", twice_the_same(GKE_OBJECTS)),
     Expect(r"^kustomize build --enable-alpha-plugins --enable-exec examples/kustomize-krm$", objects(DEFAULT_OBJECTS)),
+    Expect(r"\| kustomize-zymtrace finish --check$", checked_finished),
     Expect(r"^kustomize-zymtrace doctor overlays/gke$", says("wired as kustomize needs")),
     Expect(r"^kpt fn render --allow-exec examples/kpt$", files("examples/kpt/generated/zymtrace", DEFAULT_OBJECTS)),
     Expect(r"^examples/flux/hydrate.sh overlays/gke \S+$", both(files(HYDRATED, GKE_OBJECTS), unchanged(HYDRATED))),
