@@ -597,7 +597,6 @@ STORE_SECRET: dict[Store, str] = {
     "postgres": POSTGRES.server_secret,
     "storage": "storage-secrets",
 }
-STORE_DATABASE: dict[Store, Database] = {database.store: database for database in DATABASES}
 
 
 def component(key: str) -> Component:

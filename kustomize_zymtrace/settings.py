@@ -24,7 +24,6 @@ if TYPE_CHECKING:
 
 Obj = dict[str, Any]
 AuthType = Literal["none", "basic", "local", "oidc"]
-StorageType = Literal["s3", "minio", "gcs"]
 T = TypeVar("T")
 
 
@@ -135,39 +134,7 @@ class Settings:
     # ------------------------------------------------------------ modes
     # Each mode field is read through one exhaustive match: a value the model allowed but nobody handles
     # fails here (assert_never, and mypy flags the missing case), never falls through to another mode.
-    # What a store mode means (addresses, users, identities, waits, checks) is its strategy's: stores/.
-    @property
-    def clickhouse_in_cluster(self) -> bool:
-        mode = self.spec.clickhouse.mode
-        match mode:
-            case "create":
-                return True
-            case "use_existing":
-                return False
-            case _:
-                assert_never(mode)
-
-    @property
-    def minio_in_cluster(self) -> bool:
-        mode = self.spec.storage.mode
-        match mode:
-            case "create":
-                return True
-            case "use_existing":
-                return False
-            case _:
-                assert_never(mode)
-
-    @property
-    def storage_type(self) -> StorageType:
-        """The kind of existing object storage (meaningful with storage.mode use_existing)."""
-        kind = self.spec.storage.use_existing.type
-        match kind:
-            case "s3" | "minio" | "gcs":
-                return kind
-            case _:
-                assert_never(kind)
-
+    # Store modes are not read here: what a store mode means is its strategy's (stores/).
     @property
     def restricted(self) -> bool:
         profile = self.spec.security.profile

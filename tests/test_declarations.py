@@ -103,18 +103,22 @@ def test_each_postgres_mode_renders_what_its_strategy_answers(mode: str) -> None
 def test_each_clickhouse_mode_fills_its_secret_as_declared(spec: dict[str, Any]) -> None:
     settings, objects = _settings(spec), render(spec)
     entries = stores.clickhouse(settings).secret(settings)
-    assert entries.password is not None and entries.password.value
+    assert entries.written and all(written.credential.value for written in entries.written)
     _assert_secret_follows(objects, "zymtrace-clickhouse-secrets", entries, CH_PASSWORDS)
 
 
-def _assert_secret_follows(objects: list[dict[str, Any]], name: str, entries: Any, passwords: tuple[str, ...]) -> None:
+def _assert_secret_follows(
+    objects: list[dict[str, Any]], name: str, entries: Any, passwords: tuple[str, ...] | None = None
+) -> None:
+    """The Secret holds the declared fixed entries and each credential written inline under its keys, and
+    nothing else; a store's password goes under every password key of the store."""
     held = secret_data(find(objects, "Secret", name))
     for key, value in entries.fixed:
         assert held.pop(key) == value, key
-    if entries.password is None:
-        assert not set(held) & set(passwords)
-    else:
-        assert held == dict.fromkeys(passwords, entries.password.value)
+    if passwords is not None:
+        assert all(written.keys == passwords for written in entries.written)
+    inline = [w for w in entries.written if not w.credential.secret_name and (w.credential.value or w.keep_empty)]
+    assert held == {key: w.credential.value for w in inline for key in w.keys}
 
 
 @pytest.mark.parametrize("mode", STORAGE_MODES)
@@ -133,6 +137,7 @@ def test_each_storage_mode_renders_what_its_strategy_answers(mode: str) -> None:
         assert f"({mode})" in script
         for arg in store.check_args(settings):  # type: ignore[attr-defined]
             assert arg in script
+    _assert_secret_follows(objects, "zymtrace-storage-secrets", store.secret(settings))
 
 
 def test_postgres_probe_timings_are_the_declared_ones() -> None:

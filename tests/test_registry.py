@@ -135,9 +135,6 @@ def test_checks_never_import_the_renderers() -> None:
 
 # (path below spec, the Settings property that dispatches on it)
 MODES = (
-    ("clickhouse.mode", "clickhouse_in_cluster"),
-    ("storage.mode", "minio_in_cluster"),
-    ("storage.use_existing.type", "storage_type"),
     ("postgres.gcp_cloudsql.proxy.placement", "cloudsql_sidecar"),
     ("clickhouse.mode", "clickhouse_store"),
     ("postgres.mode", "postgres_store"),

@@ -4,7 +4,7 @@ users would expect and the chart lacks, and warnings for risky but valid setting
 Each rule reads the resolved settings (settings.py) and the component registry, never the renderers, so
 a derived value (the effective auth type, a service's HPA settings, a port number) has one definition for
 the checks and the output alike. The rules live in one module per concern; this package only gathers
-them (shared helpers: common.py)."""
+them."""
 
 from __future__ import annotations
 

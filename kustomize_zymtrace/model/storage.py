@@ -21,7 +21,7 @@ from .base import (
     doc_factory,
     resources,
 )
-from .credential import Credential, CredentialOf
+from .credential import CredentialOf
 from .kube import Scheduling
 from .security import SecurityOverrides
 
@@ -107,13 +107,6 @@ class StorageExisting(Strict):
     minio: ExistingMinio = doc_factory(ExistingMinio, "An existing MinIO.")
     s3: ExistingS3 = doc_factory(ExistingS3, "Amazon S3.")
     gcs: ExistingGcs = doc_factory(ExistingGcs, "Google Cloud Storage (HMAC keys, S3 API).")
-
-    def bucket_keys(self) -> tuple[Credential, Credential]:
-        """The selected store's access key id and secret key (MinIO calls them user and password)."""
-        if self.type == "minio":
-            return self.minio.user_credential, self.minio.password_credential
-        store = self.s3 if self.type == "s3" else self.gcs
-        return store.access_key_credential, store.secret_key_credential
 
 
 class Buckets(Strict):

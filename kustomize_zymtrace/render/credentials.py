@@ -16,14 +16,8 @@ from .. import stores
 from ..model.credential import Credential, locate
 from ..settings import Obj, Settings
 from ..stores.base import SecretEntries
-from ..stores.clickhouse.base import PASSWORDS as CLICKHOUSE_PASSWORDS
 from ..stores.postgres.base import AWS_IAM, PGDATA
-from ..stores.postgres.base import PASSWORDS as POSTGRES_PASSWORDS
 from ..values import as_dict
-
-BUCKET_KEY_ID = "SYMDB__SYMBOL_BUCKET__AWS_ACCESS_KEY_ID"
-BUCKET_SECRET = "SYMDB__SYMBOL_BUCKET__AWS_SECRET_ACCESS_KEY"
-
 
 # Fixed, non-secret values the renderer itself puts into Secrets (public: never sealed for the checksum).
 RENDERED_CONSTANTS = frozenset({PGDATA, AWS_IAM})
@@ -77,11 +71,11 @@ def secret_material(ctx: Settings) -> dict[str, SecretMaterial]:
     paths: Paths = {id(section): path for path, section in locate(ctx.spec)}
     material = {
         "auth-secrets": _auth(ctx, paths),
-        "clickhouse-secrets": _clickhouse(ctx, paths),
-        "postgres-secrets": _postgres(ctx, paths),
-        "storage-secrets": _storage(ctx, paths),
+        "clickhouse-secrets": _store_secret(paths, stores.clickhouse(ctx).secret(ctx)),
+        "postgres-secrets": _store_secret(paths, stores.postgres(ctx).secret(ctx)),
+        "storage-secrets": _store_secret(paths, stores.storage(ctx).secret(ctx)),
     }
-    if ctx.minio_in_cluster:
+    if stores.storage(ctx).in_cluster:
         config = ctx.spec.storage.create.config
         minio = SecretMaterial(paths)
         minio.put(["MINIO_ROOT_USER"], config.user_credential, keep_empty=True)
@@ -151,42 +145,11 @@ def _auth(ctx: Settings, paths: Paths) -> SecretMaterial:
     return out
 
 
-def _clickhouse(ctx: Settings, paths: Paths) -> SecretMaterial:
-    return _store_secret(paths, stores.clickhouse(ctx).secret(ctx), CLICKHOUSE_PASSWORDS)
-
-
-def _postgres(ctx: Settings, paths: Paths) -> SecretMaterial:
-    return _store_secret(paths, stores.postgres(ctx).secret(ctx), POSTGRES_PASSWORDS)
-
-
-def _store_secret(paths: Paths, entries: SecretEntries, password_keys: tuple[str, ...]) -> SecretMaterial:
+def _store_secret(paths: Paths, entries: SecretEntries) -> SecretMaterial:
     out = SecretMaterial(paths)
     out.data.update(entries.fixed)
-    if entries.password is not None:
-        out.put(password_keys, entries.password, keep_empty=entries.keep_empty)
-    return out
-
-
-def _bucket_keys(ctx: Settings) -> tuple[Credential, Credential] | None:
-    """The object store's access key id and secret key; None when the pod's IAM role signs the requests."""
-    storage = ctx.spec.storage
-    if ctx.minio_in_cluster:
-        return storage.create.config.user_credential, storage.create.config.password_credential
-    if ctx.storage_type == "s3" and storage.use_existing.s3.useIAM:
-        return None
-    return storage.use_existing.bucket_keys()
-
-
-def _storage(ctx: Settings, paths: Paths) -> SecretMaterial:
-    out = SecretMaterial(paths)
-    keys = _bucket_keys(ctx)
-    if keys is None:
-        return out  # no keys at all
-    if not ctx.minio_in_cluster and ctx.storage_type == "s3":
-        out.put(["SYMDB__SYMBOL_BUCKET__AWS_SESSION_TOKEN"], ctx.spec.storage.use_existing.s3.session_token_credential)
-    key_id, secret = keys
-    out.put([BUCKET_KEY_ID], key_id, keep_empty=True)
-    out.put([BUCKET_SECRET], secret, keep_empty=True)
+    for written in entries.written:
+        out.put(written.keys, written.credential, keep_empty=written.keep_empty)
     return out
 
 

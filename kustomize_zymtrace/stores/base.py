@@ -11,11 +11,18 @@ if TYPE_CHECKING:
     from ..settings import Settings
 
 
+class Written(NamedTuple):
+    """A credential under keys of the store's generated Secret (from an existing Secret: references)."""
+
+    keys: tuple[str, ...]
+    credential: Credential
+    keep_empty: bool = False  # the keys are written even when empty, as the chart does
+
+
 class SecretEntries(NamedTuple):
     """What a mode writes into its store's generated Secret."""
 
-    password: Credential | None  # under each of the store's password keys (or their Secret references)
-    keep_empty: bool = False  # the password keys are written even when empty, as the chart does
+    written: tuple[Written, ...] = ()
     fixed: tuple[tuple[str, str], ...] = ()  # entries that are no secret (a path, an IAM flag)
 
 
@@ -52,6 +59,10 @@ class StoreMode:
     def service_account(self, s: Settings, workload: Component) -> str:
         """The cloud identity this mode gives one of its clients ("" for none)."""
         return ""
+
+    def secret(self, s: Settings) -> SecretEntries:
+        """What the mode writes into its store's generated Secret."""
+        raise NotImplementedError
 
     def wait(self, s: Settings) -> Wait | None:
         """The migrate Job's wait for the store, if the Job can wait for it."""

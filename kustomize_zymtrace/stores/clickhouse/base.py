@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ...components import service_clients
-from ..base import SecretEntries, StoreMode
+from ..base import SecretEntries, StoreMode, Written
 
 if TYPE_CHECKING:
+    from ...model.credential import Credential
     from ...model.databases import ClickHouseCredentials, ClickHouseExisting
     from ...settings import Settings
 
@@ -29,9 +30,12 @@ class ClickHouseMode(StoreMode):
         """Its entries in the shared ConfigMap."""
         raise NotImplementedError
 
-    def secret(self, s: Settings) -> SecretEntries:
-        """What the mode writes into the ClickHouse Secret (the password under PASSWORDS)."""
+    def password(self, s: Settings) -> Credential:
         raise NotImplementedError
+
+    def secret(self, s: Settings) -> SecretEntries:
+        """The password under every ClickHouse password key."""
+        return SecretEntries((Written(PASSWORDS, self.password(s)),))
 
 
 def shared_env(url: str, account: ClickHouseCredentials | ClickHouseExisting) -> dict[str, str]:

@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ...components import CLICKHOUSE
-from ..base import InCluster, SecretEntries, Wait
+from ..base import InCluster, Wait
 from .base import ClickHouseMode, shared_env
 
 if TYPE_CHECKING:
+    from ...model.credential import Credential
     from ...settings import Settings
 
 
@@ -19,8 +20,8 @@ class Create(InCluster, ClickHouseMode):
     def config_env(self, s: Settings) -> dict[str, str]:
         return shared_env(self.url(s), s.spec.clickhouse.create.config)
 
-    def secret(self, s: Settings) -> SecretEntries:
-        return SecretEntries(s.spec.clickhouse.create.config.password_credential)
+    def password(self, s: Settings) -> Credential:
+        return s.spec.clickhouse.create.config.password_credential
 
     def wait(self, s: Settings) -> Wait | None:
         image = s.spec.clickhouse.create.image

@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ...results import error, is_url, shown
-from ..base import External, SecretEntries, Served, flag
+from ..base import External, Served, flag
 from .base import CLIENTS, ClickHouseMode, shared_env
 
 if TYPE_CHECKING:
+    from ...model.credential import Credential
     from ...results import Result
     from ...settings import Settings
 
@@ -28,8 +29,8 @@ class UseExisting(ClickHouseMode):
             data.update({f"{prefix}__CLUSTER_NAME": existing.clusterName for prefix, _ in CLIENTS})
         return data
 
-    def secret(self, s: Settings) -> SecretEntries:
-        return SecretEntries(s.spec.clickhouse.use_existing.password_credential)
+    def password(self, s: Settings) -> Credential:
+        return s.spec.clickhouse.use_existing.password_credential
 
     def served(self, s: Settings) -> Served:
         node = External("clickhouse-external", "ClickHouse (existing)", self.url(s))

@@ -39,7 +39,7 @@ class AwsAurora(PostgresMode):
                 (f"{app}__POSTGRES__PASSWORD", ""),
             )
         )
-        return SecretEntries(None, fixed=tuple(fixed))
+        return SecretEntries(fixed=tuple(fixed))
 
     def service_account(self, s: Settings, workload: Component) -> str:
         return s.spec.postgres.aws_aurora.serviceAccount

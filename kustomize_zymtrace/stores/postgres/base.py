@@ -8,10 +8,11 @@ from typing import TYPE_CHECKING
 from ...components import service_clients
 from ...model.scalars import CLOUDSQL_INSTANCE as CLOUDSQL_PATTERN
 from ...results import error, shown
-from ..base import SecretEntries, StoreMode, flag
+from ..base import StoreMode, Written, flag
 
 if TYPE_CHECKING:
     from ...components import Component
+    from ...model.credential import Credential
     from ...results import Result
     from ...settings import Settings
 
@@ -38,10 +39,6 @@ class PostgresMode(StoreMode):
         """Its entries in the shared ConfigMap."""
         raise NotImplementedError
 
-    def secret(self, s: Settings) -> SecretEntries:
-        """What the mode writes into the PostgreSQL Secret (the password under PASSWORDS)."""
-        raise NotImplementedError
-
     def proxy_deployment(self, s: Settings) -> bool:
         """The shared Cloud SQL proxy Deployment (and its Service and HPA) is rendered."""
         return False
@@ -54,6 +51,11 @@ class PostgresMode(StoreMode):
         """The PostgreSQL image (the server's, and the client tools' of the migrate Job's wait)."""
         create = s.spec.postgres.create
         return s.db_image(create.image.repository, create.image.tag)
+
+
+def password(credential: Credential, *, keep_empty: bool = False) -> Written:
+    """The password under every PostgreSQL password key of the Secret."""
+    return Written(PASSWORDS, credential, keep_empty)
 
 
 def client_env(address: str, user: str) -> dict[str, str]:

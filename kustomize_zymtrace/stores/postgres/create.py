@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from ...components import POSTGRES
 from ..base import InCluster, SecretEntries, Wait
-from .base import PGDATA, PostgresMode, client_env
+from .base import PGDATA, PostgresMode, client_env, password
 
 if TYPE_CHECKING:
     from ...settings import Settings
@@ -23,7 +23,7 @@ class Create(InCluster, PostgresMode):
         return {"POSTGRES_USER": self.user(s), **client_env(self.address(s), self.user(s))}
 
     def secret(self, s: Settings) -> SecretEntries:
-        return SecretEntries(s.spec.postgres.create.config.password_credential, fixed=(("PGDATA", PGDATA),))
+        return SecretEntries((password(s.spec.postgres.create.config.password_credential),), (("PGDATA", PGDATA),))
 
     def wait(self, s: Settings) -> Wait | None:
         probe = (

@@ -54,7 +54,7 @@ class GcpCloudSql(PostgresMode):
 
     def secret(self, s: Settings) -> SecretEntries:
         # IAM database authentication through the proxy: the password keys stay, empty.
-        return SecretEntries(None, fixed=tuple((f"{app}__POSTGRES__PASSWORD", "") for app in APPS))
+        return SecretEntries(fixed=tuple((f"{app}__POSTGRES__PASSWORD", "") for app in APPS))
 
     def service_account(self, s: Settings, workload: Component) -> str:
         # The proxy's account: the proxy itself, its sidecar's hosts, and the migrate Job in either

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from ...results import error, warning
 from ..base import External, SecretEntries, Served, flag
-from .base import APPS, PostgresMode, outside_env
+from .base import APPS, PostgresMode, outside_env, password
 
 if TYPE_CHECKING:
     from ...results import Result
@@ -31,13 +31,13 @@ class UseExisting(PostgresMode):
     def secret(self, s: Settings) -> SecretEntries:
         existing = s.spec.postgres.use_existing
         if not existing.useIAM:
-            return SecretEntries(existing.password_credential, keep_empty=True)
+            return SecretEntries((password(existing.password_credential, keep_empty=True),))
         fixed: list[tuple[str, str]] = []
         for app in APPS:
             fixed.append((f"{app}__POSTGRES__USE_IAM", existing.useIAM))
             if existing.awsIamRegion:
                 fixed.append((f"{app}__POSTGRES__AWS_IAM_REGION", existing.awsIamRegion))
-        return SecretEntries(None, fixed=tuple(fixed))
+        return SecretEntries(fixed=tuple(fixed))
 
     def served(self, s: Settings) -> Served:
         return Served(

@@ -5,12 +5,17 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ...results import error, is_url, shown, warning
-from ..base import External, Served, StoreMode
+from ..base import External, SecretEntries, Served, StoreMode, Written
 
 if TYPE_CHECKING:
     from ...model.credential import Credential
     from ...results import Result
     from ...settings import Settings
+
+
+KEY_ID = "SYMDB__SYMBOL_BUCKET__AWS_ACCESS_KEY_ID"
+SECRET = "SYMDB__SYMBOL_BUCKET__AWS_SECRET_ACCESS_KEY"
+SESSION_TOKEN = "SYMDB__SYMBOL_BUCKET__AWS_SESSION_TOKEN"
 
 
 class StorageMode(StoreMode):
@@ -24,6 +29,12 @@ class StorageMode(StoreMode):
         raise NotImplementedError
 
 
+def bucket_secret(keys: tuple[Credential, Credential], *more: Written) -> SecretEntries:
+    """The bucket's access key id and secret key (written even when empty, as the chart does), after `more`."""
+    key_id, secret = keys
+    return SecretEntries((*more, Written((KEY_ID,), key_id, True), Written((SECRET,), secret, True)))
+
+
 def bucket_env(s: Settings, endpoint: str) -> dict[str, str]:
     return {
         "SYMDB__SYMBOL_BUCKET__BUCKET_NAME": s.spec.storage.buckets.symbols,
@@ -35,6 +46,13 @@ class Outside(StorageMode):
     """Object storage outside the cluster: the bucket-check Job checks the bucket before the services start."""
 
     kind = ""  # storage.use_existing.type
+
+    def keys(self, s: Settings) -> tuple[Credential, Credential]:
+        """The bucket's access key id and secret key (MinIO calls them user and password)."""
+        raise NotImplementedError
+
+    def secret(self, s: Settings) -> SecretEntries:
+        return bucket_secret(self.keys(s))
 
     def check_args(self, s: Settings) -> list[str]:
         """zymtrace-cli check-bucket's arguments beyond the bucket and the keys."""

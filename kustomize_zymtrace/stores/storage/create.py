@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ...components import MINIO, MINIO_INIT
-from ..base import InCluster
-from .base import StorageMode, bucket_env
+from ..base import InCluster, SecretEntries
+from .base import StorageMode, bucket_env, bucket_secret
 
 if TYPE_CHECKING:
     from ...settings import Settings
@@ -18,6 +18,10 @@ class Create(InCluster, StorageMode):
 
     def config_env(self, s: Settings) -> dict[str, str]:
         return bucket_env(s, self.endpoint(s))
+
+    def secret(self, s: Settings) -> SecretEntries:
+        config = s.spec.storage.create.config
+        return bucket_secret((config.user_credential, config.password_credential))
 
     def talks(self, s: Settings) -> list[tuple[str, str, str]]:
         return [(MINIO_INIT.key, self.database.key, "creates the bucket")]

@@ -8,6 +8,7 @@ from ..base import Served
 from .base import Outside, bucket_env, endpoint_problem, outside_node, required_keys
 
 if TYPE_CHECKING:
+    from ...model.credential import Credential
     from ...results import Result
     from ...settings import Settings
 
@@ -28,8 +29,11 @@ class Gcs(Outside):
         return outside_node(s, "Google Cloud Storage", self.endpoint(s))
 
     def checks(self, s: Settings) -> list[Result]:
-        existing = s.spec.storage.use_existing
-        return endpoint_problem(WHERE, existing.gcs.endpoint) + required_keys(WHERE, existing.bucket_keys())
+        return endpoint_problem(WHERE, s.spec.storage.use_existing.gcs.endpoint) + required_keys(WHERE, self.keys(s))
+
+    def keys(self, s: Settings) -> tuple[Credential, Credential]:
+        gcs = s.spec.storage.use_existing.gcs
+        return gcs.access_key_credential, gcs.secret_key_credential
 
 
 MODE = Gcs()

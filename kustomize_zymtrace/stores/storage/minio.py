@@ -8,6 +8,7 @@ from ..base import Served
 from .base import Outside, bucket_env, endpoint_problem, outside_node, required_keys
 
 if TYPE_CHECKING:
+    from ...model.credential import Credential
     from ...results import Result
     from ...settings import Settings
 
@@ -27,8 +28,11 @@ class Minio(Outside):
         return outside_node(s, "MinIO (existing)", self.endpoint(s))
 
     def checks(self, s: Settings) -> list[Result]:
-        existing = s.spec.storage.use_existing
-        return endpoint_problem(WHERE, existing.minio.endpoint) + required_keys(WHERE, existing.bucket_keys())
+        return endpoint_problem(WHERE, self.endpoint(s)) + required_keys(WHERE, self.keys(s))
+
+    def keys(self, s: Settings) -> tuple[Credential, Credential]:
+        minio = s.spec.storage.use_existing.minio
+        return minio.user_credential, minio.password_credential
 
 
 MODE = Minio()

@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ...results import error
-from ..base import Served
-from .base import Outside, bucket_env, endpoint_problem, optional_keys, outside_node
+from ..base import SecretEntries, Served, Written
+from .base import SESSION_TOKEN, Outside, bucket_env, bucket_secret, endpoint_problem, optional_keys, outside_node
 
 if TYPE_CHECKING:
     from ...components import Component
+    from ...model.credential import Credential
     from ...results import Result
     from ...settings import Settings
 
@@ -53,7 +54,17 @@ class S3(Outside):
         if s3.useIAM:
             return out
         # The seed's own S3 example leaves both keys empty: allowed, but said out loud.
-        return out + optional_keys(WHERE, s.spec.storage.use_existing.bucket_keys())
+        return out + optional_keys(WHERE, self.keys(s))
+
+    def keys(self, s: Settings) -> tuple[Credential, Credential]:
+        s3 = s.spec.storage.use_existing.s3
+        return s3.access_key_credential, s3.secret_key_credential
+
+    def secret(self, s: Settings) -> SecretEntries:
+        s3 = s.spec.storage.use_existing.s3
+        if s3.useIAM:
+            return SecretEntries()  # the pod's IAM role signs the requests: no keys at all
+        return bucket_secret(self.keys(s), Written((SESSION_TOKEN,), s3.session_token_credential))
 
 
 MODE = S3()
